@@ -1,0 +1,223 @@
+// DocumentStore on DynamoDB through the document client: the only code that turns the
+// engine's plain reads and writes into DynamoDB calls.
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { ConditionFailedError, LetheError, TransactionCancelledError } from '../errors.js';
+import type {
+  DocumentStore,
+  Expression,
+  Key,
+  QueryPage,
+  QuerySpec,
+  TransactItem,
+  UpdateSpec,
+} from '../ports/document-store.js';
+import { backoffDelay, chunk, mapConcurrent, sleep } from '../retry.js';
+import type { AwsClients } from './aws-clients.js';
+
+export interface DynamoDbDocumentStoreOptions {
+  readonly batchWriteConcurrency?: number;
+  readonly maxUnprocessedRetries?: number;
+}
+
+function conditionPart(e?: Expression): { ConditionExpression?: string } {
+  return e ? { ConditionExpression: e.expression } : {};
+}
+
+function filterPart(e?: Expression): { FilterExpression?: string } {
+  return e ? { FilterExpression: e.expression } : {};
+}
+
+function mergeNamesValues(...expressions: (Expression | undefined)[]) {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  for (const e of expressions) {
+    Object.assign(names, e?.names);
+    Object.assign(values, e?.values);
+  }
+  return {
+    ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+    ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
+  };
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
+export function createDynamoDbDocumentStore(
+  clients: AwsClients,
+  options: DynamoDbDocumentStoreOptions = {},
+): DocumentStore {
+  const db = clients.documents;
+  const concurrency = options.batchWriteConcurrency ?? 8;
+  const maxRetries = options.maxUnprocessedRetries ?? 12;
+
+  return {
+    async get(table, key, consistent = true) {
+      const result = await db.send(
+        new GetCommand({ TableName: table, Key: key, ConsistentRead: consistent }),
+      );
+      return result.Item;
+    },
+
+    async put(table, item, condition) {
+      try {
+        await db.send(
+          new PutCommand({
+            TableName: table,
+            Item: item,
+            ...conditionPart(condition),
+            ...mergeNamesValues(condition),
+          }),
+        );
+      } catch (error) {
+        if (isConditionFailure(error))
+          throw new ConditionFailedError(`put on ${table} refused`, { cause: error });
+        throw error;
+      }
+    },
+
+    async update(spec: UpdateSpec) {
+      try {
+        const result = await db.send(
+          new UpdateCommand({
+            TableName: spec.table,
+            Key: spec.key,
+            UpdateExpression: spec.update.expression,
+            ...conditionPart(spec.condition),
+            ...mergeNamesValues(spec.update, spec.condition),
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return result.Attributes ?? {};
+      } catch (error) {
+        if (isConditionFailure(error))
+          throw new ConditionFailedError(`update on ${spec.table} refused`, { cause: error });
+        throw error;
+      }
+    },
+
+    async delete(table, key, condition) {
+      try {
+        await db.send(
+          new DeleteCommand({
+            TableName: table,
+            Key: key,
+            ...conditionPart(condition),
+            ...mergeNamesValues(condition),
+          }),
+        );
+      } catch (error) {
+        if (isConditionFailure(error))
+          throw new ConditionFailedError(`delete on ${table} refused`, { cause: error });
+        throw error;
+      }
+    },
+
+    async query(spec: QuerySpec): Promise<QueryPage> {
+      const result = await db.send(
+        new QueryCommand({
+          TableName: spec.table,
+          ...(spec.index ? { IndexName: spec.index } : {}),
+          KeyConditionExpression: spec.keyCondition.expression,
+          ...filterPart(spec.filter),
+          ...mergeNamesValues(spec.keyCondition, spec.filter),
+          ...(spec.limit ? { Limit: spec.limit } : {}),
+          ...(spec.startKey ? { ExclusiveStartKey: spec.startKey } : {}),
+          ...(spec.consistent && !spec.index ? { ConsistentRead: true } : {}),
+          ...(spec.descending ? { ScanIndexForward: false } : {}),
+        }),
+      );
+      return { items: result.Items ?? [], lastKey: result.LastEvaluatedKey as Key | undefined };
+    },
+
+    async transact(items: readonly TransactItem[]) {
+      try {
+        await db.send(new TransactWriteCommand({ TransactItems: items.map(toTransactItem) }));
+      } catch (error) {
+        if (error instanceof TransactionCanceledException) {
+          const reasons = (error.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
+          throw new TransactionCancelledError(reasons, { cause: error });
+        }
+        throw error;
+      }
+    },
+
+    async batchDelete(table, keys) {
+      await mapConcurrent(chunk(keys, 25), concurrency, async (batch) => {
+        let pending = batch.map((key) => ({ DeleteRequest: { Key: key } }));
+        for (let attempt = 0; pending.length > 0; attempt++) {
+          if (attempt > maxRetries) {
+            throw new LetheError(
+              'UNPROCESSED_ITEMS',
+              `${pending.length} deletes on ${table} stayed unprocessed`,
+              {
+                retryable: true,
+              },
+            );
+          }
+          if (attempt > 0) await sleep(backoffDelay(attempt));
+          const result = await db.send(
+            new BatchWriteCommand({ RequestItems: { [table]: pending } }),
+          );
+          pending = (result.UnprocessedItems?.[table] ?? []).flatMap((request) =>
+            request.DeleteRequest?.Key
+              ? [{ DeleteRequest: { Key: request.DeleteRequest.Key as Key } }]
+              : [],
+          );
+        }
+      });
+    },
+  };
+}
+
+function toTransactItem(item: TransactItem) {
+  switch (item.kind) {
+    case 'put':
+      return {
+        Put: {
+          TableName: item.table,
+          Item: item.item,
+          ...conditionPart(item.condition),
+          ...mergeNamesValues(item.condition),
+        },
+      };
+    case 'update':
+      return {
+        Update: {
+          TableName: item.table,
+          Key: item.key,
+          UpdateExpression: item.update.expression,
+          ...conditionPart(item.condition),
+          ...mergeNamesValues(item.update, item.condition),
+        },
+      };
+    case 'delete':
+      return {
+        Delete: {
+          TableName: item.table,
+          Key: item.key,
+          ...conditionPart(item.condition),
+          ...mergeNamesValues(item.condition),
+        },
+      };
+    case 'check':
+      return {
+        ConditionCheck: {
+          TableName: item.table,
+          Key: item.key,
+          ConditionExpression: item.condition.expression,
+          ...mergeNamesValues(item.condition),
+        },
+      };
+  }
+}

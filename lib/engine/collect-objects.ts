@@ -1,0 +1,127 @@
+// Step 1 of "rows, then objects": find every object a set of rows locates, while the rows
+// still exist. Keys are rendered from the graph's templates and the rows' own values;
+// manifests are read now, because once their rows are gone nothing would point at them.
+import { UnsafeKeyValueError } from '../errors.js';
+import type { Entity, Graph, ManifestObjectDefinition } from '../graph/graph-types.js';
+import { renderKey } from '../graph/key-template.js';
+import type { IntentObject, IntentPrefix, UnreadableManifest } from '../model/intents.js';
+import type { Item } from '../ports/document-store.js';
+import type { ObjectStore } from '../ports/object-store.js';
+import { mapConcurrent } from '../retry.js';
+
+export interface CollectedObjects {
+  readonly objects: IntentObject[];
+  readonly prefixes: IntentPrefix[];
+  readonly unknownManifests: UnreadableManifest[];
+}
+
+export function bucketName(graph: Graph, bucket: string): string {
+  const declared = graph.buckets[bucket];
+  if (!declared) throw new Error(`bucket "${bucket}" is not declared in the graph`);
+  return declared.name;
+}
+
+function valueAt(document: unknown, path: string): unknown {
+  let current = document;
+  for (const segment of path.split('.')) {
+    if (typeof current !== 'object' || current === null || !Object.hasOwn(current, segment))
+      return undefined;
+    current = (current as Record<string, unknown>)[segment];
+  }
+  return current;
+}
+
+async function readManifest(
+  graph: Graph,
+  store: ObjectStore,
+  group: ManifestObjectDefinition,
+  bucket: string,
+  manifestKey: string,
+  row: Item,
+  owner: string,
+): Promise<{ objects: IntentObject[]; unreadable?: UnreadableManifest }> {
+  const unreadable = (reason: string) => ({
+    objects: [],
+    unreadable: { bucket, key: manifestKey, reason },
+  });
+  let text: string | undefined;
+  try {
+    text = await store.getText(bucket, manifestKey);
+  } catch (error) {
+    return unreadable(
+      `could not be read: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  if (text === undefined) return unreadable('does not exist');
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch {
+    return unreadable('is not valid JSON');
+  }
+  const listed = valueAt(document, group.keysPath);
+  if (!Array.isArray(listed)) return unreadable(`has no array at "${group.keysPath}"`);
+  const itemBucket = bucketName(graph, group.itemBucket ?? group.bucket);
+  const objects: IntentObject[] = [];
+  const rejected: string[] = [];
+  for (const value of listed) {
+    try {
+      objects.push({
+        bucket: itemBucket,
+        key: renderKey(group.itemTemplate, { ...row, value }),
+        shared: group.itemsShared,
+        owner,
+      });
+    } catch (error) {
+      if (!(error instanceof UnsafeKeyValueError)) throw error;
+      rejected.push(String(value).slice(0, 80));
+    }
+  }
+  return rejected.length === 0
+    ? { objects }
+    : {
+        objects,
+        unreadable: {
+          bucket,
+          key: manifestKey,
+          reason: `unsafe entries skipped: ${rejected.join(', ')}`,
+        },
+      };
+}
+
+/** Throws UnsafeKeyValueError when a row's own value would render outside its template. */
+export async function collectObjects(
+  graph: Graph,
+  store: ObjectStore,
+  entity: Entity,
+  rows: readonly Item[],
+  manifestConcurrency = 16,
+): Promise<CollectedObjects> {
+  const collected: CollectedObjects = { objects: [], prefixes: [], unknownManifests: [] };
+  const manifests: {
+    group: ManifestObjectDefinition;
+    bucket: string;
+    key: string;
+    row: Item;
+    owner: string;
+  }[] = [];
+  for (const row of rows) {
+    const owner = `${entity.name}#${String(row[entity.partitionKey])}`;
+    for (const [index, group] of entity.objects.entries()) {
+      const bucket = bucketName(graph, group.bucket);
+      const key = renderKey(group.template, row);
+      if (group.kind === 'prefix')
+        collected.prefixes.push({ bucket, prefix: key, owner, group: index });
+      else collected.objects.push({ bucket, key, shared: group.shared, owner });
+      if (group.kind === 'manifest') manifests.push({ group, bucket, key, row, owner });
+    }
+  }
+  const read = await mapConcurrent(manifests, manifestConcurrency, (m) =>
+    readManifest(graph, store, m.group, m.bucket, m.key, m.row, m.owner),
+  );
+  for (const result of read) {
+    collected.objects.push(...result.objects);
+    if (result.unreadable) collected.unknownManifests.push(result.unreadable);
+  }
+  return collected;
+}

@@ -1,0 +1,145 @@
+// Settles a unit exactly once. One transaction marks the unit done (or failed), adds its
+// counts and the units it spawns to the job, writes those units as planned items (the
+// outbox), opens the entity's scope if it planned one, and moves the slots of the scope it
+// belongs to by compare-and-set — planning the scope owner's finalize when they reach zero.
+import { TransactionCancelledError } from '../errors.js';
+import type { Counts } from '../model/counters.js';
+import { clearIntent } from '../model/intents.js';
+import { settleOnJob } from '../model/jobs.js';
+import { casScope, getScope, JOB_SCOPE, putNewScope, type Scope } from '../model/scopes.js';
+import {
+  getUnit,
+  type PlannedUnit,
+  putPlannedUnit,
+  settleUnit,
+  type Unit,
+} from '../model/units.js';
+import type { TransactItem } from '../ports/document-store.js';
+import { backoffDelay, sleep } from '../retry.js';
+import type { EngineContext } from './engine-context.js';
+import type { SpawnedUnit, UnitWork } from './unit-work.js';
+import { encodeWorkMessage, unitIdOf } from './work-message.js';
+
+export interface CommitResult {
+  /** False when the unit had already been settled: a redelivered message. */
+  readonly committed: boolean;
+  readonly spawned: readonly PlannedUnit[];
+}
+
+const MAX_ATTEMPTS = 100;
+
+function planned(unit: SpawnedUnit): PlannedUnit {
+  return {
+    unitId: unitIdOf(unit.message),
+    message: unit.message,
+    body: encodeWorkMessage(unit.message),
+    scope: unit.scope,
+    target: unit.target,
+  };
+}
+
+/** A unit takes a slot in its scope when spawned, except a finalize: it inherits its cascade's. */
+function takesSlot(unit: PlannedUnit): boolean {
+  return unit.message.type !== 'finalize';
+}
+
+export async function commitUnit(
+  context: EngineContext,
+  unit: Unit,
+  work: UnitWork,
+  failure?: { error: string },
+): Promise<CommitResult> {
+  const { state } = context;
+  // A cascading entity reached twice in one job (two parents) is planned once.
+  const candidates = work.spawn.map(planned);
+  const spawned: PlannedUnit[] = [];
+  for (const candidate of candidates) {
+    const exists =
+      candidate.message.type === 'cascade' &&
+      (await getUnit(state, unit.jobId, candidate.unitId)) !== undefined;
+    if (!exists && !spawned.some((s) => s.unitId === candidate.unitId)) spawned.push(candidate);
+  }
+
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const items: TransactItem[] = [];
+    const all = [...spawned];
+    let newScopeOutstanding = 0;
+    if (work.newScope) {
+      newScopeOutstanding = spawned.filter(
+        (s) => s.scope === work.newScope?.scopeId && takesSlot(s),
+      ).length;
+      items.push(
+        putNewScope(state, unit.jobId, {
+          ...work.newScope,
+          outstanding: newScopeOutstanding,
+          // With nothing planned inside it, the entity's finalize is already among `spawned`.
+          finalized: newScopeOutstanding === 0,
+        }),
+      );
+    }
+
+    const failed = failure !== undefined;
+    const slotDelta =
+      spawned.filter((s) => s.scope === unit.scope && takesSlot(s)).length -
+      (unit.kind === 'cascade' && !failed ? 0 : 1);
+    const block = failed || work.block === true;
+    let scope: Scope | undefined;
+    if (unit.scope !== JOB_SCOPE && (slotDelta !== 0 || block)) {
+      scope = await getScope(state, unit.jobId, unit.scope);
+    }
+    if (scope && !scope.finalized) {
+      const next = scope.outstanding + slotDelta;
+      items.push(
+        casScope(state, unit.jobId, scope, { outstanding: next, block, finalized: next === 0 }),
+      );
+      if (next === 0) {
+        all.push(
+          planned({
+            message: {
+              v: 1,
+              jobId: unit.jobId,
+              type: 'finalize',
+              entity: scope.entity,
+              id: scope.id,
+              ...(scope.via ? { via: scope.via } : {}),
+            },
+            scope: scope.parent,
+          }),
+        );
+      }
+    }
+
+    const counts: Counts = { ...work.counts };
+    items.push(
+      settleUnit(state, unit.jobId, unit.unitId, {
+        status: failed ? 'failed' : 'done',
+        error: failure?.error,
+        spawned: all.map((s) => s.unitId),
+        failures: work.failures,
+      }),
+      settleOnJob(state, unit.jobId, {
+        planned: all.length,
+        settled: 1,
+        failed: failed ? 1 : 0,
+        counts,
+      }),
+      ...all.map((s) => putPlannedUnit(state, unit.jobId, s)),
+    );
+    if (work.clearIntent) items.push(clearIntent(state, unit.jobId, unit.unitId));
+
+    try {
+      await state.docs.transact(items);
+      return { committed: true, spawned: all };
+    } catch (error) {
+      if (!(error instanceof TransactionCancelledError)) throw error;
+      const settleIndex = items.findIndex(
+        (i) => i.kind === 'update' && i.key.sk === `UNIT#${unit.unitId}`,
+      );
+      if (error.reasons[settleIndex] === 'ConditionalCheckFailed')
+        return { committed: false, spawned: [] };
+      // A concurrent settlement moved the scope, or a conflict: read again and retry.
+      await sleep(backoffDelay(Math.min(attempt, 6), { baseMs: 10, maxMs: 500 }));
+    }
+  }
+  throw new TransactionCancelledError(['TooManyConflicts']);
+}

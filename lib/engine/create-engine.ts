@@ -1,0 +1,95 @@
+// The engine factory: wires the graph, settings and ports into the operations lethe offers.
+// Give it AWS clients (real or pointed at emulators), or ports of your own for tests.
+import type { AwsClients } from '../adapters/aws-clients.js';
+import { createDynamoDbDocumentStore } from '../adapters/dynamodb-document-store.js';
+import { createEventBridgeEventBus } from '../adapters/eventbridge-event-bus.js';
+import { createS3ObjectStore } from '../adapters/s3-object-store.js';
+import { createSqsWorkQueue } from '../adapters/sqs-work-queue.js';
+import type { Graph } from '../graph/graph-types.js';
+import { getJob, type Job } from '../model/jobs.js';
+import { registerRef, releaseRef } from '../model/refs.js';
+import { getTombstone, type TombstoneLookup } from '../model/tombstones.js';
+import type { DocumentStore, Item } from '../ports/document-store.js';
+import type { EventBus } from '../ports/event-bus.js';
+import type { ObjectStore } from '../ports/object-store.js';
+import type { WorkQueue } from '../ports/work-queue.js';
+import { resolveSettings, type Settings, type SettingsInput } from '../settings.js';
+import type { CrashPoint, EngineContext } from './engine-context.js';
+import { guardedPut } from './guarded-put.js';
+import { type HandleOutcome, handleWorkMessage } from './handle-work-message.js';
+import {
+  type DeletionRequest,
+  type DeletionRequested,
+  requestDeletion,
+} from './request-deletion.js';
+
+export interface EngineOptions {
+  readonly graph: Graph;
+  readonly settings?: SettingsInput | Settings;
+  /** Builds the ports below from these; any port given explicitly wins. */
+  readonly clients?: AwsClients;
+  readonly workQueueUrl?: string;
+  readonly eventBusName?: string;
+  readonly documents?: DocumentStore;
+  readonly objects?: ObjectStore;
+  readonly queue?: WorkQueue;
+  readonly events?: EventBus;
+  readonly now?: () => Date;
+  readonly crashPoint?: (point: CrashPoint, detail: string) => void;
+}
+
+export interface Engine {
+  readonly context: EngineContext;
+  requestDeletion(request: DeletionRequest): Promise<DeletionRequested>;
+  handleMessage(body: string): Promise<HandleOutcome>;
+  guardedPut(entity: string, item: Item): Promise<void>;
+  getJob(jobId: string): Promise<Job | undefined>;
+  getTombstone(entity: string, id: string): Promise<TombstoneLookup | undefined>;
+  registerRef(bucket: string, key: string, owner: string): Promise<void>;
+  releaseRef(bucket: string, key: string, owner: string): Promise<number>;
+}
+
+function required<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`createEngine: give either clients or ${what}`);
+  return value;
+}
+
+export function createEngine(options: EngineOptions): Engine {
+  const settings = resolveSettings(options.settings ?? {});
+  const { clients } = options;
+  const docs =
+    options.documents ??
+    createDynamoDbDocumentStore(required(clients, 'documents'), {
+      batchWriteConcurrency: settings.batchWriteConcurrency,
+    });
+  const objects =
+    options.objects ??
+    createS3ObjectStore(required(clients, 'objects'), {
+      deleteConcurrency: settings.deleteObjectsConcurrency,
+    });
+  const queue =
+    options.queue ??
+    createSqsWorkQueue(required(clients, 'queue'), required(options.workQueueUrl, 'workQueueUrl'));
+  const events =
+    options.events ?? createEventBridgeEventBus(required(clients, 'events'), options.eventBusName);
+  const context: EngineContext = {
+    graph: options.graph,
+    settings,
+    state: { docs, table: settings.stateTableName, now: options.now ?? (() => new Date()) },
+    docs,
+    objects,
+    queue,
+    events,
+    crashPoint: options.crashPoint,
+  };
+  return {
+    context,
+    requestDeletion: (request) => requestDeletion(context, request),
+    handleMessage: (body) => handleWorkMessage(context, body),
+    guardedPut: (entity, item) => guardedPut(context, entity, item),
+    getJob: (jobId) => getJob(context.state, jobId),
+    getTombstone: (entity, id) => getTombstone(context.state, entity, id),
+    registerRef: (bucket, key, owner) => registerRef(context.state, bucket, key, owner),
+    releaseRef: (bucket, key, owner) => releaseRef(context.state, bucket, key, owner),
+  };
+}

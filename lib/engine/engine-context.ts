@@ -1,0 +1,35 @@
+// Everything a unit of work needs, built once per process (per Lambda cold start).
+import type { Graph } from '../graph/graph-types.js';
+import type { StateContext } from '../model/state-context.js';
+import type { DocumentStore } from '../ports/document-store.js';
+import type { EventBus } from '../ports/event-bus.js';
+import type { ObjectStore } from '../ports/object-store.js';
+import type { WorkQueue } from '../ports/work-queue.js';
+import type { Settings } from '../settings.js';
+
+/**
+ * Named points where a test can make the process "crash" (throw), to prove that every
+ * interruption converges. Production code passes nothing.
+ */
+export type CrashPoint =
+  | 'after-tombstone'
+  | 'after-intent'
+  | 'after-rows'
+  | 'after-objects'
+  | 'after-commit'
+  | 'mid-page';
+
+export interface EngineContext {
+  readonly graph: Graph;
+  readonly settings: Settings;
+  readonly state: StateContext;
+  readonly docs: DocumentStore;
+  readonly objects: ObjectStore;
+  readonly queue: WorkQueue;
+  readonly events: EventBus;
+  readonly crashPoint?: ((point: CrashPoint, detail: string) => void) | undefined;
+}
+
+export function reachCrashPoint(context: EngineContext, point: CrashPoint, detail: string): void {
+  context.crashPoint?.(point, detail);
+}

@@ -1,0 +1,52 @@
+// Step 4 of "rows, then objects": erase the keys an intent holds. Owned keys go in
+// DeleteObjects calls; `refcount` keys are released and go only when no owner remains;
+// `ttl` keys are left to the bucket's lifecycle rule. Every outcome is counted.
+import type { Entity } from '../graph/graph-types.js';
+import { addCount, type Counts } from '../model/counters.js';
+import type { IntentObject } from '../model/intents.js';
+import { releaseRef } from '../model/refs.js';
+import type { KeyFailure } from '../ports/object-store.js';
+import { mapConcurrent } from '../retry.js';
+import { assertDeclared } from './declared-objects.js';
+import type { EngineContext } from './engine-context.js';
+
+export interface ErasedObjects {
+  readonly counts: Counts;
+  readonly failures: (KeyFailure & { bucket: string })[];
+}
+
+export async function eraseObjects(
+  context: EngineContext,
+  entity: Entity,
+  relation: string,
+  objects: readonly IntentObject[],
+): Promise<ErasedObjects> {
+  const counts: Counts = {};
+  const failures: (KeyFailure & { bucket: string })[] = [];
+  for (const object of objects) assertDeclared(context.graph, entity, object.bucket, object.key);
+
+  const owned = objects.filter((o) => o.shared === undefined);
+  const refcounted = objects.filter((o) => o.shared === 'refcount');
+  addCount(counts, relation, 'objectsLeftToTtl', objects.filter((o) => o.shared === 'ttl').length);
+
+  const releases = await mapConcurrent(refcounted, 16, async (object) => ({
+    object,
+    remaining: await releaseRef(context.state, object.bucket, object.key, object.owner),
+  }));
+  const unreferenced = releases.filter((r) => r.remaining === 0).map((r) => r.object);
+  addCount(counts, relation, 'objectsShared', releases.length - unreferenced.length);
+
+  const byBucket = new Map<string, Set<string>>();
+  for (const object of [...owned, ...unreferenced]) {
+    const keys = byBucket.get(object.bucket) ?? new Set<string>();
+    keys.add(object.key);
+    byBucket.set(object.bucket, keys);
+  }
+  for (const [bucket, keys] of byBucket) {
+    const result = await context.objects.deleteKeys(bucket, [...keys]);
+    addCount(counts, relation, 'objectsDeleted', result.deleted.length);
+    addCount(counts, relation, 'objectsFailed', result.failed.length);
+    failures.push(...result.failed.map((f) => ({ ...f, bucket })));
+  }
+  return { counts, failures };
+}

@@ -1,0 +1,57 @@
+// Steps 1–4 of "rows, then objects": collect the keys rows locate (reading manifests while
+// the rows exist), pin them in the unit's intent, delete the rows, then the objects. Step 5,
+// clearing the intent, happens in the transaction that settles the unit.
+import type { Entity } from '../graph/graph-types.js';
+import { addCount, type Counts, mergeCounts } from '../model/counters.js';
+import type { Intent, IntentContent } from '../model/intents.js';
+import type { Item, Key } from '../ports/document-store.js';
+import type { KeyFailure } from '../ports/object-store.js';
+import { collectObjects } from './collect-objects.js';
+import { type EngineContext, reachCrashPoint } from './engine-context.js';
+import { eraseObjects } from './erase-objects.js';
+import { rowKeyOf } from './query-children.js';
+
+export interface ErasedRows {
+  readonly counts: Counts;
+  readonly failures: readonly (KeyFailure & { bucket: string })[];
+}
+
+/** What an intent holds for a page of rows: their keys and every object they locate. */
+export async function rowsIntentContent(
+  context: EngineContext,
+  entity: Entity,
+  relation: string,
+  rows: readonly Item[],
+  lastKey?: Key,
+): Promise<IntentContent> {
+  const collected = await collectObjects(context.graph, context.objects, entity, rows);
+  return {
+    entity: entity.name,
+    relation,
+    rowKeys: rows.map((row) => rowKeyOf(entity, row)),
+    ...collected,
+    ...(lastKey ? { lastKey } : {}),
+  };
+}
+
+export async function eraseIntent(
+  context: EngineContext,
+  entity: Entity,
+  intent: Intent,
+): Promise<ErasedRows> {
+  reachCrashPoint(context, 'after-intent', intent.unitId);
+  const half = Math.ceil(intent.rowKeys.length / 2);
+  await context.docs.batchDelete(entity.tableName, intent.rowKeys.slice(0, half));
+  reachCrashPoint(context, 'mid-page', intent.unitId);
+  await context.docs.batchDelete(entity.tableName, intent.rowKeys.slice(half));
+  reachCrashPoint(context, 'after-rows', intent.unitId);
+
+  const erased = await eraseObjects(context, entity, intent.relation, intent.objects);
+  reachCrashPoint(context, 'after-objects', intent.unitId);
+
+  const counts: Counts = {};
+  addCount(counts, intent.relation, 'rowsDeleted', intent.rowKeys.length);
+  addCount(counts, intent.relation, 'manifestsUnreadable', intent.unknownManifests.length);
+  mergeCounts(counts, erased.counts);
+  return { counts, failures: erased.failures };
+}

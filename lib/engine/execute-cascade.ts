@@ -1,0 +1,71 @@
+// A cascade unit plans the deletion of one entity instance: it checks `restrict` relations
+// first (a child found blocks the entity and everything above it), then plans one rows unit
+// per child relation inside the entity's own scope. With nothing to plan, it goes straight
+// to the entity's finalize.
+import { getEntity } from '../graph/graph-queries.js';
+import { addCount, type Counts } from '../model/counters.js';
+import { scopeIdOf } from '../model/scopes.js';
+import type { Unit } from '../model/units.js';
+import type { EngineContext } from './engine-context.js';
+import { queryChildren } from './query-children.js';
+import type { SpawnedUnit, UnitWork } from './unit-work.js';
+import type { CascadeMessage } from './work-message.js';
+
+export async function executeCascade(
+  context: EngineContext,
+  unit: Unit,
+  message: CascadeMessage,
+): Promise<UnitWork> {
+  const entity = getEntity(context.graph, message.entity);
+  const scopeId = scopeIdOf(entity.name, message.id);
+  const counts: Counts = {};
+  let blocked = false;
+  for (const relation of entity.children.filter((r) => r.onDelete === 'restrict')) {
+    const child = getEntity(context.graph, relation.child);
+    const page = await queryChildren(context, relation, child, message.id, 1, undefined);
+    if (page.items.length > 0) {
+      blocked = true;
+      addCount(counts, relation.name, 'blocked', 1);
+    }
+  }
+  const spawn: SpawnedUnit[] = blocked
+    ? []
+    : entity.children
+        .filter((r) => r.onDelete === 'cascade' || r.onDelete === 'set-null')
+        .map((relation) => ({
+          message: {
+            v: 1,
+            jobId: message.jobId,
+            type: 'rows',
+            relation: relation.name,
+            parentId: message.id,
+            page: 0,
+          },
+          scope: scopeId,
+        }));
+  if (spawn.length === 0) {
+    spawn.push({
+      message: {
+        v: 1,
+        jobId: message.jobId,
+        type: 'finalize',
+        entity: entity.name,
+        id: message.id,
+        ...(message.via ? { via: message.via } : {}),
+      },
+      scope: unit.scope,
+    });
+  }
+  return {
+    counts,
+    spawn,
+    newScope: {
+      scopeId,
+      entity: entity.name,
+      id: message.id,
+      via: message.via,
+      parent: unit.scope,
+      blocked,
+    },
+  };
+}

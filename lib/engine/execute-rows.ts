@@ -1,0 +1,145 @@
+// A rows unit handles one page of a relation's children, by the relation's action:
+// cascade children that have children of their own are tombstoned and cascaded in the same
+// job; leaf children are erased in place (rows, then objects); set-null children lose the
+// attribute, but only while it still names this parent. A further page is planned last.
+import { ConditionFailedError } from '../errors.js';
+import { getEntity, getRelation } from '../graph/graph-queries.js';
+import type { Entity, Relation } from '../graph/graph-types.js';
+import { addCount, type Counts, mergeCounts } from '../model/counters.js';
+import { type Intent, pinIntent } from '../model/intents.js';
+import { writeTombstone } from '../model/tombstones.js';
+import type { Unit } from '../model/units.js';
+import type { Item, Key } from '../ports/document-store.js';
+import { mapConcurrent } from '../retry.js';
+import { type EngineContext, reachCrashPoint } from './engine-context.js';
+import { eraseIntent, rowsIntentContent } from './erase-rows.js';
+import { pageLimit } from './page-limit.js';
+import { prefixUnits } from './prefix-units.js';
+import { idOf, queryChildren, rowKeyOf } from './query-children.js';
+import type { SpawnedUnit, UnitWork } from './unit-work.js';
+import type { RowsMessage } from './work-message.js';
+
+export async function executeRows(
+  context: EngineContext,
+  unit: Unit,
+  message: RowsMessage,
+): Promise<UnitWork> {
+  const relation = getRelation(context.graph, message.relation);
+  const child = getEntity(context.graph, relation.child);
+  const loadPage = () =>
+    queryChildren(
+      context,
+      relation,
+      child,
+      message.parentId,
+      pageLimit(child, context.settings.pageSize),
+      message.cursor,
+    );
+
+  const counts: Counts = {};
+  const spawn: SpawnedUnit[] = [];
+  let lastKey: Key | undefined;
+  let failures: UnitWork['failures'];
+
+  if (relation.onDelete === 'cascade' && child.cascades) {
+    const page = await loadPage();
+    lastKey = page.lastKey;
+    spawn.push(...(await tombstoneChildren(context, unit, relation, child, page.items)));
+  } else if (relation.onDelete === 'cascade') {
+    const intent = await pinIntent(context.state, unit.jobId, unit.unitId, async () => {
+      const page = await loadPage();
+      return rowsIntentContent(context, child, relation.name, page.items, page.lastKey);
+    });
+    const erased = await eraseIntent(context, child, intent);
+    mergeCounts(counts, erased.counts);
+    spawn.push(...prefixUnits(unit.jobId, child.name, intent.prefixes, unit.scope, relation.name));
+    failures = erased.failures;
+    lastKey = intent.lastKey;
+  } else if (relation.onDelete === 'set-null') {
+    const intent = await pinIntent(context.state, unit.jobId, unit.unitId, async () => {
+      const page = await loadPage();
+      return {
+        entity: child.name,
+        relation: relation.name,
+        rowKeys: page.items.map((row) => rowKeyOf(child, row)),
+        objects: [],
+        prefixes: [],
+        unknownManifests: [],
+        ...(page.lastKey ? { lastKey: page.lastKey } : {}),
+      };
+    });
+    await nullifyRows(context, relation, message.parentId, intent);
+    addCount(counts, relation.name, 'rowsNulled', intent.rowKeys.length);
+    lastKey = intent.lastKey;
+  }
+
+  if (lastKey) {
+    spawn.push({
+      message: { ...message, page: message.page + 1, cursor: lastKey },
+      scope: unit.scope,
+    });
+  }
+  return {
+    counts,
+    spawn,
+    clearIntent: relation.onDelete !== 'cascade' || !child.cascades,
+    failures,
+  };
+}
+
+async function tombstoneChildren(
+  context: EngineContext,
+  unit: Unit,
+  relation: Relation,
+  child: Entity,
+  rows: readonly Item[],
+): Promise<SpawnedUnit[]> {
+  const ids = rows.map((row) => idOf(child, row));
+  await mapConcurrent(ids, 4, (id) =>
+    writeTombstone(context.state, {
+      entity: child.name,
+      id,
+      jobId: unit.jobId,
+      shards: context.settings.shards,
+      root: false,
+    }),
+  );
+  reachCrashPoint(context, 'after-tombstone', unit.unitId);
+  return ids.map((id) => ({
+    message: {
+      v: 1,
+      jobId: unit.jobId,
+      type: 'cascade',
+      entity: child.name,
+      id,
+      via: relation.name,
+    },
+    scope: unit.scope,
+  }));
+}
+
+async function nullifyRows(
+  context: EngineContext,
+  relation: Relation,
+  parentId: string,
+  intent: Intent,
+): Promise<void> {
+  const child = getEntity(context.graph, relation.child);
+  await mapConcurrent(intent.rowKeys, context.settings.batchWriteConcurrency, async (key: Key) => {
+    try {
+      await context.docs.update({
+        table: child.tableName,
+        key,
+        update: { expression: 'REMOVE #attr', names: { '#attr': relation.attribute } },
+        condition: {
+          expression: '#attr = :parent',
+          names: { '#attr': relation.attribute },
+          values: { ':parent': parentId },
+        },
+      });
+    } catch (error) {
+      // Already nulled by an earlier run of this unit, or re-pointed elsewhere: leave it.
+      if (!(error instanceof ConditionFailedError)) throw error;
+    }
+  });
+}

@@ -1,0 +1,57 @@
+// How upstream writers avoid resurrecting deleted data: write through guardedPut, and the
+// write commits only if neither the item's own id nor any of its parents' ids is tombstoned.
+import { LetheError, TransactionCancelledError } from '../errors.js';
+import { getEntity } from '../graph/graph-queries.js';
+import { stateKeys } from '../model/state-keys.js';
+import type { Item, TransactItem } from '../ports/document-store.js';
+import type { EngineContext } from './engine-context.js';
+
+export class TombstonedError extends LetheError {
+  readonly entity: string;
+  readonly id: string;
+
+  constructor(entity: string, id: string) {
+    super('TOMBSTONED', `refused: ${entity} "${id}" is deleted; the write would bring it back`);
+    this.name = 'TombstonedError';
+    this.entity = entity;
+    this.id = id;
+  }
+}
+
+export async function guardedPut(
+  context: EngineContext,
+  entityName: string,
+  item: Item,
+): Promise<void> {
+  const entity = getEntity(context.graph, entityName);
+  const id = item[entity.partitionKey];
+  if (typeof id !== 'string' || id.length === 0) {
+    throw new LetheError(
+      'INVALID_ITEM',
+      `${entity.name} item has no string "${entity.partitionKey}"`,
+    );
+  }
+  const guarded: { entity: string; id: string }[] = [{ entity: entity.name, id }];
+  for (const relation of entity.parents) {
+    const parentId = item[relation.attribute];
+    if (typeof parentId === 'string' && parentId.length > 0)
+      guarded.push({ entity: relation.parent, id: parentId });
+  }
+  const checks: TransactItem[] = guarded.map((g) => ({
+    kind: 'check',
+    table: context.state.table,
+    key: stateKeys.tombstoneLookup(g.entity, g.id),
+    condition: { expression: 'attribute_not_exists(pk)' },
+  }));
+  try {
+    await context.docs.transact([{ kind: 'put', table: entity.tableName, item }, ...checks]);
+  } catch (error) {
+    if (!(error instanceof TransactionCancelledError)) throw error;
+    const refused = error.reasons.findIndex(
+      (reason, index) => index > 0 && reason === 'ConditionalCheckFailed',
+    );
+    const target = guarded[refused - 1];
+    if (target) throw new TombstonedError(target.entity, target.id);
+    throw error;
+  }
+}

@@ -1,0 +1,108 @@
+// Runs one message from the work queue: validate it, find its planned unit, do the work,
+// settle the unit exactly once, send what it spawned, and complete the job when nothing is
+// left. A redelivered message finds its unit settled and only re-sends what is still planned.
+import { isDeepStrictEqual } from 'node:util';
+import { LetheError } from '../errors.js';
+import { addCount, type Counts } from '../model/counters.js';
+import { getUnit, type PlannedUnit, type Unit } from '../model/units.js';
+import { commitUnit } from './commit-unit.js';
+import { type EngineContext, reachCrashPoint } from './engine-context.js';
+import { executeCascade } from './execute-cascade.js';
+import { executeFinalize, rootLabel } from './execute-finalize.js';
+import { executePrefix } from './execute-prefix.js';
+import { executeRows } from './execute-rows.js';
+import { completeAndPublish } from './publish-completion.js';
+import type { UnitWork } from './unit-work.js';
+import {
+  InvalidMessageError,
+  parseWorkMessage,
+  unitIdOf,
+  type WorkMessage,
+} from './work-message.js';
+
+export type HandleOutcome = 'done' | 'failed' | 'duplicate';
+
+/** Errors that no retry can fix for this unit: it is settled as failed, with the reason. */
+const UNIT_FAILURE_CODES = new Set(['UNSAFE_KEY_VALUE', 'UNDECLARED_OBJECT', 'UNDECLARED_PREFIX']);
+
+function execute(context: EngineContext, unit: Unit, message: WorkMessage): Promise<UnitWork> {
+  switch (message.type) {
+    case 'cascade':
+      return executeCascade(context, unit, message);
+    case 'rows':
+      return executeRows(context, unit, message);
+    case 'finalize':
+      return executeFinalize(context, unit, message);
+    case 'prefix':
+      return executePrefix(context, unit, message);
+  }
+}
+
+function labelOf(message: WorkMessage): string {
+  switch (message.type) {
+    case 'rows':
+      return message.relation;
+    default:
+      return message.via ?? rootLabel(message.entity);
+  }
+}
+
+export async function sendPlanned(
+  context: EngineContext,
+  units: readonly PlannedUnit[],
+): Promise<void> {
+  await context.queue.send(units.map((u) => ({ id: u.unitId, body: u.body })));
+}
+
+export async function handleWorkMessage(
+  context: EngineContext,
+  body: string,
+): Promise<HandleOutcome> {
+  const message = parseWorkMessage(body);
+  const unitId = unitIdOf(message);
+  const unit = await getUnit(context.state, message.jobId, unitId);
+  if (!unit) throw new InvalidMessageError(`job ${message.jobId} has no planned unit ${unitId}`);
+  if (!isDeepStrictEqual(JSON.parse(unit.body), JSON.parse(body))) {
+    throw new InvalidMessageError(`message does not match planned unit ${unitId}`);
+  }
+  if (unit.status === 'done' || unit.status === 'failed') {
+    await resendStillPlanned(context, unit);
+    return 'duplicate';
+  }
+
+  let work: UnitWork;
+  let failure: { error: string } | undefined;
+  try {
+    work = await execute(context, unit, message);
+  } catch (error) {
+    if (!(error instanceof LetheError) || !UNIT_FAILURE_CODES.has(error.code)) throw error;
+    const counts: Counts = {};
+    addCount(counts, labelOf(message), 'failed', 1);
+    work = { counts, spawn: [] };
+    failure = { error: `${error.code}: ${error.message}` };
+  }
+
+  const result = await commitUnit(context, unit, work, failure);
+  reachCrashPoint(context, 'after-commit', unitId);
+  if (!result.committed) return 'duplicate';
+  await sendPlanned(context, result.spawned);
+  await completeAndPublish(context, unit.jobId);
+  return failure ? 'failed' : 'done';
+}
+
+async function resendStillPlanned(context: EngineContext, unit: Unit): Promise<void> {
+  const planned: PlannedUnit[] = [];
+  for (const spawnedId of unit.spawned ?? []) {
+    const spawned = await getUnit(context.state, unit.jobId, spawnedId);
+    if (spawned?.status === 'planned') {
+      planned.push({
+        unitId: spawned.unitId,
+        body: spawned.body,
+        scope: spawned.scope,
+        message: JSON.parse(spawned.body),
+      });
+    }
+  }
+  if (planned.length > 0) await sendPlanned(context, planned);
+  await completeAndPublish(context, unit.jobId);
+}

@@ -1,0 +1,112 @@
+// The front door: record that an entity was deleted and start its job. One transaction
+// writes the shard's next sequence number, the tombstone, its lookup item, the job and the
+// job's first unit (the outbox); the first message is sent after the commit. Asking again
+// for the same entity returns the job that already exists.
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { LetheError } from '../errors.js';
+import { getEntity } from '../graph/graph-queries.js';
+import { newJobItem } from '../model/jobs.js';
+import { JOB_SCOPE } from '../model/scopes.js';
+import { writeTombstone } from '../model/tombstones.js';
+import { type PlannedUnit, putPlannedUnit } from '../model/units.js';
+import { type EngineContext, reachCrashPoint } from './engine-context.js';
+import { sendPlanned } from './handle-work-message.js';
+import { type CascadeMessage, encodeWorkMessage, unitIdOf } from './work-message.js';
+
+export const deletionRequestSchema = z.strictObject({
+  entity: z.string().min(1).max(128),
+  id: z.string().min(1).max(512),
+  tenantId: z.string().min(1).max(256).optional(),
+  requestId: z.string().min(1).max(256).optional(),
+  requester: z.string().min(1).max(256).optional(),
+});
+
+export type DeletionRequest = z.input<typeof deletionRequestSchema>;
+
+export interface DeletionRequested {
+  readonly jobId: string;
+  /** False when the entity was already tombstoned: the existing job is returned. */
+  readonly created: boolean;
+  readonly shard: number;
+  readonly seq: number;
+}
+
+export class InvalidRequestError extends LetheError {
+  constructor(message: string) {
+    super('INVALID_REQUEST', message);
+    this.name = 'InvalidRequestError';
+  }
+}
+
+export async function requestDeletion(
+  context: EngineContext,
+  input: DeletionRequest,
+): Promise<DeletionRequested> {
+  const parsed = deletionRequestSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new InvalidRequestError(
+      `invalid deletion request: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`).join('; ')}`,
+    );
+  }
+  const request = parsed.data;
+  const entity = getEntity(context.graph, request.entity);
+  const jobId = randomUUID();
+  const message: CascadeMessage = {
+    v: 1,
+    jobId,
+    type: 'cascade',
+    entity: entity.name,
+    id: request.id,
+  };
+  const root: PlannedUnit = {
+    unitId: unitIdOf(message),
+    message,
+    body: encodeWorkMessage(message),
+    scope: JOB_SCOPE,
+  };
+
+  const result = await writeTombstone(context.state, {
+    entity: entity.name,
+    id: request.id,
+    jobId,
+    shards: context.settings.shards,
+    root: true,
+    requester: request.requester,
+    tenantId: request.tenantId,
+    requestId: request.requestId,
+    alsoWrite: ({ shard, seq }) => [
+      {
+        kind: 'put',
+        table: context.state.table,
+        item: newJobItem(
+          {
+            jobId,
+            entity: entity.name,
+            id: request.id,
+            shard,
+            seq,
+            tenantId: request.tenantId,
+            requestId: request.requestId,
+            requester: request.requester,
+            planned: 1,
+          },
+          context.state.now(),
+        ),
+        condition: { expression: 'attribute_not_exists(pk)' },
+      },
+      putPlannedUnit(context.state, jobId, root),
+    ],
+  });
+  if (!result.created) {
+    return {
+      jobId: result.existing.jobId,
+      created: false,
+      shard: result.existing.shard,
+      seq: result.existing.seq,
+    };
+  }
+  reachCrashPoint(context, 'after-tombstone', root.unitId);
+  await sendPlanned(context, [root]);
+  return { jobId, created: true, shard: result.shard, seq: result.seq };
+}

@@ -1,0 +1,23 @@
+// What executing a unit produces, before it is committed: counts to add, units to spawn
+// (each with the scope whose slot it takes), a new scope if the unit opened one, and whether
+// the unit's own scope must be blocked (its parent must not be deleted).
+import type { Counts } from '../model/counters.js';
+import type { Scope } from '../model/scopes.js';
+import type { UnitTarget } from '../model/units.js';
+import type { KeyFailure } from '../ports/object-store.js';
+import type { WorkMessage } from './work-message.js';
+
+export interface SpawnedUnit {
+  readonly message: WorkMessage;
+  readonly scope: string;
+  readonly target?: UnitTarget | undefined;
+}
+
+export interface UnitWork {
+  readonly counts: Counts;
+  readonly spawn: readonly SpawnedUnit[];
+  readonly newScope?: Omit<Scope, 'outstanding' | 'finalized'> | undefined;
+  readonly block?: boolean | undefined;
+  readonly clearIntent?: boolean | undefined;
+  readonly failures?: readonly (KeyFailure & { bucket: string })[] | undefined;
+}

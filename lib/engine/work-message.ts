@@ -1,0 +1,117 @@
+// The messages on the work queue: typed, versioned, validated at the boundary. A message
+// names a unit of work by entity, id and relation only; keys and prefixes acted on are always
+// re-derived from the graph or read from the state table, never taken from a message.
+import { z } from 'zod';
+import { LetheError } from '../errors.js';
+
+export const WORK_MESSAGE_VERSION = 1;
+const MAX_MESSAGE_BYTES = 64 * 1024;
+
+const name = z.string().min(1).max(128);
+const entityId = z.string().min(1).max(512);
+const jobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "_" and "-"');
+const cursor = z.record(z.string().max(256), z.union([z.string().max(2048), z.number()]));
+
+const base = { v: z.literal(WORK_MESSAGE_VERSION), jobId };
+
+export const cascadeMessage = z.strictObject({
+  ...base,
+  type: z.literal('cascade'),
+  entity: name,
+  id: entityId,
+  /** The relation the entity was reached through; absent for the job's root. */
+  via: name.optional(),
+});
+
+export const rowsMessage = z.strictObject({
+  ...base,
+  type: z.literal('rows'),
+  relation: name,
+  parentId: entityId,
+  page: z.number().int().min(0),
+  cursor: cursor.optional(),
+});
+
+export const finalizeMessage = z.strictObject({
+  ...base,
+  type: z.literal('finalize'),
+  entity: name,
+  id: entityId,
+  via: name.optional(),
+});
+
+export const prefixMessage = z.strictObject({
+  ...base,
+  type: z.literal('prefix'),
+  entity: name,
+  id: entityId,
+  /** Index of the prefix in the intent that planned it. */
+  part: z.number().int().min(0),
+  page: z.number().int().min(0),
+  token: z.string().max(2048).optional(),
+  via: name.optional(),
+});
+
+export const workMessage = z.discriminatedUnion('type', [
+  cascadeMessage,
+  rowsMessage,
+  finalizeMessage,
+  prefixMessage,
+]);
+
+export type CascadeMessage = z.infer<typeof cascadeMessage>;
+export type RowsMessage = z.infer<typeof rowsMessage>;
+export type FinalizeMessage = z.infer<typeof finalizeMessage>;
+export type PrefixMessage = z.infer<typeof prefixMessage>;
+export type WorkMessage = z.infer<typeof workMessage>;
+
+/** A message that can never succeed: retrying will not help, the reason says why. */
+export class InvalidMessageError extends LetheError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('INVALID_MESSAGE', message, options);
+    this.name = 'InvalidMessageError';
+  }
+}
+
+export function parseWorkMessage(body: string): WorkMessage {
+  if (Buffer.byteLength(body, 'utf8') > MAX_MESSAGE_BYTES) {
+    throw new InvalidMessageError(`message is larger than ${MAX_MESSAGE_BYTES} bytes`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch (error) {
+    throw new InvalidMessageError('message is not valid JSON', { cause: error });
+  }
+  if (typeof json === 'object' && json !== null && 'v' in json && json.v !== WORK_MESSAGE_VERSION) {
+    throw new InvalidMessageError(
+      `unknown message version ${JSON.stringify(json.v)} (this worker reads version ${WORK_MESSAGE_VERSION})`,
+    );
+  }
+  const parsed = workMessage.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .slice(0, 5)
+      .map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`);
+    throw new InvalidMessageError(`malformed work message: ${issues.join('; ')}`);
+  }
+  return parsed.data;
+}
+
+/** Deterministic unit ids: re-running a unit re-plans exactly the same units. */
+export function unitIdOf(message: WorkMessage): string {
+  switch (message.type) {
+    case 'cascade':
+      return `cascade|${message.entity}|${message.id}`;
+    case 'finalize':
+      return `finalize|${message.entity}|${message.id}`;
+    case 'rows':
+      return `rows|${message.relation}|${message.page}|${message.parentId}`;
+    case 'prefix':
+      return `prefix|${message.entity}|${message.part}|${message.page}|${message.id}`;
+  }
+}
+
+export function encodeWorkMessage(message: WorkMessage): string {
+  return JSON.stringify(message);
+}

@@ -1,0 +1,75 @@
+// The domain error hierarchy. Every error lethe raises on purpose extends LetheError,
+// carries a stable `code` for machines and says whether retrying can help.
+
+export interface LetheErrorOptions {
+  readonly cause?: unknown;
+  readonly retryable?: boolean;
+}
+
+export class LetheError extends Error {
+  readonly code: string;
+  readonly retryable: boolean;
+
+  constructor(code: string, message: string, options: LetheErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'LetheError';
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+/** A graph definition that cannot be used; lists every problem found, not just the first. */
+export class GraphValidationError extends LetheError {
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(
+      'GRAPH_INVALID',
+      `invalid deletion graph:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+    this.name = 'GraphValidationError';
+    this.problems = problems;
+  }
+}
+
+/** A template value that would render outside its template: `/`, `..`, `*`, control chars… */
+export class UnsafeKeyValueError extends LetheError {
+  readonly template: string;
+  readonly attribute: string;
+
+  constructor(template: string, attribute: string, reason: string) {
+    super('UNSAFE_KEY_VALUE', `unsafe value for {${attribute}} in "${template}": ${reason}`);
+    this.name = 'UnsafeKeyValueError';
+    this.template = template;
+    this.attribute = attribute;
+  }
+}
+
+/** The local stack cannot start: missing Java, emulator that does not answer… */
+export class LocalStackError extends LetheError {
+  constructor(message: string, options: LetheErrorOptions = {}) {
+    super('LOCAL_STACK', message, options);
+    this.name = 'LocalStackError';
+  }
+}
+
+/** A transaction was cancelled; `reasons` has one code per item, in order. */
+export class TransactionCancelledError extends LetheError {
+  readonly reasons: readonly string[];
+
+  constructor(reasons: readonly string[], options: { cause?: unknown } = {}) {
+    super('TRANSACTION_CANCELLED', `transaction cancelled: ${reasons.join(', ')}`, {
+      ...options,
+      retryable: reasons.some((r) => r === 'TransactionConflict' || r === 'ThrottlingError'),
+    });
+    this.name = 'TransactionCancelledError';
+    this.reasons = reasons;
+  }
+}
+
+export class ConditionFailedError extends LetheError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('CONDITION_FAILED', message, options);
+    this.name = 'ConditionFailedError';
+  }
+}

@@ -1,0 +1,50 @@
+// What the local stack needs to exist for a graph: lethe's own state table and queues,
+// and the graph's tables (with their indexes) and buckets.
+import type { ResourcePlan, TablePlan } from '../adapters/provision-resources.js';
+import type { Graph } from '../graph/graph-types.js';
+import type { Settings } from '../settings.js';
+
+export const STATE_TABLE_INDEX = 'gsi1';
+
+export function stateTablePlan(settings: Settings): TablePlan {
+  return {
+    name: settings.stateTableName,
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    indexes: [{ name: STATE_TABLE_INDEX, partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }],
+    ttlAttribute: 'expiresAt',
+    stream: true,
+  };
+}
+
+export function localResourcePlan(graph: Graph, settings: Settings): ResourcePlan {
+  const graphTables: TablePlan[] = Object.values(graph.tables).map((table) => ({
+    name: table.name,
+    partitionKey: table.partitionKey,
+    sortKey: table.sortKey,
+    indexes: Object.entries(table.indexes ?? {}).map(([name, index]) => ({
+      name,
+      partitionKey: index.partitionKey,
+      sortKey: index.sortKey,
+    })),
+    // Child tables stream their writes so rows written after a tombstone are still caught.
+    stream: true,
+  }));
+  return {
+    tables: [stateTablePlan(settings), ...graphTables],
+    queues: [
+      {
+        name: settings.workQueueName,
+        visibilityTimeoutSeconds: settings.visibilityTimeoutSeconds,
+        deadLetter: {
+          name: settings.deadLetterQueueName,
+          maxReceiveCount: settings.maxReceiveCount,
+        },
+      },
+    ],
+    buckets: Object.values(graph.buckets).map((bucket) => ({
+      name: bucket.name,
+      versioned: bucket.versioned ?? false,
+    })),
+  };
+}

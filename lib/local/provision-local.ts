@@ -1,0 +1,14 @@
+// Provisions everything a graph needs on the local stack. Idempotent.
+import type { AwsClients } from '../adapters/aws-clients.js';
+import { type ProvisionedResources, provisionResources } from '../adapters/provision-resources.js';
+import type { Graph } from '../graph/graph-types.js';
+import type { Settings } from '../settings.js';
+import { localResourcePlan } from './local-resource-plan.js';
+
+export function provisionLocal(
+  clients: AwsClients,
+  graph: Graph,
+  settings: Settings,
+): Promise<ProvisionedResources> {
+  return provisionResources(clients, localResourcePlan(graph, settings));
+}

@@ -1,0 +1,99 @@
+// Intents make "rows, then objects" crash-safe and pin what a unit works on. Before a unit
+// deletes rows, it persists the row keys it is about to delete, every object key those rows
+// locate (manifests already read) and where its next page starts. Rows go, then objects,
+// then the intent is cleared in the transaction that settles the unit. The first run to
+// write the intent wins (conditional put); a re-run or a concurrent duplicate uses the same
+// intent, so counts stay exact, rows are never left pointing at deleted objects, and no
+// object is left that nobody will delete.
+//
+// Item  JOB#<jobId> / INTENT#<unitId>
+//   { type: 'intent', jobId, unitId, entity, relation, rowKeys: Key[],
+//     objects: { bucket, key, shared?, owner }[], prefixes: { bucket, prefix, owner, group }[],
+//     unknownManifests: { bucket, key, reason }[], lastKey?, nextToken?, createdAt }
+import { ConditionFailedError } from '../errors.js';
+import type { Item, Key, TransactItem } from '../ports/document-store.js';
+import type { StateContext } from './state-context.js';
+import { stateKeys } from './state-keys.js';
+
+export interface IntentObject {
+  readonly bucket: string;
+  readonly key: string;
+  readonly shared?: 'refcount' | 'ttl' | undefined;
+  /** `<entity>#<id>` of the row that owns it: the reference released for shared keys. */
+  readonly owner: string;
+}
+
+export interface IntentPrefix {
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly owner: string;
+  /** Index of the object group in the entity's declaration. */
+  readonly group: number;
+}
+
+export interface UnreadableManifest {
+  readonly bucket: string;
+  readonly key: string;
+  readonly reason: string;
+}
+
+export interface Intent {
+  readonly jobId: string;
+  readonly unitId: string;
+  readonly entity: string;
+  readonly relation: string;
+  readonly rowKeys: readonly Key[];
+  readonly objects: readonly IntentObject[];
+  readonly prefixes: readonly IntentPrefix[];
+  readonly unknownManifests: readonly UnreadableManifest[];
+  /** Where the relation's next page of rows starts (rows units). */
+  readonly lastKey?: Key | undefined;
+  /** Where the prefix's next page of keys starts (prefix units). */
+  readonly nextToken?: string | undefined;
+  readonly createdAt: string;
+}
+
+export type IntentContent = Omit<Intent, 'jobId' | 'unitId' | 'createdAt'>;
+
+export async function getIntent(
+  state: StateContext,
+  jobId: string,
+  unitId: string,
+): Promise<Intent | undefined> {
+  const item = await state.docs.get(state.table, stateKeys.intent(jobId, unitId));
+  return item ? (item as unknown as Intent) : undefined;
+}
+
+/**
+ * Returns the unit's intent, building and persisting it first if there is none. When two
+ * runs race, the first write wins and both continue with it.
+ */
+export async function pinIntent(
+  state: StateContext,
+  jobId: string,
+  unitId: string,
+  build: () => Promise<IntentContent>,
+): Promise<Intent> {
+  const existing = await getIntent(state, jobId, unitId);
+  if (existing) return existing;
+  const intent: Intent = {
+    jobId,
+    unitId,
+    ...(await build()),
+    createdAt: state.now().toISOString(),
+  };
+  const item: Item = { ...stateKeys.intent(jobId, unitId), type: 'intent', ...intent };
+  try {
+    await state.docs.put(state.table, item, { expression: 'attribute_not_exists(sk)' });
+    return intent;
+  } catch (error) {
+    if (!(error instanceof ConditionFailedError)) throw error;
+    const winner = await getIntent(state, jobId, unitId);
+    if (!winner) throw error;
+    return winner;
+  }
+}
+
+export function clearIntent(state: StateContext, jobId: string, unitId: string): TransactItem {
+  return { kind: 'delete', table: state.table, key: stateKeys.intent(jobId, unitId) };
+}

@@ -1,0 +1,205 @@
+// Jobs: one per root deletion. The job item tracks units planned and settled (done or
+// failed); the job completes when they are equal, by one conditional update, and its
+// DeletionCompleted event is written as an outbox item in that same transaction.
+//
+// Item  JOB#<jobId> / JOB
+//   { type: 'job', jobId, entity, id, tenantId?, requestId?, requester?, shard, seq,
+//     status: 'running' | 'completed', outcome?: 'deleted' | 'blocked' | 'partial',
+//     createdAt, updatedAt, completedAt?, planned, settled, failed,
+//     'c|<relation>|<kind>': number…, gsi1pk: JOBS#<status>, gsi1sk: <createdAt>#<jobId> }
+// Item  JOB#<jobId> / EVENT#DeletionCompleted   { detail, createdAt }   until published
+import { ConditionFailedError, TransactionCancelledError } from '../errors.js';
+import type { Expression, Item, TransactItem } from '../ports/document-store.js';
+import { type Counts, counterAttribute, countsFromItem, totalOf } from './counters.js';
+import type { StateContext } from './state-context.js';
+import { stateIndex, stateKeys } from './state-keys.js';
+
+export type JobStatus = 'running' | 'completed';
+export type JobOutcome = 'deleted' | 'blocked' | 'partial';
+
+export interface Job {
+  readonly jobId: string;
+  readonly entity: string;
+  readonly id: string;
+  readonly tenantId?: string | undefined;
+  readonly requestId?: string | undefined;
+  readonly requester?: string | undefined;
+  readonly status: JobStatus;
+  readonly outcome?: JobOutcome | undefined;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly completedAt?: string | undefined;
+  readonly planned: number;
+  readonly settled: number;
+  readonly failed: number;
+  readonly counts: Counts;
+}
+
+export interface NewJob {
+  readonly jobId: string;
+  readonly entity: string;
+  readonly id: string;
+  readonly shard: number;
+  readonly seq: number;
+  readonly tenantId?: string | undefined;
+  readonly requestId?: string | undefined;
+  readonly requester?: string | undefined;
+  /** Units written with the job (its root cascade). */
+  readonly planned: number;
+}
+
+export function newJobItem(job: NewJob, now: Date): Item {
+  const createdAt = now.toISOString();
+  return {
+    ...stateKeys.job(job.jobId),
+    type: 'job',
+    ...job,
+    status: 'running',
+    createdAt,
+    updatedAt: createdAt,
+    settled: 0,
+    failed: 0,
+    gsi1pk: stateIndex.jobsByStatus('running'),
+    gsi1sk: `${createdAt}#${job.jobId}`,
+  };
+}
+
+export function jobFromItem(item: Item): Job {
+  return {
+    jobId: String(item.jobId),
+    entity: String(item.entity),
+    id: String(item.id),
+    tenantId: item.tenantId as string | undefined,
+    requestId: item.requestId as string | undefined,
+    requester: item.requester as string | undefined,
+    status: item.status as JobStatus,
+    outcome: item.outcome as JobOutcome | undefined,
+    createdAt: String(item.createdAt),
+    updatedAt: String(item.updatedAt),
+    completedAt: item.completedAt as string | undefined,
+    planned: Number(item.planned ?? 0),
+    settled: Number(item.settled ?? 0),
+    failed: Number(item.failed ?? 0),
+    counts: countsFromItem(item),
+  };
+}
+
+export async function getJob(state: StateContext, jobId: string): Promise<Job | undefined> {
+  const item = await state.docs.get(state.table, stateKeys.job(jobId));
+  return item ? jobFromItem(item) : undefined;
+}
+
+/** The ADD that settles one unit on the job: units planned and settled, and its counts. */
+export function settleOnJob(
+  state: StateContext,
+  jobId: string,
+  delta: { planned: number; settled: number; failed: number; counts: Counts },
+): TransactItem {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {
+    ':planned': delta.planned,
+    ':settled': delta.settled,
+    ':failed': delta.failed,
+    ':now': state.now().toISOString(),
+  };
+  const adds = ['planned :planned', 'settled :settled', '#failed :failed'];
+  names['#failed'] = 'failed';
+  let i = 0;
+  for (const [relation, byKind] of Object.entries(delta.counts)) {
+    for (const [kind, n] of Object.entries(byKind)) {
+      if (!n) continue;
+      names[`#c${i}`] = counterAttribute(relation, kind as never);
+      values[`:c${i}`] = n;
+      adds.push(`#c${i} :c${i}`);
+      i++;
+    }
+  }
+  const update: Expression = {
+    expression: `ADD ${adds.join(', ')} SET updatedAt = :now`,
+    names,
+    values,
+  };
+  return { kind: 'update', table: state.table, key: stateKeys.job(jobId), update };
+}
+
+export function outcomeOf(job: Job): JobOutcome {
+  if (totalOf(job.counts, 'blocked') > 0) return 'blocked';
+  if (job.failed > 0 || totalOf(job.counts, 'objectsFailed') > 0) return 'partial';
+  return 'deleted';
+}
+
+/**
+ * Completes the job if nothing is outstanding. Exactly one caller wins; it gets the
+ * completion event detail back, and the event is left in the outbox until published.
+ */
+export async function completeJobIfSettled(
+  state: StateContext,
+  jobId: string,
+): Promise<Record<string, unknown> | undefined> {
+  const job = await getJob(state, jobId);
+  if (job?.status !== 'running' || job.planned !== job.settled) return undefined;
+  const now = state.now();
+  const outcome = outcomeOf(job);
+  const detail = {
+    jobId,
+    entity: job.entity,
+    id: job.id,
+    tenantId: job.tenantId,
+    requestId: job.requestId,
+    outcome,
+    counts: job.counts,
+    totals: {
+      rowsDeleted: totalOf(job.counts, 'rowsDeleted'),
+      rowsNulled: totalOf(job.counts, 'rowsNulled'),
+      objectsDeleted: totalOf(job.counts, 'objectsDeleted'),
+      blocked: totalOf(job.counts, 'blocked'),
+      failedUnits: job.failed,
+    },
+    timings: {
+      requestedAt: job.createdAt,
+      completedAt: now.toISOString(),
+      durationMs: now.getTime() - Date.parse(job.createdAt),
+    },
+  };
+  try {
+    await state.docs.transact([
+      {
+        kind: 'update',
+        table: state.table,
+        key: stateKeys.job(jobId),
+        update: {
+          expression:
+            'SET #status = :completed, outcome = :outcome, completedAt = :now, updatedAt = :now, gsi1pk = :gsi',
+          names: { '#status': 'status' },
+          values: {
+            ':completed': 'completed',
+            ':outcome': outcome,
+            ':now': now.toISOString(),
+            ':gsi': stateIndex.jobsByStatus('completed'),
+          },
+        },
+        condition: {
+          expression: '#status = :running AND planned = :planned AND settled = :planned',
+          names: { '#status': 'status' },
+          values: { ':running': 'running', ':planned': job.planned },
+        },
+      },
+      {
+        kind: 'put',
+        table: state.table,
+        item: {
+          ...stateKeys.outboxEvent(jobId, 'DeletionCompleted'),
+          type: 'outbox-event',
+          detailType: 'DeletionCompleted',
+          detail,
+          createdAt: now.toISOString(),
+        },
+      },
+    ]);
+    return detail;
+  } catch (error) {
+    if (error instanceof TransactionCancelledError || error instanceof ConditionFailedError)
+      return undefined;
+    throw error;
+  }
+}

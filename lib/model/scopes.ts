@@ -1,0 +1,103 @@
+// Scopes enforce "children before parents". Each cascaded entity instance owns a scope that
+// counts the outstanding slots of the work under it. A cascade unit takes a slot in its
+// parent's scope and hands it to the entity's finalize unit, which releases it; every other
+// unit takes a slot when spawned and releases it when settled. The transaction that brings a
+// scope to zero also plans the owner's finalize, by compare-and-set, so it happens once.
+// The root's work lives in the job scope, which has no item: the job's own counters close it.
+//
+// Item  JOB#<jobId> / SCOPE#<entity>#<id>
+//   { type: 'scope', entity, id, via?, parent (scope id), outstanding, blocked, finalized }
+import type { Item, TransactItem } from '../ports/document-store.js';
+import type { StateContext } from './state-context.js';
+import { stateKeys } from './state-keys.js';
+
+export const JOB_SCOPE = 'JOB';
+
+export interface Scope {
+  readonly scopeId: string;
+  readonly entity: string;
+  readonly id: string;
+  readonly via?: string | undefined;
+  readonly parent: string;
+  readonly outstanding: number;
+  readonly blocked: boolean;
+  readonly finalized: boolean;
+}
+
+export function scopeIdOf(entity: string, id: string): string {
+  return `${entity}#${id}`;
+}
+
+export async function getScope(
+  state: StateContext,
+  jobId: string,
+  scopeId: string,
+): Promise<Scope | undefined> {
+  if (scopeId === JOB_SCOPE) return undefined;
+  const item = await state.docs.get(state.table, stateKeys.scope(jobId, scopeId));
+  if (!item) return undefined;
+  return {
+    scopeId,
+    entity: String(item.entity),
+    id: String(item.id),
+    via: item.via as string | undefined,
+    parent: String(item.parent),
+    outstanding: Number(item.outstanding ?? 0),
+    blocked: item.blocked === true,
+    finalized: item.finalized === true,
+  };
+}
+
+export function newScopeItem(
+  jobId: string,
+  scope: Omit<Scope, 'finalized'> & { finalized: boolean },
+): Item {
+  return {
+    ...stateKeys.scope(jobId, scope.scopeId),
+    type: 'scope',
+    jobId,
+    scopeId: scope.scopeId,
+    entity: scope.entity,
+    id: scope.id,
+    via: scope.via,
+    parent: scope.parent,
+    outstanding: scope.outstanding,
+    blocked: scope.blocked,
+    finalized: scope.finalized,
+  };
+}
+
+export function putNewScope(state: StateContext, jobId: string, scope: Scope): TransactItem {
+  return {
+    kind: 'put',
+    table: state.table,
+    item: newScopeItem(jobId, scope),
+    condition: { expression: 'attribute_not_exists(sk)' },
+  };
+}
+
+/** Compare-and-set of a scope's outstanding slots (and its blocked flag). */
+export function casScope(
+  state: StateContext,
+  jobId: string,
+  scope: Scope,
+  change: { outstanding: number; block: boolean; finalized: boolean },
+): TransactItem {
+  return {
+    kind: 'update',
+    table: state.table,
+    key: stateKeys.scope(jobId, scope.scopeId),
+    update: {
+      expression: 'SET outstanding = :next, blocked = :blocked, finalized = :finalized',
+      values: {
+        ':next': change.outstanding,
+        ':blocked': scope.blocked || change.block,
+        ':finalized': change.finalized,
+      },
+    },
+    condition: {
+      expression: 'outstanding = :current AND finalized = :false',
+      values: { ':current': scope.outstanding, ':false': false },
+    },
+  };
+}

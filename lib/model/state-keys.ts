@@ -1,0 +1,39 @@
+// Keys of every item in the single state table (pk/sk, TTL attribute `expiresAt`).
+// The item shapes themselves are documented next to the code that writes them:
+// tombstones.ts, jobs.ts, units.ts, scopes.ts, intents.ts.
+
+export const TTL_ATTRIBUTE = 'expiresAt';
+
+const pad = (n: number) => String(n).padStart(12, '0');
+
+export const stateKeys = {
+  /** Per-shard sequence counter: { seq } */
+  shardCounter: (shard: number) => ({ pk: `SHARD#${shard}`, sk: 'COUNTER' }),
+  /** Tombstone in sequence order within its shard. */
+  tombstone: (shard: number, seq: number) => ({ pk: `TOMB#${shard}`, sk: `SEQ#${pad(seq)}` }),
+  tombstoneSeqSortKey: (seq: number) => `SEQ#${pad(seq)}`,
+  tombstonePartition: (shard: number) => `TOMB#${shard}`,
+  /** Tombstone lookup by entity and id: what writers' condition checks read. */
+  tombstoneLookup: (entity: string, id: string) => ({
+    pk: `DELETED#${entity}#${id}`,
+    sk: 'TOMBSTONE',
+  }),
+  job: (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'JOB' }),
+  unit: (jobId: string, unitId: string) => ({ pk: `JOB#${jobId}`, sk: `UNIT#${unitId}` }),
+  scope: (jobId: string, scopeId: string) => ({ pk: `JOB#${jobId}`, sk: `SCOPE#${scopeId}` }),
+  intent: (jobId: string, unitId: string) => ({ pk: `JOB#${jobId}`, sk: `INTENT#${unitId}` }),
+  /** Completion event waiting to be published (outbox). */
+  outboxEvent: (jobId: string, name: string) => ({ pk: `JOB#${jobId}`, sk: `EVENT#${name}` }),
+  jobPartition: (jobId: string) => `JOB#${jobId}`,
+} as const;
+
+/** gsi1 partitions used to find work without scanning. */
+export const stateIndex = {
+  name: 'gsi1',
+  /** Jobs by status, newest first: gsi1pk = JOBS#<status>, gsi1sk = createdAt#jobId */
+  jobsByStatus: (status: string) => `JOBS#${status}`,
+  /** Units waiting to be run, oldest first: gsi1pk = PENDING#<n>, gsi1sk = plannedAt */
+  pendingUnits: (bucket: number) => `PENDING#${bucket}`,
+} as const;
+
+export const PENDING_BUCKETS = 4;

@@ -1,0 +1,77 @@
+// The port through which the engine reads and writes DynamoDB items. Expressions are plain
+// DynamoDB expression strings; values are native JS values (the adapter marshals them).
+
+export type Item = Record<string, unknown>;
+export type Key = Record<string, string | number>;
+
+export interface Expression {
+  readonly expression: string;
+  readonly names?: Record<string, string>;
+  readonly values?: Record<string, unknown>;
+}
+
+export interface QuerySpec {
+  readonly table: string;
+  readonly index?: string | undefined;
+  readonly keyCondition: Expression;
+  readonly filter?: Expression;
+  readonly limit?: number;
+  readonly startKey?: Key | undefined;
+  readonly consistent?: boolean;
+  readonly descending?: boolean;
+}
+
+export interface QueryPage {
+  readonly items: Item[];
+  readonly lastKey: Key | undefined;
+}
+
+export type TransactItem =
+  | {
+      readonly kind: 'put';
+      readonly table: string;
+      readonly item: Item;
+      readonly condition?: Expression;
+    }
+  | {
+      readonly kind: 'update';
+      readonly table: string;
+      readonly key: Key;
+      readonly update: Expression;
+      readonly condition?: Expression;
+    }
+  | {
+      readonly kind: 'delete';
+      readonly table: string;
+      readonly key: Key;
+      readonly condition?: Expression;
+    }
+  | {
+      readonly kind: 'check';
+      readonly table: string;
+      readonly key: Key;
+      readonly condition: Expression;
+    };
+
+export interface UpdateSpec {
+  readonly table: string;
+  readonly key: Key;
+  readonly update: Expression;
+  readonly condition?: Expression;
+}
+
+export interface DocumentStore {
+  get(table: string, key: Key, consistent?: boolean): Promise<Item | undefined>;
+  put(table: string, item: Item, condition?: Expression): Promise<void>;
+  /** Returns the item's attributes after the update. */
+  update(spec: UpdateSpec): Promise<Item>;
+  delete(table: string, key: Key, condition?: Expression): Promise<void>;
+  query(spec: QuerySpec): Promise<QueryPage>;
+  /**
+   * All-or-nothing write. Throws TransactionCancelledError with one reason per item
+   * ('ConditionalCheckFailed', 'TransactionConflict', 'None', …) when cancelled.
+   */
+  transact(items: readonly TransactItem[]): Promise<void>;
+  /** Deletes keys with BatchWriteItem, 25 a call, several in flight, unprocessed retried. */
+  batchDelete(table: string, keys: readonly Key[]): Promise<void>;
+}

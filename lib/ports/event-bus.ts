@@ -1,0 +1,10 @@
+// The port through which lethe announces what happened (DeletionCompleted, DeletionStalled).
+
+export interface LetheEvent {
+  readonly detailType: 'DeletionCompleted' | 'DeletionStalled';
+  readonly detail: Record<string, unknown>;
+}
+
+export interface EventBus {
+  publish(event: LetheEvent): Promise<void>;
+}

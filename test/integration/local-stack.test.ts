@@ -1,0 +1,87 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { ListBucketsCommand } from '@aws-sdk/client-s3';
+import { ListQueuesCommand } from '@aws-sdk/client-sqs';
+import { describe, expect, inject, it } from 'vitest';
+import { createAwsClients, destroyAwsClients } from '../../lib/adapters/aws-clients.js';
+import { isPidAlive, startLocalStack } from '../../lib/local/start-local-stack.js';
+
+async function waitUntil(predicate: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (predicate()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return predicate();
+}
+
+async function startHolder(): Promise<{ child: ReturnType<typeof spawn>; pids: number[] }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/hold-local-stack.ts'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const [line] = (await once(child.stdout, 'data')) as [Buffer];
+  const { pids } = JSON.parse(line.toString()) as { pids: number[] };
+  return { child, pids };
+}
+
+describe('Function: startLocalStack', () => {
+  it('serves DynamoDB, SQS and S3 on loopback through the real SDK clients', async () => {
+    // Prepare
+    const { endpoints, region } = inject('localStack');
+    const clients = createAwsClients({ region, endpoints });
+
+    // Act
+    const [tables, queues, buckets] = await Promise.all([
+      clients.dynamodb.send(new ListTablesCommand({})),
+      clients.sqs.send(new ListQueuesCommand({})),
+      clients.s3.send(new ListBucketsCommand({})),
+    ]);
+    destroyAwsClients(clients);
+
+    // Assess
+    expect(endpoints.dynamodb).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(endpoints.sqs).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(tables.TableNames).toBeInstanceOf(Array);
+    expect(queues.$metadata.httpStatusCode).toBe(200);
+    expect(buckets.$metadata.httpStatusCode).toBe(200);
+  });
+
+  it('runs beside another stack on other ports and leaves no process behind on stop', async () => {
+    // Prepare
+    const stack = await startLocalStack();
+
+    // Act
+    const alive = stack.pids.every(isPidAlive);
+    await stack.stop();
+
+    // Assess
+    expect(stack.endpoints.dynamodb).not.toBe(inject('localStack').endpoints.dynamodb);
+    expect(stack.pids.length).toBeGreaterThanOrEqual(3);
+    expect(alive).toBe(true);
+    expect(stack.pids.filter(isPidAlive)).toEqual([]);
+  });
+
+  it('stops its emulators when the process that started them is killed outright', async () => {
+    // Prepare
+    const { child, pids } = await startHolder();
+    expect(pids.every(isPidAlive)).toBe(true);
+
+    // Act
+    child.kill('SIGKILL');
+
+    // Assess
+    expect(await waitUntil(() => !pids.some(isPidAlive), 15_000)).toBe(true);
+  });
+
+  it('stops its emulators when the process that started them gets Ctrl-C', async () => {
+    // Prepare
+    const { child, pids } = await startHolder();
+
+    // Act
+    child.kill('SIGINT');
+
+    // Assess
+    expect(await waitUntil(() => !pids.some(isPidAlive), 15_000)).toBe(true);
+  });
+});
