@@ -23,8 +23,8 @@ export async function registerRef(
     table: state.table,
     key: refKey(bucket, key),
     update: {
-      expression: 'ADD owners :owner SET bucket = :bucket, #key = :key',
-      names: { '#key': 'key' },
+      expression: 'ADD owners :owner SET #bucket = :bucket, #key = :key',
+      names: { '#bucket': 'bucket', '#key': 'key' },
       values: { ':owner': new Set([owner]), ':bucket': bucket, ':key': key },
     },
   });

@@ -1,0 +1,132 @@
+// One lethe pipeline per test on the shared local stack: its own state table, queues and
+// example-graph tables (unique names), the real engine over real SDK clients, and a poller
+// that feeds the work queue to the engine the way Lambda would.
+import { afterAll } from 'vitest';
+import { exampleGraph } from '../../../infra/example-graph.js';
+import { destroyAwsClients } from '../../../lib/adapters/aws-clients.js';
+import { createBulkWriter } from '../../../lib/adapters/bulk-writer.js';
+import { createSqsQueueConsumer } from '../../../lib/adapters/sqs-queue-consumer.js';
+import { createEngine, type Engine } from '../../../lib/engine/create-engine.js';
+import type { CrashPoint } from '../../../lib/engine/engine-context.js';
+import {
+  type ExampleDatasetSize,
+  type SeededDataset,
+  seedExampleDataset,
+} from '../../../lib/local/example-dataset.js';
+import { createInMemoryEventBus } from '../../../lib/local/in-memory-event-bus.js';
+import { provisionLocal } from '../../../lib/local/provision-local.js';
+import { startSqsPoller } from '../../../lib/local/sqs-poller.js';
+import { verifyExampleDeletion } from '../../../lib/local/verify-example.js';
+import type { Job } from '../../../lib/model/jobs.js';
+import { sleep } from '../../../lib/retry.js';
+import { resolveSettings, type SettingsInput } from '../../../lib/settings.js';
+import { localClients, uniquePrefix } from './local-clients.js';
+
+export interface HarnessOptions {
+  readonly settings?: SettingsInput;
+  readonly crashPoint?: (point: CrashPoint, detail: string) => void;
+}
+
+export interface RunOptions {
+  /** Hand every message to the engine twice, concurrently. */
+  readonly duplicate?: boolean;
+  readonly timeoutMs?: number;
+}
+
+export async function createPipelineHarness(label: string, options: HarnessOptions = {}) {
+  const clients = localClients();
+  const prefix = uniquePrefix(label);
+  const graph = exampleGraph({ prefix });
+  const settings = resolveSettings({
+    stateTableName: `${prefix}-state`,
+    workQueueName: `${prefix}-work`,
+    deadLetterQueueName: `${prefix}-dlq`,
+    visibilityTimeoutSeconds: 2,
+    ...options.settings,
+  });
+  const { queueUrls } = await provisionLocal(clients, graph, settings);
+  const workQueueUrl = queueUrls[settings.workQueueName] ?? '';
+  const deadLetterQueueUrl = queueUrls[settings.deadLetterQueueName] ?? '';
+  const events = createInMemoryEventBus();
+  const engine: Engine = createEngine({
+    graph,
+    clients,
+    settings,
+    workQueueUrl,
+    events,
+    crashPoint: options.crashPoint,
+  });
+  const consumer = createSqsQueueConsumer(clients);
+  const queueArn = await consumer.queueArn(workQueueUrl);
+  const handlerErrors: unknown[] = [];
+  afterAll(() => destroyAwsClients(clients));
+
+  async function seed(size: ExampleDatasetSize): Promise<SeededDataset> {
+    return seedExampleDataset(
+      graph,
+      { writer: createBulkWriter(clients), registerRef: engine.registerRef },
+      size,
+    );
+  }
+
+  async function run(jobId: string, run: RunOptions = {}): Promise<Job> {
+    const poller = startSqsPoller({
+      consumer,
+      queueUrl: workQueueUrl,
+      queueArn,
+      region: clients.region,
+      concurrency: 4,
+      visibilityTimeoutSeconds: settings.visibilityTimeoutSeconds,
+      handler: async (records) => {
+        const failures: { itemIdentifier: string }[] = [];
+        await Promise.all(
+          records.map(async (record) => {
+            const attempts = run.duplicate ? [record.body, record.body] : [record.body];
+            const results = await Promise.allSettled(
+              attempts.map((body) => engine.handleMessage(body)),
+            );
+            const rejected = results.find((r) => r.status === 'rejected');
+            if (rejected) {
+              handlerErrors.push(rejected.reason);
+              failures.push({ itemIdentifier: record.messageId });
+            }
+          }),
+        );
+        return { batchItemFailures: failures };
+      },
+    });
+    const deadline = Date.now() + (run.timeoutMs ?? 90_000);
+    try {
+      while (Date.now() < deadline) {
+        const job = await engine.getJob(jobId);
+        if (job?.status === 'completed') {
+          const depth = await consumer.depth(workQueueUrl);
+          if (depth.visible + depth.inFlight === 0 && poller.inFlight === 0) return job;
+        }
+        await sleep(100);
+      }
+      throw new Error(
+        `job ${jobId} did not complete: ${JSON.stringify(await engine.getJob(jobId))}`,
+      );
+    } finally {
+      await poller.stop();
+    }
+  }
+
+  return {
+    clients,
+    graph,
+    settings,
+    engine,
+    events,
+    consumer,
+    workQueueUrl,
+    deadLetterQueueUrl,
+    handlerErrors,
+    seed,
+    run,
+    verify: (dataset: SeededDataset) => verifyExampleDeletion(graph, engine.context, dataset),
+  };
+}
+
+export type PipelineHarness = Awaited<ReturnType<typeof createPipelineHarness>>;
