@@ -1,17 +1,20 @@
 // Names and knobs shared by every part of lethe: where the state lives, how work is paged
 // and how much runs at once. Validated once, at the boundary, with defaults filled in.
-import { z } from 'zod';
+import * as z from 'zod';
 import { LetheError } from './errors.js';
 
-const name = z
+const nameCharacters = z
   .string()
   .min(1)
-  .max(80)
   .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "." and "-" only');
+const name = nameCharacters.max(80);
+// DynamoDB allows 255 characters (queues only 80): CloudFormation-generated table names
+// (`<stack>-<logical id>-<suffix>`) often pass 80.
+const tableName = nameCharacters.max(255);
 
 export const settingsSchema = z.object({
   /** The single-table state store (tombstones, jobs, units, intents, holds…). */
-  stateTableName: name.default('lethe-state'),
+  stateTableName: tableName.default('lethe-state'),
   workQueueName: name.default('lethe-work'),
   deadLetterQueueName: name.default('lethe-work-dlq'),
   /** Tombstone shards: sequence numbers are allocated per shard, in commit order. */

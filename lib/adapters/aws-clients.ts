@@ -36,9 +36,11 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   const endpointFor = (service: AwsService) => options.endpoints?.[service] ?? options.endpoint;
   const base = (service: AwsService) => {
     const endpoint = endpointFor(service);
+    // DynamoDB Local answers lock waits with HTTP 500s under load; give local runs more tries.
+    const maxAttempts = options.maxAttempts ?? (endpoint === undefined ? undefined : 8);
     return {
       region,
-      ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
+      ...(maxAttempts === undefined ? {} : { maxAttempts }),
       // Emulators accept any credentials; never let local runs pick up real ones.
       ...(endpoint === undefined ? {} : { endpoint, credentials: LOCAL_CREDENTIALS }),
     };

@@ -7,7 +7,7 @@ import { createS3ObjectStore } from '../adapters/s3-object-store.js';
 import { createSqsWorkQueue } from '../adapters/sqs-work-queue.js';
 import type { Graph } from '../graph/graph-types.js';
 import { getJob, type Job } from '../model/jobs.js';
-import { registerRef, releaseRef } from '../model/refs.js';
+import { type Release, registerRef, releaseRef } from '../model/refs.js';
 import { getTombstone, type TombstoneLookup } from '../model/tombstones.js';
 import type { DocumentStore, Item } from '../ports/document-store.js';
 import type { EventBus } from '../ports/event-bus.js';
@@ -46,7 +46,7 @@ export interface Engine {
   getJob(jobId: string): Promise<Job | undefined>;
   getTombstone(entity: string, id: string): Promise<TombstoneLookup | undefined>;
   registerRef(bucket: string, key: string, owner: string): Promise<void>;
-  releaseRef(bucket: string, key: string, owner: string): Promise<number>;
+  releaseRef(bucket: string, key: string, owner: string): Promise<Release>;
 }
 
 function required<T>(value: T | undefined, what: string): T {

@@ -31,9 +31,9 @@ export async function eraseObjects(
 
   const releases = await mapConcurrent(refcounted, 16, async (object) => ({
     object,
-    remaining: await releaseRef(context.state, object.bucket, object.key, object.owner),
+    release: await releaseRef(context.state, object.bucket, object.key, object.owner),
   }));
-  const unreferenced = releases.filter((r) => r.remaining === 0).map((r) => r.object);
+  const unreferenced = releases.filter((r) => r.release.responsible).map((r) => r.object);
   addCount(counts, relation, 'objectsShared', releases.length - unreferenced.length);
 
   const byBucket = new Map<string, Set<string>>();

@@ -4,6 +4,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { LetheError } from '../errors.js';
 import { addCount, type Counts } from '../model/counters.js';
+import { UnitAlreadySettledError } from '../model/intents.js';
 import { getUnit, type PlannedUnit, type Unit } from '../model/units.js';
 import { commitUnit } from './commit-unit.js';
 import { type EngineContext, reachCrashPoint } from './engine-context.js';
@@ -75,6 +76,7 @@ export async function handleWorkMessage(
   try {
     work = await execute(context, unit, message);
   } catch (error) {
+    if (error instanceof UnitAlreadySettledError) return 'duplicate';
     if (!(error instanceof LetheError) || !UNIT_FAILURE_CODES.has(error.code)) throw error;
     const counts: Counts = {};
     addCount(counts, labelOf(message), 'failed', 1);

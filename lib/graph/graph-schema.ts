@@ -1,7 +1,7 @@
 // Structural validation of a graph definition with zod: types, required fields, unknown fields.
 // Each table, bucket and entity is parsed on its own, so one malformed entry does not hide the
 // problems of the others, and the semantic checks can still run on everything well-formed.
-import { z } from 'zod';
+import * as z from 'zod';
 import type {
   BucketDefinition,
   EntityDefinition,

@@ -10,7 +10,7 @@
 //   { type: 'intent', jobId, unitId, entity, relation, rowKeys: Key[],
 //     objects: { bucket, key, shared?, owner }[], prefixes: { bucket, prefix, owner, group }[],
 //     unknownManifests: { bucket, key, reason }[], lastKey?, nextToken?, createdAt }
-import { ConditionFailedError } from '../errors.js';
+import { LetheError, TransactionCancelledError } from '../errors.js';
 import type { Item, Key, TransactItem } from '../ports/document-store.js';
 import type { StateContext } from './state-context.js';
 import { stateKeys } from './state-keys.js';
@@ -64,9 +64,19 @@ export async function getIntent(
   return item ? (item as unknown as Intent) : undefined;
 }
 
+/** The unit was settled by another run while this one was starting: nothing left to do. */
+export class UnitAlreadySettledError extends LetheError {
+  constructor(unitId: string) {
+    super('UNIT_ALREADY_SETTLED', `unit ${unitId} was settled by another run`);
+    this.name = 'UnitAlreadySettledError';
+  }
+}
+
 /**
  * Returns the unit's intent, building and persisting it first if there is none. When two
- * runs race, the first write wins and both continue with it.
+ * runs race, the first write wins and both continue with it. The write also checks that the
+ * unit is still unsettled: a run that starts after its twin settled the unit (and cleared
+ * the intent) must not pin, and act on, the next page.
  */
 export async function pinIntent(
   state: StateContext,
@@ -84,12 +94,32 @@ export async function pinIntent(
   };
   const item: Item = { ...stateKeys.intent(jobId, unitId), type: 'intent', ...intent };
   try {
-    await state.docs.put(state.table, item, { expression: 'attribute_not_exists(sk)' });
+    await state.docs.transact([
+      {
+        kind: 'put',
+        table: state.table,
+        item,
+        condition: { expression: 'attribute_not_exists(sk)' },
+      },
+      {
+        kind: 'check',
+        table: state.table,
+        key: stateKeys.unit(jobId, unitId),
+        condition: {
+          expression: '#status IN (:planned, :waiting)',
+          names: { '#status': 'status' },
+          values: { ':planned': 'planned', ':waiting': 'waiting' },
+        },
+      },
+    ]);
     return intent;
   } catch (error) {
-    if (!(error instanceof ConditionFailedError)) throw error;
+    if (!(error instanceof TransactionCancelledError)) throw error;
+    if (error.reasons[1] === 'ConditionalCheckFailed') throw new UnitAlreadySettledError(unitId);
+    if (error.reasons[0] !== 'ConditionalCheckFailed') throw error;
+    // The twin that wrote it may already have settled the unit and cleared it.
     const winner = await getIntent(state, jobId, unitId);
-    if (!winner) throw error;
+    if (!winner) throw new UnitAlreadySettledError(unitId);
     return winner;
   }
 }

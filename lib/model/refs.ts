@@ -30,26 +30,43 @@ export async function registerRef(
   });
 }
 
-/** Releases one owner's reference; returns how many owners remain. */
+export interface Release {
+  /** Owners left after this owner's release. */
+  readonly remaining: number;
+  /**
+   * True for exactly one owner: the one whose release left none. It deletes the object and
+   * counts it; a re-run of that owner's unit still knows, through `lastReleasedBy`.
+   */
+  readonly responsible: boolean;
+}
+
+/** Releases one owner's reference. */
 export async function releaseRef(
   state: StateContext,
   bucket: string,
   key: string,
   owner: string,
-): Promise<number> {
+): Promise<Release> {
   try {
     const after = await state.docs.update({
       table: state.table,
       key: refKey(bucket, key),
-      update: { expression: 'DELETE owners :owner', values: { ':owner': new Set([owner]) } },
+      update: {
+        expression: 'DELETE owners :owner SET lastReleasedBy = :name',
+        values: { ':owner': new Set([owner]), ':name': owner },
+      },
       condition: { expression: 'contains(owners, :name)', values: { ':name': owner } },
     });
-    return after.owners instanceof Set ? after.owners.size : 0;
+    const remaining = after.owners instanceof Set ? after.owners.size : 0;
+    return { remaining, responsible: remaining === 0 };
   } catch (error) {
     if (!(error instanceof ConditionFailedError)) throw error;
     // Already released (a re-run) or never registered: what matters is who remains.
     const current = await state.docs.get(state.table, refKey(bucket, key));
-    return current?.owners instanceof Set ? current.owners.size : 0;
+    const remaining = current?.owners instanceof Set ? current.owners.size : 0;
+    const responsible =
+      remaining === 0 && (current === undefined || current.lastReleasedBy === owner);
+    return { remaining, responsible };
   }
 }
 

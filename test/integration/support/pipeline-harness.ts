@@ -8,6 +8,7 @@ import { createBulkWriter } from '../../../lib/adapters/bulk-writer.js';
 import { createSqsQueueConsumer } from '../../../lib/adapters/sqs-queue-consumer.js';
 import { createEngine, type Engine } from '../../../lib/engine/create-engine.js';
 import type { CrashPoint } from '../../../lib/engine/engine-context.js';
+import type { Graph } from '../../../lib/graph/graph-types.js';
 import {
   type ExampleDatasetSize,
   type SeededDataset,
@@ -24,6 +25,8 @@ import { localClients, uniquePrefix } from './local-clients.js';
 
 export interface HarnessOptions {
   readonly settings?: SettingsInput;
+  /** Another graph over the example tables (e.g. with a restrict relation). */
+  readonly graph?: (prefix: string) => Graph;
   readonly crashPoint?: (point: CrashPoint, detail: string) => void;
 }
 
@@ -36,12 +39,12 @@ export interface RunOptions {
 export async function createPipelineHarness(label: string, options: HarnessOptions = {}) {
   const clients = localClients();
   const prefix = uniquePrefix(label);
-  const graph = exampleGraph({ prefix });
+  const graph = options.graph?.(prefix) ?? exampleGraph({ prefix });
   const settings = resolveSettings({
     stateTableName: `${prefix}-state`,
     workQueueName: `${prefix}-work`,
     deadLetterQueueName: `${prefix}-dlq`,
-    visibilityTimeoutSeconds: 2,
+    visibilityTimeoutSeconds: 4,
     ...options.settings,
   });
   const { queueUrls } = await provisionLocal(clients, graph, settings);

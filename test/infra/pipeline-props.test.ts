@@ -1,0 +1,274 @@
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { describe, expect, it } from 'vitest';
+import { graph } from '../../infra/example-graph-module.js';
+import { EXAMPLE_GRAPH_MODULE } from '../../infra/example-stack.js';
+import { shipsHandler } from '../../infra/handler-entry.js';
+import {
+  DeletionPipeline,
+  type DeletionPipelineProps,
+  PipelinePropsError,
+} from '../../infra/index.js';
+
+function newStack(): Stack {
+  // Bundling skipped: these tests look at props and resources, not at code.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  return new Stack(app, 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
+}
+
+function streamTable(stack: Stack, id: string, tableName: string, partitionKey: string) {
+  return new dynamodb.Table(stack, id, {
+    tableName,
+    partitionKey: { name: partitionKey, type: dynamodb.AttributeType.STRING },
+    stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+  });
+}
+
+function problemsOf(build: () => unknown): readonly string[] {
+  try {
+    build();
+  } catch (error) {
+    if (error instanceof PipelinePropsError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected the props to be refused');
+}
+
+const base: DeletionPipelineProps = { graph, graphModule: EXAMPLE_GRAPH_MODULE };
+
+describe('Class: DeletionPipeline', () => {
+  describe('Props validation', () => {
+    it('throws one error listing every problem', () => {
+      // Prepare
+      const stack = newStack();
+      const misnamed = streamTable(stack, 'Orgs', 'someone-elses-table', 'orgId');
+
+      // Act
+      const problems = problemsOf(
+        () =>
+          new DeletionPipeline(stack, 'Deletions', {
+            ...base,
+            tables: { organizations: misnamed },
+            rootStreams: ['organisation'],
+            workerBatchSize: 0,
+            workerTimeout: Duration.minutes(2),
+            visibilityTimeout: Duration.minutes(5),
+            memorySize: 64,
+            shards: 1000,
+          }),
+      );
+
+      // Assess
+      expect(problems).toEqual([
+        'tables.organizations: the table is named "someone-elses-table", but the graph declares "lethe-example-organizations"',
+        'rootStreams: unknown entity "organisation" (known: organization, membership, project, artifact, snapshot, alert)',
+        'workerBatchSize: 0 is not a whole number from 1 to 10000',
+        'visibilityTimeout: 300 s is less than 6 × workerTimeout (720 s); a slow unit would be handled twice at once',
+        'memorySize: 64 is not a whole number of MB from 128 to 10240',
+        'shards: Too big: expected number to be <=256',
+      ]);
+    });
+
+    it('names the problem in the message of the error', () => {
+      // Act
+      const act = () => new DeletionPipeline(newStack(), 'Deletions', { ...base, pageSize: 0 });
+
+      // Assess
+      expect(act).toThrow(/invalid DeletionPipeline props:\n {2}- pageSize: /);
+    });
+
+    it('refuses stream entities without a table construct, a stream, or the right role', () => {
+      // Prepare
+      const stack = newStack();
+      const withoutStream = new dynamodb.Table(stack, 'Projects', {
+        tableName: 'lethe-example-projects',
+        partitionKey: { name: 'projectId', type: dynamodb.AttributeType.STRING },
+      });
+
+      // Act
+      const problems = problemsOf(
+        () =>
+          new DeletionPipeline(stack, 'Deletions', {
+            ...base,
+            tables: { projects: withoutStream },
+            rootStreams: ['project', 'membership'],
+            childStreams: ['organization', 'project'],
+          }),
+      );
+
+      // Assess
+      expect(problems).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^rootStreams: "project" has parents/),
+          expect.stringMatching(/^rootStreams: tables\.projects has no stream/),
+          expect.stringMatching(/^rootStreams: table "memberships" of "membership" has a sort key/),
+          expect.stringMatching(/^rootStreams: "membership" needs its table/),
+          expect.stringMatching(/^childStreams: "organization" has no parents/),
+          expect.stringMatching(/^childStreams: tables\.projects has no stream/),
+        ]),
+      );
+    });
+
+    it.runIf(!shipsHandler('stream-consumer'))(
+      'refuses child streams while lethe ships no stream consumer',
+      () => {
+        // Prepare
+        const stack = newStack();
+
+        // Act
+        const problems = problemsOf(
+          () =>
+            new DeletionPipeline(stack, 'Deletions', {
+              ...base,
+              tables: { projects: streamTable(stack, 'P', 'lethe-example-projects', 'projectId') },
+              childStreams: ['project'],
+            }),
+        );
+
+        // Assess
+        expect(problems).toEqual([
+          'childStreams: this version of lethe has no stream consumer yet (functions/stream-consumer.ts)',
+        ]);
+      },
+    );
+
+    it('refuses a batch above 10 without a batching window, and impossible timeouts', () => {
+      // Act
+      const problems = problemsOf(
+        () =>
+          new DeletionPipeline(newStack(), 'Deletions', {
+            ...base,
+            workerBatchSize: 100,
+            workerMaxConcurrency: 1,
+            sweeperTimeout: Duration.minutes(20),
+            tombstoneRetention: Duration.hours(36),
+            alarmThresholds: { dlqMessages: 0 },
+          }),
+      );
+
+      // Assess
+      expect(problems).toEqual([
+        'workerBatchSize: 100 records a batch needs a maxBatchingWindow (SQS allows at most 10 without one)',
+        'workerMaxConcurrency: 1 is not a whole number from 2 to 1000',
+        "sweeperTimeout: 1200 s is outside Lambda's 1–900 s",
+        'tombstoneRetention (days): Invalid input: expected int, received number',
+        'alarmThresholds.dlqMessages: 0 is not a positive number',
+      ]);
+    });
+
+    it('refuses a graph module that does not exist, unknown tables and generated names', () => {
+      // Prepare
+      const stack = newStack();
+      const generated = new s3.Bucket(stack, 'Generated');
+
+      // Act
+      const problems = problemsOf(
+        () =>
+          new DeletionPipeline(stack, 'Deletions', {
+            ...base,
+            graphModule: 'infra/example-graph-module.ts',
+            graphExport: 'not an identifier',
+            buckets: { artifacts: generated },
+            tables: {
+              widgets: streamTable(stack, 'Widgets', 'widgets', 'widgetId'),
+            },
+          }),
+      );
+
+      // Assess
+      expect(problems).toEqual([
+        'graphModule: "infra/example-graph-module.ts" is not an absolute path',
+        'graphExport: "not an identifier" is not an identifier',
+        'tables.widgets: the graph declares no table "widgets" (declared: organizations, memberships, projects, artifacts, snapshots, alerts)',
+        'buckets.artifacts: the bucket\'s name is generated; give it bucketName "lethe-example-artifacts" as the graph declares',
+      ]);
+    });
+  });
+
+  describe('Options', () => {
+    it('encrypts the state table and work queues with a customer key, and grants it', () => {
+      // Prepare
+      const stack = newStack();
+      const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+
+      // Act
+      const pipeline = new DeletionPipeline(stack, 'Deletions', { ...base, encryptionKey: key });
+      const template = Template.fromStack(stack);
+
+      // Assess
+      const keyArn = { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] };
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: keyArn },
+      });
+      template.resourcePropertiesCountIs('AWS::SQS::Queue', { KmsMasterKeyId: keyArn }, 2);
+      expect(pipeline.stateTable.encryptionKey).toBe(key);
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Action: Match.arrayWith(['kms:Decrypt']), Resource: keyArn }),
+          ]),
+        },
+      });
+    });
+
+    it('leaves out the stream consumer without child streams, and passes the sizes on', () => {
+      // Prepare
+      const stack = newStack();
+
+      // Act
+      const pipeline = new DeletionPipeline(stack, 'Deletions', {
+        ...base,
+        workerBatchSize: 100,
+        maxBatchingWindow: Duration.seconds(5),
+        workerMaxConcurrency: 50,
+        eventSources: ['com.example.accounts'],
+        serviceName: 'accounts-deletions',
+        alarmThresholds: { oldestPendingTombstoneAgeSeconds: 900 },
+      });
+      const template = Template.fromStack(stack);
+
+      // Assess
+      expect(pipeline.streamConsumerFunction).toBeUndefined();
+      template.resourceCountIs('AWS::Lambda::Function', shipsHandler('sweeper') ? 3 : 2);
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        BatchSize: 100,
+        MaximumBatchingWindowInSeconds: 5,
+        ScalingConfig: { MaximumConcurrency: 50 },
+      });
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: { 'detail-type': ['EntityDeleted'], source: ['com.example.accounts'] },
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'OldestPendingTombstoneAgeSeconds',
+        Dimensions: [{ Name: 'service', Value: 'accounts-deletions' }],
+        Threshold: 900,
+      });
+    });
+
+    it('accepts a table imported with its stream ARN for a root stream', () => {
+      // Prepare
+      const stack = newStack();
+      const organizations = dynamodb.Table.fromTableAttributes(stack, 'Orgs', {
+        tableName: 'lethe-example-organizations',
+        tableStreamArn:
+          'arn:aws:dynamodb:eu-west-1:123456789012:table/lethe-example-organizations/stream/2025-01-01T00:00:00.000',
+      });
+
+      // Act
+      new DeletionPipeline(stack, 'Deletions', {
+        ...base,
+        tables: { organizations },
+        rootStreams: ['organization'],
+      });
+
+      // Assess
+      Template.fromStack(stack).hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: Match.stringLikeRegexp('lethe-example-organizations/stream/'),
+        FilterCriteria: { Filters: [{ Pattern: '{"eventName":["REMOVE"]}' }] },
+      });
+    });
+  });
+});

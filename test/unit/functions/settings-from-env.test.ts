@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { settingsFromEnv, streamEntitiesFromEnv } from '../../../functions/settings-from-env.js';
+
+const required = {
+  LETHE_STATE_TABLE: 'Stack-DeletionsStateTable2565322C-1ABCDEF2GHIJK',
+  LETHE_WORK_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/Stack-WorkQueue-abc',
+};
+
+describe('Function: settingsFromEnv', () => {
+  it('reads the variables the construct sets, with defaults for the rest', () => {
+    // Act
+    const config = settingsFromEnv({
+      ...required,
+      LETHE_SHARDS: '8',
+      LETHE_PAGE_SIZE: '250',
+      LETHE_EVENT_BUS_NAME: 'default',
+      LETHE_GRAPH_FINGERPRINT: '0123456789abcdef',
+    });
+
+    // Assess
+    expect(config.settings).toMatchObject({
+      stateTableName: required.LETHE_STATE_TABLE,
+      shards: 8,
+      pageSize: 250,
+      objectPageSize: 1000,
+    });
+    expect(config.workQueueUrl).toBe(required.LETHE_WORK_QUEUE_URL);
+    expect(config.eventBusName).toBe('default');
+    expect(config.graphFingerprint).toBe('0123456789abcdef');
+  });
+
+  it('accepts a generated table name longer than 80 characters', () => {
+    // Prepare
+    const long = `${'VeryLongStackName'.repeat(6)}-DeletionsStateTable2565322C-1ABCDEF2GHIJK`;
+
+    // Act
+    const config = settingsFromEnv({ ...required, LETHE_STATE_TABLE: long });
+
+    // Assess
+    expect(config.settings.stateTableName).toBe(long);
+  });
+
+  it('throws naming every bad variable', () => {
+    // Act
+    const act = () =>
+      settingsFromEnv({ LETHE_WORK_QUEUE_URL: 'queue', LETHE_SHARDS: 'four', LETHE_PAGE_SIZE: '' });
+
+    // Assess
+    expect(act).toThrow(
+      /LETHE_STATE_TABLE: .*; LETHE_WORK_QUEUE_URL: expected an SQS queue URL; LETHE_SHARDS: expected a whole number/,
+    );
+  });
+
+  it('applies the settings bounds to the parsed numbers', () => {
+    // Act
+    const act = () => settingsFromEnv({ ...required, LETHE_SHARDS: '1000' });
+
+    // Assess
+    expect(act).toThrow(/shards: Too big/);
+  });
+});
+
+describe('Function: streamEntitiesFromEnv', () => {
+  it('splits the comma-separated list, and means "every entity" when unset or empty', () => {
+    // Assess
+    expect(streamEntitiesFromEnv({ LETHE_STREAM_ENTITIES: 'project, artifact,' })).toEqual([
+      'project',
+      'artifact',
+    ]);
+    expect(streamEntitiesFromEnv({ LETHE_STREAM_ENTITIES: '' })).toBeUndefined();
+    expect(streamEntitiesFromEnv({})).toBeUndefined();
+  });
+});
