@@ -3,7 +3,7 @@
 // job's first unit (the outbox); the first message is sent after the commit. Asking again
 // for the same entity returns the job that already exists.
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { LetheError } from '../errors.js';
 import { getEntity } from '../graph/graph-queries.js';
 import { newJobItem } from '../model/jobs.js';

@@ -1,7 +1,7 @@
 // The messages on the work queue: typed, versioned, validated at the boundary. A message
 // names a unit of work by entity, id and relation only; keys and prefixes acted on are always
 // re-derived from the graph or read from the state table, never taken from a message.
-import { z } from 'zod';
+import * as z from 'zod';
 import { LetheError } from '../errors.js';
 
 export const WORK_MESSAGE_VERSION = 1;

@@ -1,0 +1,229 @@
+// The three ways an upstream service says "this entity is gone", each turned into one
+// deletion request: an EventBridge `EntityDeleted` event, an SQS message carrying such a
+// request (or a whole EntityDeleted event), and a REMOVE record on a root table's stream.
+import { unmarshallDynamoDB } from '@aws-lambda-powertools/commons/utils/unmarshallDynamoDB';
+import type { DynamoDBRecord, SQSRecord } from 'aws-lambda';
+// A namespace import lets esbuild drop the parts of zod nobody calls (its locales alone are
+// hundreds of kB); `import { z }` keeps all of it in every bundle.
+import * as z from 'zod';
+import type { DeletionRequest } from '../lib/engine/request-deletion.js';
+import { LetheError } from '../lib/errors.js';
+import type { Entity, Graph } from '../lib/graph/graph-types.js';
+
+export const ENTITY_DELETED = 'EntityDeleted';
+
+/** An event or record that can never become a deletion request; retrying will not help. */
+export class InvalidEventError extends LetheError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('INVALID_EVENT', message, options);
+    this.name = 'InvalidEventError';
+  }
+}
+
+// Upstream ids are often numbers; key templates accept safe integers, so accept them too.
+const entityId = z.union([z.string().min(1).max(512), z.int().transform(String)]);
+
+/** `detail` of an EntityDeleted event, and the body of a direct request on a queue. */
+export const entityDeletedDetailSchema = z.object({
+  entity: z.string().min(1).max(128),
+  id: entityId,
+  tenantId: z.string().min(1).max(256).optional(),
+  requestId: z.string().min(1).max(256).optional(),
+  deletedAt: z.iso.datetime({ offset: true }).optional(),
+});
+
+/** The EventBridge envelope, as far as ingest reads it. */
+export const entityDeletedEventSchema = z.object({
+  id: z.string().min(1),
+  source: z.string().min(1),
+  'detail-type': z.literal(ENTITY_DELETED),
+  time: z.iso.datetime({ offset: true }).optional(),
+  detail: entityDeletedDetailSchema,
+});
+
+const attributeValues = z.record(z.string(), z.record(z.string(), z.unknown()));
+
+/** A DynamoDB stream record as Lambda delivers it, images still marshalled. */
+const streamRecordSchema = z.object({
+  eventID: z.string().optional(),
+  eventName: z.enum(['INSERT', 'MODIFY', 'REMOVE']),
+  eventSource: z.literal('aws:dynamodb'),
+  eventSourceARN: z.string(),
+  dynamodb: z.object({
+    Keys: attributeValues,
+    NewImage: attributeValues.optional(),
+  }),
+});
+
+export type EntityDeletedDetail = z.infer<typeof entityDeletedDetailSchema>;
+export type EntityDeletedEvent = z.input<typeof entityDeletedEventSchema>;
+
+function describe(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`)
+    .join('; ');
+}
+
+function requester(kind: string, name: string): string {
+  return `${kind}:${name}`.slice(0, 256);
+}
+
+function toRequest(
+  detail: EntityDeletedDetail,
+  requestedBy: string,
+  fallbackRequestId: string,
+): DeletionRequest {
+  // `deletedAt` is validated but not forwarded: the engine stamps its own commit time.
+  return {
+    entity: detail.entity,
+    id: detail.id,
+    requester: requestedBy,
+    requestId: detail.requestId ?? fallbackRequestId.slice(0, 256),
+    ...(detail.tenantId === undefined ? {} : { tenantId: detail.tenantId }),
+  };
+}
+
+export function isEntityDeletedEvent(event: unknown): boolean {
+  return typeof event === 'object' && event !== null && 'detail-type' in event;
+}
+
+export function requestFromEntityDeleted(event: unknown): DeletionRequest {
+  const parsed = entityDeletedEventSchema.safeParse(event);
+  if (!parsed.success) {
+    throw new InvalidEventError(`invalid ${ENTITY_DELETED} event: ${describe(parsed.error)}`);
+  }
+  const { detail, source, id } = parsed.data;
+  return toRequest(detail, requester('eventbridge', source), id);
+}
+
+/** A queue message: a bare `{ entity, id, … }` request, or a whole EntityDeleted event. */
+export function requestFromQueueRecord(record: SQSRecord): DeletionRequest {
+  let body: unknown;
+  try {
+    body = JSON.parse(record.body);
+  } catch (error) {
+    throw new InvalidEventError('message body is not valid JSON', { cause: error });
+  }
+  if (isEntityDeletedEvent(body)) return requestFromEntityDeleted(body);
+  const parsed = entityDeletedDetailSchema.safeParse(body);
+  if (!parsed.success) {
+    throw new InvalidEventError(`invalid deletion request: ${describe(parsed.error)}`);
+  }
+  const queue = record.eventSourceARN.split(':').at(-1) ?? 'queue';
+  return toRequest(parsed.data, requester('sqs', queue), record.messageId);
+}
+
+const STREAM_ARN_TABLE = /:table\/([^/]+)\/stream\//;
+
+/** The table a stream record comes from, read from its event source ARN. */
+export function tableOfStreamRecord(record: Pick<DynamoDBRecord, 'eventSourceARN'>): string {
+  const table = STREAM_ARN_TABLE.exec(record.eventSourceARN ?? '')?.[1];
+  if (table === undefined) {
+    throw new InvalidEventError(
+      `cannot read a table name from stream ARN ${JSON.stringify(record.eventSourceARN)}`,
+    );
+  }
+  return table;
+}
+
+/**
+ * The entity stored in `tableName`, among `candidates` (every entity when undefined): a
+ * record from any other table fails rather than start a deletion nobody configured.
+ */
+export function entityOfTable(
+  graph: Graph,
+  tableName: string,
+  candidates: readonly string[] | undefined,
+): Entity {
+  const matches = Object.values(graph.entities).filter(
+    (entity) =>
+      entity.tableName === tableName &&
+      (candidates === undefined || candidates.includes(entity.name)),
+  );
+  // The graph gives every entity its own table, so there is at most one match.
+  const [only] = matches;
+  if (only === undefined) {
+    throw new InvalidEventError(
+      `no entity ${candidates ? `among ${candidates.join(', ')} ` : 'of the graph '}is stored in table "${tableName}"`,
+    );
+  }
+  return only;
+}
+
+/** The partition key value of a stream record's item: the entity id. */
+export function idOfStreamItem(entity: Entity, keys: Record<string, unknown>): string {
+  const value = keys[entity.partitionKey];
+  if (typeof value === 'string' && value !== '') return value;
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
+  throw new InvalidEventError(
+    `stream record of ${entity.name} has no usable key ${entity.partitionKey}: ${JSON.stringify(value)}`,
+  );
+}
+
+function unmarshallImage(
+  what: string,
+  image: Record<string, Record<string, unknown>>,
+): Record<string, unknown> {
+  try {
+    // Shape checked by the schema above; the SDK's AttributeValue type is only a type here.
+    const attributes = image as unknown as Parameters<typeof unmarshallDynamoDB>[0];
+    return unmarshallDynamoDB(attributes) as Record<string, unknown>;
+  } catch (error) {
+    throw new InvalidEventError(`stream record ${what} cannot be read`, { cause: error });
+  }
+}
+
+export interface StreamChange {
+  readonly entity: Entity;
+  readonly eventName: 'INSERT' | 'MODIFY' | 'REMOVE';
+  readonly keys: Record<string, unknown>;
+  /** The item after the change, unmarshalled; absent for REMOVE. */
+  readonly newImage: Record<string, unknown> | undefined;
+}
+
+/** Validates a DynamoDB stream record and names the entity whose row changed. */
+export function parseStreamRecord(
+  graph: Graph,
+  record: DynamoDBRecord,
+  candidates: readonly string[] | undefined,
+): StreamChange {
+  const parsed = streamRecordSchema.safeParse(record);
+  if (!parsed.success) {
+    throw new InvalidEventError(`invalid DynamoDB stream record: ${describe(parsed.error)}`);
+  }
+  const { eventName, dynamodb } = parsed.data;
+  const entity = entityOfTable(graph, tableOfStreamRecord(parsed.data), candidates);
+  return {
+    entity,
+    eventName,
+    keys: unmarshallImage('Keys', dynamodb.Keys),
+    newImage: dynamodb.NewImage && unmarshallImage('NewImage', dynamodb.NewImage),
+  };
+}
+
+/**
+ * A REMOVE on a root table's stream as a deletion request; undefined for any other change.
+ * Tables with a sort key are refused: removing one item of a partition does not say that
+ * the entity (the whole partition) is gone.
+ */
+export function requestFromStreamRecord(
+  graph: Graph,
+  record: DynamoDBRecord,
+  candidates: readonly string[] | undefined,
+): DeletionRequest | undefined {
+  const change = parseStreamRecord(graph, record, candidates);
+  if (change.eventName !== 'REMOVE') return undefined;
+  const { entity } = change;
+  if (entity.sortKey !== undefined) {
+    throw new InvalidEventError(
+      `table "${entity.tableName}" of ${entity.name} has a sort key: a REMOVE deletes one item, not the entity`,
+    );
+  }
+  return {
+    entity: entity.name,
+    id: idOfStreamItem(entity, change.keys),
+    requester: requester('dynamodb-stream', entity.tableName),
+    ...(record.eventID === undefined ? {} : { requestId: record.eventID.slice(0, 256) }),
+  };
+}

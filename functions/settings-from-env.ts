@@ -1,0 +1,114 @@
+// The Lambda functions' configuration: environment variables set by the DeletionPipeline
+// construct, validated once at cold start. The names live here so the construct and the
+// handlers cannot drift apart.
+import * as z from 'zod';
+import { LetheError } from '../lib/errors.js';
+import { resolveSettings, type Settings, type SettingsInput } from '../lib/settings.js';
+
+/** Every environment variable the handlers read, by what it configures. */
+export const LETHE_ENV = {
+  stateTableName: 'LETHE_STATE_TABLE',
+  workQueueUrl: 'LETHE_WORK_QUEUE_URL',
+  eventBusName: 'LETHE_EVENT_BUS_NAME',
+  shards: 'LETHE_SHARDS',
+  pageSize: 'LETHE_PAGE_SIZE',
+  objectPageSize: 'LETHE_OBJECT_PAGE_SIZE',
+  batchWriteConcurrency: 'LETHE_BATCH_WRITE_CONCURRENCY',
+  deleteObjectsConcurrency: 'LETHE_DELETE_OBJECTS_CONCURRENCY',
+  maxReceiveCount: 'LETHE_MAX_RECEIVE_COUNT',
+  visibilityTimeoutSeconds: 'LETHE_VISIBILITY_TIMEOUT_SECONDS',
+  tombstoneRetentionDays: 'LETHE_TOMBSTONE_RETENTION_DAYS',
+  /** Digest of the graph the construct computed permissions from; checked at cold start. */
+  graphFingerprint: 'LETHE_GRAPH_FINGERPRINT',
+  /** Comma-separated entities whose table streams feed this function (ingest, stream consumer). */
+  streamEntities: 'LETHE_STREAM_ENTITIES',
+} as const;
+
+const integer = z
+  .string()
+  .trim()
+  .regex(/^\d+$/, 'expected a whole number')
+  .transform((value) => Number(value))
+  .optional();
+const text = z.string().trim().min(1);
+const list = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== ''),
+);
+
+const environmentSchema = z.object({
+  [LETHE_ENV.stateTableName]: text,
+  // Not z.url(): emulator hosts such as `sqs.us-east-1.127.0.0.1` are no WHATWG URL.
+  [LETHE_ENV.workQueueUrl]: z
+    .string()
+    .regex(/^https?:\/\/[^\s/]+\/\S+$/, 'expected an SQS queue URL'),
+  [LETHE_ENV.eventBusName]: text.optional(),
+  [LETHE_ENV.graphFingerprint]: z
+    .string()
+    .regex(/^[0-9a-f]{16}$/, 'expected 16 hex characters')
+    .optional(),
+  [LETHE_ENV.shards]: integer,
+  [LETHE_ENV.pageSize]: integer,
+  [LETHE_ENV.objectPageSize]: integer,
+  [LETHE_ENV.batchWriteConcurrency]: integer,
+  [LETHE_ENV.deleteObjectsConcurrency]: integer,
+  [LETHE_ENV.maxReceiveCount]: integer,
+  [LETHE_ENV.visibilityTimeoutSeconds]: integer,
+  [LETHE_ENV.tombstoneRetentionDays]: integer,
+});
+
+export interface FunctionSettings {
+  readonly settings: Settings;
+  readonly workQueueUrl: string;
+  /** Undefined means the account's default bus. */
+  readonly eventBusName: string | undefined;
+  /** Undefined when the variable is not set (local runs): no check. */
+  readonly graphFingerprint: string | undefined;
+}
+
+/** Parses the handlers' environment; throws LetheError `SETTINGS_INVALID` naming every bad variable. */
+export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): FunctionSettings {
+  // Empty strings are how CloudFormation spells "unset"; treat them so.
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = environmentSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new LetheError(
+      'SETTINGS_INVALID',
+      `invalid function environment: ${problems.join('; ')}`,
+    );
+  }
+  const vars = parsed.data;
+  const input: SettingsInput = {
+    stateTableName: vars[LETHE_ENV.stateTableName],
+    shards: vars[LETHE_ENV.shards],
+    pageSize: vars[LETHE_ENV.pageSize],
+    objectPageSize: vars[LETHE_ENV.objectPageSize],
+    batchWriteConcurrency: vars[LETHE_ENV.batchWriteConcurrency],
+    deleteObjectsConcurrency: vars[LETHE_ENV.deleteObjectsConcurrency],
+    maxReceiveCount: vars[LETHE_ENV.maxReceiveCount],
+    visibilityTimeoutSeconds: vars[LETHE_ENV.visibilityTimeoutSeconds],
+    tombstoneRetentionDays: vars[LETHE_ENV.tombstoneRetentionDays],
+  };
+  return {
+    settings: resolveSettings(input),
+    workQueueUrl: vars[LETHE_ENV.workQueueUrl],
+    eventBusName: vars[LETHE_ENV.eventBusName],
+    graphFingerprint: vars[LETHE_ENV.graphFingerprint],
+  };
+}
+
+/**
+ * The entities whose table streams feed this function, from `LETHE_STREAM_ENTITIES`.
+ * Undefined when unset: every entity of the graph is a candidate.
+ */
+export function streamEntitiesFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): readonly string[] | undefined {
+  const value = env[LETHE_ENV.streamEntities];
+  return value === undefined || value.trim() === '' ? undefined : list.parse(value);
+}

@@ -1,0 +1,170 @@
+// The DeletionPipeline's props: what a platform engineer configures. Every prop but the graph
+// and its module has a default (see secure-defaults.ts).
+import type { Duration } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Graph } from '../lib/graph/graph-types.js';
+
+export interface AlarmThresholds {
+  /**
+   * The deletion SLA: alarm when the oldest tombstone not yet fully dispatched is older.
+   * @default 3600
+   */
+  readonly oldestPendingTombstoneAgeSeconds?: number;
+  /**
+   * Alarm when a dead-letter queue holds at least this many messages.
+   * @default 1
+   */
+  readonly dlqMessages?: number;
+  /**
+   * Alarm when a function reports at least this many errors in 5 minutes.
+   * @default 1
+   */
+  readonly functionErrors?: number;
+}
+
+export interface DeletionPipelineProps {
+  /** The deletion graph, as `defineGraph` returns it. */
+  readonly graph: Graph;
+  /**
+   * Absolute path of the TypeScript or JavaScript module that exports `graph` (see
+   * `graphExport`). The functions are bundled from it, guard predicates included, so it must
+   * export the very graph given as `graph`; the functions refuse to start otherwise.
+   */
+  readonly graphModule: string;
+  /**
+   * Name of the graph's export in `graphModule`.
+   * @default 'graph'
+   */
+  readonly graphExport?: string;
+  /**
+   * The graph's tables as constructs, by the key the graph declares them under (not the
+   * physical name). Needed for tables whose streams feed lethe, or that use a customer KMS key.
+   * @default - imported by the names the graph declares (`Table.fromTableName`)
+   */
+  readonly tables?: Readonly<Record<string, dynamodb.ITable>>;
+  /**
+   * The graph's buckets as constructs, by the key the graph declares them under.
+   * @default - imported by the names the graph declares (`Bucket.fromBucketName`)
+   */
+  readonly buckets?: Readonly<Record<string, s3.IBucket>>;
+  /**
+   * The bus `EntityDeleted` events arrive on, and lethe's own events are published to.
+   * @default - the account's default event bus
+   */
+  readonly eventBus?: events.IEventBus;
+  /**
+   * Accept `EntityDeleted` events only from these `source` values.
+   * @default - any source
+   */
+  readonly eventSources?: readonly string[];
+  /**
+   * When the sweeper runs.
+   * @default events.Schedule.rate(Duration.minutes(5))
+   */
+  readonly sweepSchedule?: events.Schedule;
+  /**
+   * Work queue records per worker invocation (1–10,000; above 10 needs `maxBatchingWindow`).
+   * @default 10
+   */
+  readonly workerBatchSize?: number;
+  /**
+   * How long the worker's event source gathers records before invoking (at most 5 minutes).
+   * @default - no batching window
+   */
+  readonly maxBatchingWindow?: Duration;
+  /**
+   * Most worker invocations in flight (the SQS event source's maximum concurrency, 2–1,000).
+   * @default 10
+   */
+  readonly workerMaxConcurrency?: number;
+  /**
+   * Timeout of the worker, ingest and stream consumer functions (at most 15 minutes).
+   * @default Duration.seconds(60)
+   */
+  readonly workerTimeout?: Duration;
+  /**
+   * Timeout of the sweeper (at most 15 minutes).
+   * @default Duration.minutes(5)
+   */
+  readonly sweeperTimeout?: Duration;
+  /**
+   * The work queue's visibility timeout; at least 6 × `workerTimeout`, at most 12 hours.
+   * @default 6 × workerTimeout
+   */
+  readonly visibilityTimeout?: Duration;
+  /**
+   * Memory of every function, in MB (128–10,240).
+   * @default 512
+   */
+  readonly memorySize?: number;
+  /**
+   * Tombstone shards (1–256). Sequence numbers are per shard: do not change it once deployed.
+   * @default 4
+   */
+  readonly shards?: number;
+  /**
+   * Rows per unit of work (one Query page, 1–1,000).
+   * @default 500
+   */
+  readonly pageSize?: number;
+  /**
+   * How long tombstones stay after their job, refusing writes of deleted ids (whole days, 1–3,650).
+   * @default Duration.days(30)
+   */
+  readonly tombstoneRetention?: Duration;
+  /**
+   * Receives before a work message moves to the dead-letter queue (1–1,000).
+   * @default 5
+   */
+  readonly maxReceiveCount?: number;
+  /** @default - see AlarmThresholds */
+  readonly alarmThresholds?: AlarmThresholds;
+  /**
+   * Actions every alarm triggers (an SNS topic, a pager).
+   * @default - no actions: alarms show on the dashboard only
+   */
+  readonly alarmActions?: readonly cloudwatch.IAlarmAction[];
+  /**
+   * Root entities (without parents) whose table stream REMOVE records start deletions through
+   * ingest. Their tables must be given in `tables` with a stream.
+   * @default - none
+   */
+  readonly rootStreams?: readonly string[];
+  /**
+   * Child entities whose table stream INSERT/MODIFY records go to the stream consumer, which
+   * catches rows written after their parent's tombstone. Their tables must be given in
+   * `tables` with a stream.
+   * @default - none
+   */
+  readonly childStreams?: readonly string[];
+  /**
+   * Customer managed key for the state table, the work queue and its dead-letter queue.
+   * @default - AWS managed encryption (DynamoDB) and SQS managed encryption (queues)
+   */
+  readonly encryptionKey?: kms.IKey;
+  /**
+   * Retention of the functions' log groups.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Names this pipeline in logs and is the `service` dimension of its metrics and alarms.
+   * @default - `<stack name>-<construct id>`
+   */
+  readonly serviceName?: string;
+  /**
+   * Directory esbuild bundles from; `graphModule` and lethe's handlers are resolved from it.
+   * @default - the directory of the nearest lock file above the current working directory
+   */
+  readonly projectRoot?: string;
+  /**
+   * The lock file of `projectRoot`.
+   * @default - the nearest package-lock.json, pnpm-lock.yaml, yarn.lock or bun.lock(b)
+   */
+  readonly depsLockFilePath?: string;
+}

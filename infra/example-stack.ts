@@ -1,0 +1,62 @@
+// The example stack: the example graph's tables (with streams, so deletions can start from a
+// root table's REMOVE records and late children are caught) and a DeletionPipeline over the
+// example graph. The buckets are imported by the names the graph declares.
+
+import { fileURLToPath } from 'node:url';
+import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type { Construct } from 'constructs';
+import { DeletionPipeline } from './deletion-pipeline.js';
+import { graph } from './example-graph-module.js';
+import { shipsHandler } from './handler-entry.js';
+
+/** The example graph module, bundled into the functions. */
+export const EXAMPLE_GRAPH_MODULE = fileURLToPath(
+  new URL('./example-graph-module.ts', import.meta.url),
+);
+
+export class LetheExampleStack extends Stack {
+  public readonly pipeline: DeletionPipeline;
+  public readonly tables: Readonly<Record<string, dynamodb.Table>>;
+
+  constructor(scope: Construct, id: string, props: StackProps = {}) {
+    super(scope, id, props);
+    const tables: Record<string, dynamodb.Table> = {};
+    for (const [key, table] of Object.entries(graph.tables)) {
+      const created = new dynamodb.Table(this, `Table-${key}`, {
+        tableName: table.name,
+        partitionKey: { name: table.partitionKey, type: dynamodb.AttributeType.STRING },
+        ...(table.sortKey
+          ? { sortKey: { name: table.sortKey, type: dynamodb.AttributeType.STRING } }
+          : {}),
+        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+        stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        // Example data: removed with the stack.
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      for (const [indexName, index] of Object.entries(table.indexes ?? {})) {
+        created.addGlobalSecondaryIndex({
+          indexName,
+          partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
+          ...(index.sortKey
+            ? { sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING } }
+            : {}),
+        });
+      }
+      tables[key] = created;
+    }
+    this.tables = tables;
+
+    this.pipeline = new DeletionPipeline(this, 'Deletions', {
+      graph,
+      graphModule: EXAMPLE_GRAPH_MODULE,
+      tables,
+      rootStreams: ['organization'],
+      // Every child table, so rows written after their parent's tombstone are caught.
+      childStreams: shipsHandler('stream-consumer')
+        ? ['membership', 'project', 'artifact', 'snapshot', 'alert']
+        : [],
+    });
+  }
+}

@@ -1,0 +1,8 @@
+// lethe's CDK constructs.
+
+export { METRIC, METRICS_NAMESPACE } from '../functions/metric-names.js';
+export type { PipelineAlarms } from './deletion-pipeline.js';
+export { DeletionPipeline } from './deletion-pipeline.js';
+export type { AlarmThresholds, DeletionPipelineProps } from './deletion-pipeline-props.js';
+export { type GraphAccess, graphAccess, type ObjectArea } from './graph-access.js';
+export { PipelinePropsError } from './resolve-pipeline-props.js';
