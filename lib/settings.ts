@@ -31,6 +31,20 @@ export const settingsSchema = z.object({
   maxReceiveCount: z.number().int().min(1).max(1000).default(5),
   /** Seconds a received message stays invisible while a worker handles it. */
   visibilityTimeoutSeconds: z.number().int().min(1).max(43200).default(180),
+  /** Sweeper: tombstones read per shard and run (the watermark batch). */
+  sweepBatch: z.number().int().min(1).max(5000).default(500),
+  /** Sweeper: items one run may read, all steps together; the rest waits for the next run. */
+  sweepBudget: z.number().int().min(10).max(1_000_000).default(5000),
+  /** Sweeper: a planned unit not settled after this long is sent again (lost message). */
+  resendAfterSeconds: z.number().int().min(0).default(120),
+  /** Sweeper: how many times one unit is sent again before only the stall alarm is left. */
+  maxResends: z.number().int().min(0).max(100).default(3),
+  /** Sweeper: an intent older than this is finished by running its unit. */
+  intentRecoveryAfterSeconds: z.number().int().min(0).default(300),
+  /** Sweeper: a running job without progress for this long is re-dispatched, then reported. */
+  stallAfterSeconds: z.number().int().min(0).default(900),
+  /** Sweeper: entities past their retention requested for deletion per run and entity. */
+  retentionBatch: z.number().int().min(1).max(10_000).default(100),
   /** How long tombstones stay after their job is done with, refusing writes of their ids. */
   tombstoneRetentionDays: z.number().int().min(1).max(3650).default(30),
 });

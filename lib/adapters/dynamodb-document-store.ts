@@ -14,6 +14,7 @@ import { ConditionFailedError, LetheError, TransactionCancelledError } from '../
 import type {
   DocumentStore,
   Expression,
+  Item,
   Key,
   QueryPage,
   QuerySpec,
@@ -60,6 +61,27 @@ export function createDynamoDbDocumentStore(
   const db = clients.documents;
   const concurrency = options.batchWriteConcurrency ?? 8;
   const maxRetries = options.maxUnprocessedRetries ?? 12;
+
+  type WriteRequest = { DeleteRequest: { Key: Key } } | { PutRequest: { Item: Item } };
+  async function batchWrite(table: string, requests: readonly WriteRequest[]): Promise<void> {
+    await mapConcurrent(chunk(requests, 25), concurrency, async (batch) => {
+      let pending: WriteRequest[] = batch;
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > maxRetries) {
+          throw new LetheError(
+            'UNPROCESSED_ITEMS',
+            `${pending.length} writes on ${table} stayed unprocessed`,
+            {
+              retryable: true,
+            },
+          );
+        }
+        if (attempt > 0) await sleep(backoffDelay(attempt));
+        const result = await db.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+        pending = (result.UnprocessedItems?.[table] ?? []) as WriteRequest[];
+      }
+    });
+  }
 
   return {
     async get(table, key, consistent = true) {
@@ -153,29 +175,17 @@ export function createDynamoDbDocumentStore(
     },
 
     async batchDelete(table, keys) {
-      await mapConcurrent(chunk(keys, 25), concurrency, async (batch) => {
-        let pending = batch.map((key) => ({ DeleteRequest: { Key: key } }));
-        for (let attempt = 0; pending.length > 0; attempt++) {
-          if (attempt > maxRetries) {
-            throw new LetheError(
-              'UNPROCESSED_ITEMS',
-              `${pending.length} deletes on ${table} stayed unprocessed`,
-              {
-                retryable: true,
-              },
-            );
-          }
-          if (attempt > 0) await sleep(backoffDelay(attempt));
-          const result = await db.send(
-            new BatchWriteCommand({ RequestItems: { [table]: pending } }),
-          );
-          pending = (result.UnprocessedItems?.[table] ?? []).flatMap((request) =>
-            request.DeleteRequest?.Key
-              ? [{ DeleteRequest: { Key: request.DeleteRequest.Key as Key } }]
-              : [],
-          );
-        }
-      });
+      await batchWrite(
+        table,
+        keys.map((key) => ({ DeleteRequest: { Key: key } })),
+      );
+    },
+
+    async batchPut(table, items) {
+      await batchWrite(
+        table,
+        items.map((item) => ({ PutRequest: { Item: item } })),
+      );
     },
   };
 }

@@ -6,6 +6,7 @@ import { createEventBridgeEventBus } from '../adapters/eventbridge-event-bus.js'
 import { createS3ObjectStore } from '../adapters/s3-object-store.js';
 import { createSqsWorkQueue } from '../adapters/sqs-work-queue.js';
 import type { Graph } from '../graph/graph-types.js';
+import { isPaused, setPaused } from '../model/control.js';
 import { getJob, type Job } from '../model/jobs.js';
 import { type Release, registerRef, releaseRef } from '../model/refs.js';
 import { getTombstone, type TombstoneLookup } from '../model/tombstones.js';
@@ -14,6 +15,7 @@ import type { EventBus } from '../ports/event-bus.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { WorkQueue } from '../ports/work-queue.js';
 import { resolveSettings, type Settings, type SettingsInput } from '../settings.js';
+import { catchRowAfterTombstone, type RowAfterTombstone } from './catch-row-after-tombstone.js';
 import type { CrashPoint, EngineContext } from './engine-context.js';
 import { guardedPut } from './guarded-put.js';
 import { type HandleOutcome, handleWorkMessage } from './handle-work-message.js';
@@ -22,6 +24,7 @@ import {
   type DeletionRequested,
   requestDeletion,
 } from './request-deletion.js';
+import { type SweepOptions, type SweepReport, sweep } from './sweep/sweep.js';
 
 export interface EngineOptions {
   readonly graph: Graph;
@@ -45,6 +48,13 @@ export interface Engine {
   guardedPut(entity: string, item: Item): Promise<void>;
   getJob(jobId: string): Promise<Job | undefined>;
   getTombstone(entity: string, id: string): Promise<TombstoneLookup | undefined>;
+  /** One sweeper run (watermarks, recovery, retention, GC), bounded by the read budget. */
+  sweep(options?: SweepOptions): Promise<SweepReport>;
+  /** For child-table streams: deletes a row written after its parent was tombstoned. */
+  catchRowAfterTombstone(entity: string, item: Item): Promise<RowAfterTombstone>;
+  pause(reason?: string): Promise<void>;
+  resume(): Promise<void>;
+  isPaused(): Promise<boolean>;
   registerRef(bucket: string, key: string, owner: string): Promise<void>;
   releaseRef(bucket: string, key: string, owner: string): Promise<Release>;
 }
@@ -89,6 +99,11 @@ export function createEngine(options: EngineOptions): Engine {
     guardedPut: (entity, item) => guardedPut(context, entity, item),
     getJob: (jobId) => getJob(context.state, jobId),
     getTombstone: (entity, id) => getTombstone(context.state, entity, id),
+    sweep: (sweepOptions) => sweep(context, sweepOptions),
+    catchRowAfterTombstone: (entity, item) => catchRowAfterTombstone(context, entity, item),
+    pause: (reason) => setPaused(context.state, true, reason),
+    resume: () => setPaused(context.state, false),
+    isPaused: () => isPaused(context.state),
     registerRef: (bucket, key, owner) => registerRef(context.state, bucket, key, owner),
     releaseRef: (bucket, key, owner) => releaseRef(context.state, bucket, key, owner),
   };

@@ -91,7 +91,8 @@ export interface SeedPorts {
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
-const CREATED_AT = '2026-01-15T00:00:00.000Z';
+// Seeded rows are fresh, so retention policies (artifacts: 90 days) leave them alone.
+const CREATED_AT = new Date().toISOString();
 
 function names(graph: Graph) {
   const table = (name: string) => graph.tables[name]?.name ?? name;

@@ -12,8 +12,9 @@
 //     unknownManifests: { bucket, key, reason }[], lastKey?, nextToken?, createdAt }
 import { LetheError, TransactionCancelledError } from '../errors.js';
 import type { Item, Key, TransactItem } from '../ports/document-store.js';
+import { fnv1a } from './shard-of.js';
 import type { StateContext } from './state-context.js';
-import { stateKeys } from './state-keys.js';
+import { PENDING_BUCKETS, stateIndex, stateKeys } from './state-keys.js';
 
 export interface IntentObject {
   readonly bucket: string;
@@ -92,7 +93,14 @@ export async function pinIntent(
     ...(await build()),
     createdAt: state.now().toISOString(),
   };
-  const item: Item = { ...stateKeys.intent(jobId, unitId), type: 'intent', ...intent };
+  const item: Item = {
+    ...stateKeys.intent(jobId, unitId),
+    type: 'intent',
+    ...intent,
+    // Findable by age, so the sweeper can finish intents whose unit stopped coming back.
+    gsi1pk: stateIndex.intents(fnv1a(unitId) % PENDING_BUCKETS),
+    gsi1sk: `${intent.createdAt}#${jobId}#${unitId}`,
+  };
   try {
     await state.docs.transact([
       {

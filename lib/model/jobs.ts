@@ -193,6 +193,9 @@ export async function completeJobIfSettled(
           detailType: 'DeletionCompleted',
           detail,
           createdAt: now.toISOString(),
+          jobId,
+          gsi1pk: stateIndex.outbox(),
+          gsi1sk: `${now.toISOString()}#${jobId}`,
         },
       },
     ]);

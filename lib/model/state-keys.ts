@@ -25,6 +25,13 @@ export const stateKeys = {
   /** Completion event waiting to be published (outbox). */
   outboxEvent: (jobId: string, name: string) => ({ pk: `JOB#${jobId}`, sk: `EVENT#${name}` }),
   jobPartition: (jobId: string) => `JOB#${jobId}`,
+  /** Per sweeper and shard: the last tombstone sequence fully dispatched. */
+  watermark: (sweeper: string, shard: number) => ({
+    pk: `WATERMARK#${sweeper}`,
+    sk: `SHARD#${shard}`,
+  }),
+  /** Operator switches (pause). */
+  control: () => ({ pk: 'CONTROL', sk: 'PAUSE' }),
 } as const;
 
 /** gsi1 partitions used to find work without scanning. */
@@ -34,6 +41,10 @@ export const stateIndex = {
   jobsByStatus: (status: string) => `JOBS#${status}`,
   /** Units waiting to be run, oldest first: gsi1pk = PENDING#<n>, gsi1sk = plannedAt */
   pendingUnits: (bucket: number) => `PENDING#${bucket}`,
+  /** Intents by age, oldest first: gsi1pk = INTENTS#<n>, gsi1sk = createdAt */
+  intents: (bucket: number) => `INTENTS#${bucket}`,
+  /** Events written with a completion, until published: gsi1pk = OUTBOX, gsi1sk = createdAt */
+  outbox: () => 'OUTBOX',
 } as const;
 
 export const PENDING_BUCKETS = 4;

@@ -118,7 +118,9 @@ export async function writeTombstone(
       ]);
       return { created: true, shard, seq };
     } catch (error) {
-      if (!(error instanceof TransactionCancelledError)) throw error;
+      // DynamoDB Local answers heavy contention with lock time-outs (HTTP 500): same as a lost race.
+      const lockTimeout = error instanceof Error && error.name === 'InternalServerError';
+      if (!(error instanceof TransactionCancelledError) && !lockTimeout) throw error;
       // Lost the race for this sequence number, or for the entity itself: read again.
       await sleep(backoffDelay(Math.min(attempt, 6), { baseMs: 5, maxMs: 200 }));
     }

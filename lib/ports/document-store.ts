@@ -74,4 +74,6 @@ export interface DocumentStore {
   transact(items: readonly TransactItem[]): Promise<void>;
   /** Deletes keys with BatchWriteItem, 25 a call, several in flight, unprocessed retried. */
   batchDelete(table: string, keys: readonly Key[]): Promise<void>;
+  /** Puts whole items with BatchWriteItem, 25 a call, unprocessed retried. */
+  batchPut(table: string, items: readonly Item[]): Promise<void>;
 }

@@ -1,0 +1,24 @@
+// Events left in the outbox (a publisher that crashed after the commit, stall reports) are
+// published and removed.
+import { stateIndex } from '../../model/state-keys.js';
+import { publishOutboxEvent } from '../publish-completion.js';
+import type { SweepContext } from './sweep-context.js';
+
+export async function publishOutbox(sweep: SweepContext): Promise<number> {
+  const { engine } = sweep;
+  const page = await engine.docs.query({
+    table: engine.state.table,
+    index: stateIndex.name,
+    keyCondition: { expression: 'gsi1pk = :pk', values: { ':pk': stateIndex.outbox() } },
+    limit: 50,
+  });
+  for (const event of page.items) {
+    await publishOutboxEvent(
+      engine,
+      String(event.jobId),
+      event.detailType as 'DeletionCompleted' | 'DeletionStalled',
+      event.detail as Record<string, unknown>,
+    );
+  }
+  return page.items.length;
+}

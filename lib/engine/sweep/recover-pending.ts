@@ -1,0 +1,72 @@
+// Recovery of the outbox and of interrupted work: planned units that were never settled
+// long after they were planned (their message was lost, or their worker died) are sent
+// again, a few times at most; intents left behind by an interrupted unit are finished by
+// running that unit again, which picks the intent up.
+import { PENDING_BUCKETS, stateIndex, stateKeys } from '../../model/state-keys.js';
+import { handleWorkMessage } from '../handle-work-message.js';
+import { claimAndResend } from './resend-unit.js';
+import { hasBudget, type SweepContext } from './sweep-context.js';
+
+function cutoff(sweep: SweepContext, seconds: number): string {
+  return new Date(sweep.now.getTime() - seconds * 1000).toISOString();
+}
+
+export async function resendStaleUnits(sweep: SweepContext): Promise<number> {
+  const { engine } = sweep;
+  let resent = 0;
+  for (let bucket = 0; bucket < PENDING_BUCKETS && hasBudget(sweep); bucket++) {
+    const page = await engine.docs.query({
+      table: engine.state.table,
+      index: stateIndex.name,
+      keyCondition: {
+        expression: 'gsi1pk = :pk AND gsi1sk < :cutoff',
+        values: {
+          ':pk': stateIndex.pendingUnits(bucket),
+          ':cutoff': cutoff(sweep, engine.settings.resendAfterSeconds),
+        },
+      },
+      limit: Math.max(1, Math.min(100, sweep.meter.budget - sweep.meter.itemsRead)),
+    });
+    for (const unit of page.items) {
+      if (Number(unit.resends ?? 0) >= engine.settings.maxResends) continue;
+      if (await claimAndResend(engine, unit, sweep.now)) resent++;
+    }
+  }
+  return resent;
+}
+
+export async function finishStaleIntents(sweep: SweepContext): Promise<number> {
+  const { engine } = sweep;
+  let finished = 0;
+  for (let bucket = 0; bucket < PENDING_BUCKETS && hasBudget(sweep); bucket++) {
+    const page = await engine.docs.query({
+      table: engine.state.table,
+      index: stateIndex.name,
+      keyCondition: {
+        expression: 'gsi1pk = :pk AND gsi1sk < :cutoff',
+        values: {
+          ':pk': stateIndex.intents(bucket),
+          ':cutoff': cutoff(sweep, engine.settings.intentRecoveryAfterSeconds),
+        },
+      },
+      limit: 25,
+    });
+    for (const intent of page.items) {
+      const unit = await engine.docs.get(
+        engine.state.table,
+        stateKeys.unit(String(intent.jobId), String(intent.unitId)),
+      );
+      if (!unit || (unit.status !== 'planned' && unit.status !== 'waiting')) {
+        // Settled as failed with its intent kept for the operator: leave it.
+        continue;
+      }
+      try {
+        await handleWorkMessage(engine, String(unit.body));
+        finished++;
+      } catch {
+        // Still failing: the unit's own retries, the DLQ and the stall report take it from here.
+      }
+    }
+  }
+  return finished;
+}

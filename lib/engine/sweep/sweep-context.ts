@@ -1,0 +1,41 @@
+// What one sweep run carries from step to step: the engine, a metered view of the state
+// store (every item read counts against the run's budget) and the clock of the run.
+import type { DocumentStore } from '../../ports/document-store.js';
+import type { EngineContext } from '../engine-context.js';
+
+export interface SweepMeter {
+  itemsRead: number;
+  readonly budget: number;
+}
+
+export interface SweepContext {
+  readonly engine: EngineContext;
+  readonly meter: SweepMeter;
+  readonly now: Date;
+  readonly sweeper: string;
+}
+
+export function hasBudget(sweep: SweepContext): boolean {
+  return sweep.meter.itemsRead < sweep.meter.budget;
+}
+
+/** A DocumentStore that counts what it reads, so a run's cost can be bounded and measured. */
+export function meteredDocuments(docs: DocumentStore, meter: SweepMeter): DocumentStore {
+  return {
+    ...docs,
+    async get(table, key, consistent) {
+      const item = await docs.get(table, key, consistent);
+      meter.itemsRead += 1;
+      return item;
+    },
+    async query(spec) {
+      const page = await docs.query(spec);
+      meter.itemsRead += Math.max(1, page.items.length);
+      return page;
+    },
+  };
+}
+
+export function secondsBetween(earlier: string, now: Date): number {
+  return Math.max(0, Math.round((now.getTime() - Date.parse(earlier)) / 1000));
+}

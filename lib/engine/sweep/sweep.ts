@@ -1,0 +1,98 @@
+// One sweeper run: what events miss, the sweeper finds. Watermarks over tombstones, lost
+// and stale units, interrupted intents, stalled jobs, the outbox, retention policies and
+// garbage collection — each bounded, all together within the run's read budget, so a run's
+// cost does not grow with the size of the tables. Paused, it does nothing.
+import { isPaused } from '../../model/control.js';
+import type { EngineContext } from '../engine-context.js';
+import { applyRetention } from './apply-retention.js';
+import { collectGarbage } from './collect-garbage.js';
+import { detectStalledJobs } from './detect-stalls.js';
+import { publishOutbox } from './publish-outbox.js';
+import { finishStaleIntents, resendStaleUnits } from './recover-pending.js';
+import { hasBudget, meteredDocuments, type SweepContext } from './sweep-context.js';
+import { type ShardReport, sweepShard } from './sweep-tombstones.js';
+
+export interface SweepOptions {
+  /** Watermarks are kept per sweeper name. */
+  readonly sweeper?: string;
+  readonly budget?: number;
+  readonly now?: Date;
+}
+
+export interface SweepReport {
+  readonly paused: boolean;
+  readonly shards: readonly ShardReport[];
+  /** Highest sequence minus watermark, summed over shards. */
+  readonly lag: number;
+  readonly oldestPendingTombstoneAgeSeconds: number;
+  readonly unitsResent: number;
+  readonly intentsFinished: number;
+  readonly jobsRedispatched: number;
+  readonly jobsStalled: number;
+  readonly eventsPublished: number;
+  readonly retentionRequested: number;
+  readonly jobsCollected: number;
+  readonly itemsRead: number;
+  /** True when the run stopped at its budget or a batch limit: run again soon. */
+  readonly more: boolean;
+}
+
+export async function sweep(
+  context: EngineContext,
+  options: SweepOptions = {},
+): Promise<SweepReport> {
+  const meter = { itemsRead: 0, budget: options.budget ?? context.settings.sweepBudget };
+  const docs = meteredDocuments(context.docs, meter);
+  const engine: EngineContext = { ...context, docs, state: { ...context.state, docs } };
+  const run: SweepContext = {
+    engine,
+    meter,
+    now: options.now ?? context.state.now(),
+    sweeper: options.sweeper ?? 'main',
+  };
+  const empty = {
+    shards: [],
+    lag: 0,
+    oldestPendingTombstoneAgeSeconds: 0,
+    unitsResent: 0,
+    intentsFinished: 0,
+    jobsRedispatched: 0,
+    jobsStalled: 0,
+    eventsPublished: 0,
+    retentionRequested: 0,
+    jobsCollected: 0,
+  };
+  if (await isPaused(engine.state))
+    return { paused: true, ...empty, itemsRead: meter.itemsRead, more: false };
+
+  const shards: ShardReport[] = [];
+  for (let shard = 0; shard < context.settings.shards && hasBudget(run); shard++)
+    shards.push(await sweepShard(run, shard));
+  const unitsResent = hasBudget(run) ? await resendStaleUnits(run) : 0;
+  const intentsFinished = hasBudget(run) ? await finishStaleIntents(run) : 0;
+  const stalls = hasBudget(run) ? await detectStalledJobs(run) : { redispatched: 0, stalled: 0 };
+  const eventsPublished = hasBudget(run) ? await publishOutbox(run) : 0;
+  const retention = hasBudget(run) ? await applyRetention(run) : { requested: 0, more: true };
+  const garbage = hasBudget(run) ? await collectGarbage(run) : { jobs: 0, more: true };
+  const lag = shards.reduce((sum, s) => sum + s.lag, 0);
+  return {
+    paused: false,
+    shards,
+    lag,
+    oldestPendingTombstoneAgeSeconds: Math.max(0, ...shards.map((s) => s.oldestPendingAgeSeconds)),
+    unitsResent,
+    intentsFinished,
+    jobsRedispatched: stalls.redispatched,
+    jobsStalled: stalls.stalled,
+    eventsPublished,
+    retentionRequested: retention.requested,
+    jobsCollected: garbage.jobs,
+    itemsRead: meter.itemsRead,
+    more:
+      !hasBudget(run) ||
+      shards.length < context.settings.shards ||
+      shards.some((s) => s.stoppedAt === undefined && s.lag > 0) ||
+      retention.more ||
+      garbage.more,
+  };
+}
