@@ -43,6 +43,7 @@ export function createWorkerHandler(graph: Graph, options: WorkerHandlerOptions 
     const tally: Record<HandleOutcome | 'retried', number> = {
       done: 0,
       failed: 0,
+      waiting: 0,
       duplicate: 0,
       retried: 0,
     };

@@ -37,6 +37,11 @@ export const settingsSchema = z.object({
   sweepBudget: z.number().int().min(10).max(1_000_000).default(5000),
   /** Sweeper: a planned unit not settled after this long is sent again (lost message). */
   resendAfterSeconds: z.number().int().min(0).default(120),
+  /**
+   * A unit waiting on its guards (a hold, retention, an archive copy, a predicate) is sent
+   * again with this delay and checks once more; SQS delays a message 900 s at most.
+   */
+  guardRecheckSeconds: z.number().int().min(1).max(900).default(300),
   /** Sweeper: how many times one unit is sent again before only the stall alarm is left. */
   maxResends: z.number().int().min(0).max(100).default(3),
   /** Sweeper: an intent older than this is finished by running its unit. */

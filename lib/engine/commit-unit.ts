@@ -2,13 +2,16 @@
 // counts and the units it spawns to the job, writes those units as planned items (the
 // outbox), opens the entity's scope if it planned one, and moves the slots of the scope it
 // belongs to by compare-and-set — planning the scope owner's finalize when they reach zero.
+// A unit that was waiting on its guards leaves the job's `waiting` and `held` gauges in the
+// same transaction; the settlement is conditional on the unit being as it was read.
 import { TransactionCancelledError } from '../errors.js';
-import type { Counts } from '../model/counters.js';
+import { type Counts, mergeCounts } from '../model/counters.js';
 import { clearIntent } from '../model/intents.js';
 import { settleOnJob } from '../model/jobs.js';
 import { casScope, getScope, JOB_SCOPE, putNewScope, type Scope } from '../model/scopes.js';
 import {
   getUnit,
+  leavingWait,
   type PlannedUnit,
   putPlannedUnit,
   settleUnit,
@@ -60,6 +63,7 @@ export async function commitUnit(
     if (!exists && !spawned.some((s) => s.unitId === candidate.unitId)) spawned.push(candidate);
   }
 
+  let current = unit;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const items: TransactItem[] = [];
     const all = [...spawned];
@@ -109,18 +113,21 @@ export async function commitUnit(
       }
     }
 
-    const counts: Counts = { ...work.counts };
+    const leaving = leavingWait(current);
+    const counts: Counts = mergeCounts(mergeCounts({}, work.counts), leaving.counts);
     items.push(
-      settleUnit(state, unit.jobId, unit.unitId, {
+      settleUnit(state, current, {
         status: failed ? 'failed' : 'done',
         error: failure?.error,
         spawned: all.map((s) => s.unitId),
         failures: work.failures,
+        manifests: work.unknownManifests,
       }),
       settleOnJob(state, unit.jobId, {
         planned: all.length,
         settled: 1,
         failed: failed ? 1 : 0,
+        waiting: leaving.waiting,
         counts,
       }),
       ...all.map((s) => putPlannedUnit(state, unit.jobId, s)),
@@ -135,8 +142,14 @@ export async function commitUnit(
       const settleIndex = items.findIndex(
         (i) => i.kind === 'update' && i.key.sk === `UNIT#${unit.unitId}`,
       );
-      if (error.reasons[settleIndex] === 'ConditionalCheckFailed')
-        return { committed: false, spawned: [] };
+      if (error.reasons[settleIndex] === 'ConditionalCheckFailed') {
+        // Settled by a twin, or it started waiting since it was read: read it again.
+        const fresh = await getUnit(state, unit.jobId, unit.unitId);
+        if (fresh?.status !== 'planned' && fresh?.status !== 'waiting')
+          return { committed: false, spawned: [] };
+        current = fresh;
+        continue;
+      }
       // A concurrent settlement moved the scope, or a conflict: read again and retry.
       await sleep(backoffDelay(Math.min(attempt, 6), { baseMs: 10, maxMs: 500 }));
     }

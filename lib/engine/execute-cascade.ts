@@ -1,12 +1,16 @@
 // A cascade unit plans the deletion of one entity instance: it checks `restrict` relations
 // first (a child found blocks the entity and everything above it), then plans one rows unit
 // per child relation inside the entity's own scope. With nothing to plan, it goes straight
-// to the entity's finalize.
+// to the entity's finalize. Before planning anything it checks the entity's guards: a held
+// or guarded entity waits with everything under it. Its tenant is kept on its scope, so a
+// tenant hold placed later still reaches the units beneath.
 import { getEntity } from '../graph/graph-queries.js';
 import { addCount, type Counts } from '../model/counters.js';
 import { scopeIdOf } from '../model/scopes.js';
 import type { Unit } from '../model/units.js';
+import { checkGuards, tenantOf } from './check-guards.js';
 import type { EngineContext } from './engine-context.js';
+import { entityRows } from './entity-rows.js';
 import { queryChildren } from './query-children.js';
 import type { SpawnedUnit, UnitWork } from './unit-work.js';
 import type { CascadeMessage } from './work-message.js';
@@ -18,6 +22,13 @@ export async function executeCascade(
 ): Promise<UnitWork> {
   const entity = getEntity(context.graph, message.entity);
   const scopeId = scopeIdOf(entity.name, message.id);
+  const [row] = await entityRows(context, entity, message.id, 1);
+  await checkGuards(context, unit, {
+    entity,
+    instances: [{ id: message.id, row }],
+    scope: unit.scope,
+    checks: 'all',
+  });
   const counts: Counts = {};
   let blocked = false;
   for (const relation of entity.children.filter((r) => r.onDelete === 'restrict')) {
@@ -64,6 +75,7 @@ export async function executeCascade(
       entity: entity.name,
       id: message.id,
       via: message.via,
+      tenantId: tenantOf(entity, row),
       parent: unit.scope,
       blocked,
     },

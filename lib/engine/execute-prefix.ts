@@ -1,10 +1,14 @@
 // A prefix unit deletes one page (up to 1,000 keys) under a prefix an intent found, and plans
-// the next page. Listed keys are checked against the graph's declared areas before deletion.
+// the next page. Listed keys are checked against the graph's declared areas before deletion,
+// and against holds on the owner (its rows are gone, but a hold placed since still counts)
+// and the archive-copy guard: a page that must not go yet waits as a whole.
 import { LetheError } from '../errors.js';
 import { getEntity } from '../graph/graph-queries.js';
 import { staticPrefix } from '../graph/key-template.js';
 import { pinIntent } from '../model/intents.js';
+import { scopeIdOf } from '../model/scopes.js';
 import type { Unit } from '../model/units.js';
+import { checkArchiveCopies, checkGuards } from './check-guards.js';
 import { type EngineContext, reachCrashPoint } from './engine-context.js';
 import { eraseObjects } from './erase-objects.js';
 import { rootLabel } from './execute-finalize.js';
@@ -41,13 +45,23 @@ export async function executePrefix(
       message.token,
       context.settings.objectPageSize,
     );
+    const objects = listed.keys
+      .filter((key) => key.startsWith(target.prefix))
+      .map((key) => ({ bucket: target.bucket, key, shared: group.shared, owner }));
+    await checkGuards(context, unit, {
+      entity,
+      instances: [{ id: message.id, row: undefined }],
+      // The owner's own scope (and tenant) when it cascaded; else its parent's.
+      scope: scopeIdOf(entity.name, message.id),
+      fallbackScope: unit.scope,
+      checks: 'holds',
+    });
+    await checkArchiveCopies(context, entity, objects);
     return {
       entity: entity.name,
       relation: label,
       rowKeys: [],
-      objects: listed.keys
-        .filter((key) => key.startsWith(target.prefix))
-        .map((key) => ({ bucket: target.bucket, key, shared: group.shared, owner })),
+      objects,
       prefixes: [],
       unknownManifests: [],
       ...(listed.nextToken ? { nextToken: listed.nextToken } : {}),

@@ -2,6 +2,9 @@
 // cascade children that have children of their own are tombstoned and cascaded in the same
 // job; leaf children are erased in place (rows, then objects); set-null children lose the
 // attribute, but only while it still names this parent. A further page is planned last.
+// Before a page is erased (or nulled), its rows' guards are checked: one held or guarded row
+// makes the whole page wait. Tombstoning cascading children deletes nothing: their own
+// cascade units check their guards.
 import { ConditionFailedError } from '../errors.js';
 import { getEntity, getRelation } from '../graph/graph-queries.js';
 import type { Entity, Relation } from '../graph/graph-types.js';
@@ -11,6 +14,7 @@ import { writeTombstone } from '../model/tombstones.js';
 import type { Unit } from '../model/units.js';
 import type { Item, Key } from '../ports/document-store.js';
 import { mapConcurrent } from '../retry.js';
+import { checkArchiveCopies, checkGuards, type GuardTarget } from './check-guards.js';
 import { type EngineContext, reachCrashPoint } from './engine-context.js';
 import { eraseIntent, rowsIntentContent } from './erase-rows.js';
 import { pageLimit } from './page-limit.js';
@@ -40,6 +44,7 @@ export async function executeRows(
   const spawn: SpawnedUnit[] = [];
   let lastKey: Key | undefined;
   let failures: UnitWork['failures'];
+  let unknownManifests: UnitWork['unknownManifests'];
 
   if (relation.onDelete === 'cascade' && child.cascades) {
     const page = await loadPage();
@@ -48,16 +53,28 @@ export async function executeRows(
   } else if (relation.onDelete === 'cascade') {
     const intent = await pinIntent(context.state, unit.jobId, unit.unitId, async () => {
       const page = await loadPage();
-      return rowsIntentContent(context, child, relation.name, page.items, page.lastKey);
+      await checkGuards(context, unit, guardTarget(child, page.items, unit.scope, 'all'));
+      const content = await rowsIntentContent(
+        context,
+        child,
+        relation.name,
+        page.items,
+        page.lastKey,
+      );
+      await checkArchiveCopies(context, child, content.objects);
+      return content;
     });
     const erased = await eraseIntent(context, child, intent);
     mergeCounts(counts, erased.counts);
     spawn.push(...prefixUnits(unit.jobId, child.name, intent.prefixes, unit.scope, relation.name));
     failures = erased.failures;
+    unknownManifests = intent.unknownManifests;
     lastKey = intent.lastKey;
   } else if (relation.onDelete === 'set-null') {
     const intent = await pinIntent(context.state, unit.jobId, unit.unitId, async () => {
       const page = await loadPage();
+      // Nulling a pointer deletes nothing: only holds keep these rows as they are.
+      await checkGuards(context, unit, guardTarget(child, page.items, unit.scope, 'holds'));
       return {
         entity: child.name,
         relation: relation.name,
@@ -84,6 +101,21 @@ export async function executeRows(
     spawn,
     clearIntent: relation.onDelete !== 'cascade' || !child.cascades,
     failures,
+    unknownManifests,
+  };
+}
+
+function guardTarget(
+  child: Entity,
+  rows: readonly Item[],
+  scope: string,
+  checks: GuardTarget['checks'],
+): GuardTarget {
+  return {
+    entity: child,
+    instances: rows.map((row) => ({ id: idOf(child, row), row })),
+    scope,
+    checks,
   };
 }
 

@@ -1,11 +1,15 @@
 // Runs one message from the work queue: validate it, find its planned unit, do the work,
 // settle the unit exactly once, send what it spawned, and complete the job when nothing is
 // left. A redelivered message finds its unit settled and only re-sends what is still planned.
+// A unit whose guards say "not yet" waits: it is marked `waiting`, its message is sent again
+// with a delay, and this message is done with (returned normally, so the queue deletes it
+// rather than walking it to the DLQ).
 import { isDeepStrictEqual } from 'node:util';
 import { LetheError } from '../errors.js';
 import { addCount, type Counts } from '../model/counters.js';
 import { UnitAlreadySettledError } from '../model/intents.js';
-import { getUnit, type PlannedUnit, type Unit } from '../model/units.js';
+import { getUnit, markWaiting, type PlannedUnit, type Unit } from '../model/units.js';
+import { UnitWaitError } from './check-guards.js';
 import { commitUnit } from './commit-unit.js';
 import { type EngineContext, reachCrashPoint } from './engine-context.js';
 import { executeCascade } from './execute-cascade.js';
@@ -21,7 +25,7 @@ import {
   type WorkMessage,
 } from './work-message.js';
 
-export type HandleOutcome = 'done' | 'failed' | 'duplicate';
+export type HandleOutcome = 'done' | 'failed' | 'waiting' | 'duplicate';
 
 /** Errors that no retry can fix for this unit: it is settled as failed, with the reason. */
 const UNIT_FAILURE_CODES = new Set(['UNSAFE_KEY_VALUE', 'UNDECLARED_OBJECT', 'UNDECLARED_PREFIX']);
@@ -70,6 +74,9 @@ export async function handleWorkMessage(
     await resendStillPlanned(context, unit);
     return 'duplicate';
   }
+  // Another message of this waiting unit owns its next check (a duplicate, or a re-send that
+  // came early): the chain of delayed messages stays one chain.
+  if (unit.status === 'waiting' && checkNotDue(context, unit)) return 'duplicate';
 
   let work: UnitWork;
   let failure: { error: string } | undefined;
@@ -77,6 +84,7 @@ export async function handleWorkMessage(
     work = await execute(context, unit, message);
   } catch (error) {
     if (error instanceof UnitAlreadySettledError) return 'duplicate';
+    if (error instanceof UnitWaitError) return waitForGuards(context, unit, message, error);
     if (!(error instanceof LetheError) || !UNIT_FAILURE_CODES.has(error.code)) throw error;
     const counts: Counts = {};
     addCount(counts, labelOf(message), 'failed', 1);
@@ -90,6 +98,33 @@ export async function handleWorkMessage(
   await sendPlanned(context, result.spawned);
   await completeAndPublish(context, unit.jobId);
   return failure ? 'failed' : 'done';
+}
+
+/** True while the unit's next check is not due yet (with a little slack for clock skew). */
+function checkNotDue(context: EngineContext, unit: Unit): boolean {
+  if (unit.nextCheckAt === undefined) return false;
+  const slackMs = Math.min(2000, context.settings.guardRecheckSeconds * 250);
+  return context.state.now().getTime() < Date.parse(unit.nextCheckAt) - slackMs;
+}
+
+async function waitForGuards(
+  context: EngineContext,
+  unit: Unit,
+  message: WorkMessage,
+  wait: UnitWaitError,
+): Promise<HandleOutcome> {
+  const delaySeconds = context.settings.guardRecheckSeconds;
+  const claimed = await markWaiting(context.state, unit, {
+    label: labelOf(message),
+    reason: wait.reason,
+    held: wait.held,
+    delaySeconds,
+  });
+  // Settled, or its check claimed, by a twin run meanwhile: that run sends what follows.
+  if (!claimed) return 'duplicate';
+  // Lost if this send fails: the sweeper re-sends units whose check is long overdue.
+  await context.queue.send([{ id: unit.unitId, body: unit.body, delaySeconds }]);
+  return 'waiting';
 }
 
 async function resendStillPlanned(context: EngineContext, unit: Unit): Promise<void> {

@@ -2,6 +2,7 @@
 // (each with the scope whose slot it takes), a new scope if the unit opened one, and whether
 // the unit's own scope must be blocked (its parent must not be deleted).
 import type { Counts } from '../model/counters.js';
+import type { UnreadableManifest } from '../model/intents.js';
 import type { Scope } from '../model/scopes.js';
 import type { UnitTarget } from '../model/units.js';
 import type { KeyFailure } from '../ports/object-store.js';
@@ -20,4 +21,6 @@ export interface UnitWork {
   readonly block?: boolean | undefined;
   readonly clearIntent?: boolean | undefined;
   readonly failures?: readonly (KeyFailure & { bucket: string })[] | undefined;
+  /** Manifests that could not be read: kept on the settled unit, with key and reason. */
+  readonly unknownManifests?: readonly UnreadableManifest[] | undefined;
 }

@@ -6,7 +6,8 @@
 // The root's work lives in the job scope, which has no item: the job's own counters close it.
 //
 // Item  JOB#<jobId> / SCOPE#<entity>#<id>
-//   { type: 'scope', entity, id, via?, parent (scope id), outstanding, blocked, finalized }
+//   { type: 'scope', entity, id, via?, tenantId?, parent (scope id), outstanding, blocked,
+//     finalized }   tenantId: read from the entity's row when it was cascaded, for holds
 import type { Item, TransactItem } from '../ports/document-store.js';
 import type { StateContext } from './state-context.js';
 import { stateKeys } from './state-keys.js';
@@ -18,6 +19,8 @@ export interface Scope {
   readonly entity: string;
   readonly id: string;
   readonly via?: string | undefined;
+  /** The entity's tenant, when its row named one: tenant holds reach everything under it. */
+  readonly tenantId?: string | undefined;
   readonly parent: string;
   readonly outstanding: number;
   readonly blocked: boolean;
@@ -41,6 +44,7 @@ export async function getScope(
     entity: String(item.entity),
     id: String(item.id),
     via: item.via as string | undefined,
+    tenantId: item.tenantId as string | undefined,
     parent: String(item.parent),
     outstanding: Number(item.outstanding ?? 0),
     blocked: item.blocked === true,
@@ -60,6 +64,7 @@ export function newScopeItem(
     entity: scope.entity,
     id: scope.id,
     via: scope.via,
+    tenantId: scope.tenantId,
     parent: scope.parent,
     outstanding: scope.outstanding,
     blocked: scope.blocked,

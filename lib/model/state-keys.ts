@@ -1,6 +1,6 @@
 // Keys of every item in the single state table (pk/sk, TTL attribute `expiresAt`).
 // The item shapes themselves are documented next to the code that writes them:
-// tombstones.ts, jobs.ts, units.ts, scopes.ts, intents.ts.
+// tombstones.ts, jobs.ts, units.ts, scopes.ts, intents.ts, holds.ts.
 
 export const TTL_ATTRIBUTE = 'expiresAt';
 
@@ -30,6 +30,10 @@ export const stateKeys = {
     pk: `WATERMARK#${sweeper}`,
     sk: `SHARD#${shard}`,
   }),
+  /** Legal holds, all in one small partition: a unit reads them with one Query. */
+  holdPartition: () => 'HOLDS',
+  entityHold: (entity: string, id: string) => ({ pk: 'HOLDS', sk: `HOLD#entity#${entity}#${id}` }),
+  tenantHold: (tenantId: string) => ({ pk: 'HOLDS', sk: `HOLD#tenant#${tenantId}` }),
   /** Operator switches (pause). */
   control: () => ({ pk: 'CONTROL', sk: 'PAUSE' }),
 } as const;

@@ -1,14 +1,23 @@
 // Units: one message's worth of work (a cascade plan, a page of rows, a page of keys).
 // A unit is written as `planned` in the transaction that spawns it (the outbox), its
 // message is sent after the commit, and it is settled exactly once by a transaction
-// guarded on its status.
+// guarded on its status. A unit whose guards say "not yet" is `waiting`: it is not settled,
+// its message is sent again with a delay, and each check is claimed by compare-and-set on
+// `nextCheckAt`, so one waiting unit never has more than one live chain of messages.
 //
 // Item  JOB#<jobId> / UNIT#<unitId>
 //   { type: 'unit', jobId, unitId, kind, status: 'planned' | 'waiting' | 'done' | 'failed',
-//     scope, body (the message), plannedAt, settledAt?, error?, waitReason?,
-//     gsi1pk: PENDING#<n> and gsi1sk: <plannedAt> while not settled (sparse index) }
+//     scope, body (the message), plannedAt, settledAt?, error?, failures?, manifests?,
+//     waitReason?, heldAs? (the counter label while it waits on a hold), nextCheckAt?,
+//     waitingSince?, waits?, resends?, lastSentAt? (when its latest message became, or
+//     becomes, visible), gsi1pk: PENDING#<n> and gsi1sk: <plannedAt, or nextCheckAt while
+//     waiting> while not settled (sparse index) }
 import type { WorkMessage } from '../engine/work-message.js';
-import type { Item, TransactItem } from '../ports/document-store.js';
+import { TransactionCancelledError } from '../errors.js';
+import type { Expression, Item, TransactItem } from '../ports/document-store.js';
+import { backoffDelay, sleep } from '../retry.js';
+import { addCount, type Counts } from './counters.js';
+import { settleOnJob } from './jobs.js';
 import { fnv1a } from './shard-of.js';
 import type { StateContext } from './state-context.js';
 import { PENDING_BUCKETS, stateIndex, stateKeys } from './state-keys.js';
@@ -27,6 +36,13 @@ export interface Unit {
   readonly error?: string | undefined;
   readonly target?: UnitTarget | undefined;
   readonly spawned?: readonly string[] | undefined;
+  /** Why the unit waits (guards), while it is `waiting`. */
+  readonly waitReason?: string | undefined;
+  /** While it waits on a hold: the relation label its `held` counter is kept under. */
+  readonly heldAs?: string | undefined;
+  /** While it waits: when its next check is due (ISO-8601). */
+  readonly nextCheckAt?: string | undefined;
+  readonly waitingSince?: string | undefined;
 }
 
 export interface PlannedUnit {
@@ -88,6 +104,10 @@ export function unitFromItem(item: Item): Unit {
     error: item.error as string | undefined,
     target: item.target as UnitTarget | undefined,
     spawned: item.spawned as string[] | undefined,
+    waitReason: item.waitReason as string | undefined,
+    heldAs: item.heldAs as string | undefined,
+    nextCheckAt: item.nextCheckAt as string | undefined,
+    waitingSince: item.waitingSince as string | undefined,
   };
 }
 
@@ -100,28 +120,65 @@ export async function getUnit(
   return item ? unitFromItem(item) : undefined;
 }
 
-/** Settles a unit once: the condition refuses a second settlement of the same unit. */
+/**
+ * The condition that the unit is still exactly as it was read: planned, or waiting for the
+ * same check. Whoever moves it on (settling it, or claiming its next check) knows which
+ * waiting and held counters to move, and two runs never both do.
+ */
+function stillAsRead(unit: Unit): Expression {
+  if (unit.status === 'waiting' && unit.nextCheckAt === undefined) {
+    return {
+      expression: '#status = :waiting AND attribute_not_exists(nextCheckAt)',
+      names: { '#status': 'status' },
+      values: { ':waiting': 'waiting' },
+    };
+  }
+  return unit.status === 'waiting'
+    ? {
+        expression: '#status = :waiting AND nextCheckAt = :seenCheck',
+        names: { '#status': 'status' },
+        values: { ':waiting': 'waiting', ':seenCheck': unit.nextCheckAt },
+      }
+    : {
+        expression: '#status = :planned',
+        names: { '#status': 'status' },
+        values: { ':planned': 'planned' },
+      };
+}
+
+/** What settling (or re-checking) a unit takes off the job's waiting and held gauges. */
+export function leavingWait(unit: Unit): { waiting: number; counts: Counts } {
+  const counts: Counts = {};
+  if (unit.heldAs !== undefined) addCount(counts, unit.heldAs, 'held', -1);
+  return { waiting: unit.status === 'waiting' ? -1 : 0, counts };
+}
+
+/**
+ * Settles a unit once: the condition refuses a second settlement of the same unit, and a
+ * settlement based on a stale read (the unit started waiting meanwhile).
+ */
 export function settleUnit(
   state: StateContext,
-  jobId: string,
-  unitId: string,
+  unit: Unit,
   outcome: {
     status: 'done' | 'failed';
     error?: string | undefined;
     spawned: readonly string[];
     failures?: readonly unknown[] | undefined;
+    manifests?: readonly unknown[] | undefined;
   },
 ): TransactItem {
   const extra = [
     ...(outcome.error ? ['#error = :error'] : []),
     ...(outcome.failures?.length ? ['failures = :failures'] : []),
+    ...(outcome.manifests?.length ? ['manifests = :manifests'] : []),
   ];
   return {
     kind: 'update',
     table: state.table,
-    key: stateKeys.unit(jobId, unitId),
+    key: stateKeys.unit(unit.jobId, unit.unitId),
     update: {
-      expression: `SET #status = :status, settledAt = :now, spawned = :spawned${extra.map((e) => `, ${e}`).join('')} REMOVE gsi1pk, gsi1sk, waitReason`,
+      expression: `SET #status = :status, settledAt = :now, spawned = :spawned${extra.map((e) => `, ${e}`).join('')} REMOVE gsi1pk, gsi1sk, waitReason, heldAs, nextCheckAt`,
       names: { '#status': 'status', ...(outcome.error ? { '#error': 'error' } : {}) },
       values: {
         ':status': outcome.status,
@@ -130,12 +187,75 @@ export function settleUnit(
         ...(outcome.error ? { ':error': outcome.error } : {}),
         // Kept small: the first 100 permanent per-key failures, with key and reason.
         ...(outcome.failures?.length ? { ':failures': outcome.failures.slice(0, 100) } : {}),
+        // And the first 100 manifests that could not be read, with key and reason.
+        ...(outcome.manifests?.length ? { ':manifests': outcome.manifests.slice(0, 100) } : {}),
       },
     },
-    condition: {
-      expression: '#status IN (:planned, :waiting)',
-      names: { '#status': 'status' },
-      values: { ':planned': 'planned', ':waiting': 'waiting' },
-    },
+    condition: stillAsRead(unit),
   };
+}
+
+export interface Wait {
+  /** The relation label the unit's counters are kept under. */
+  readonly label: string;
+  readonly reason: string;
+  /** True when a hold (not another guard) makes it wait. */
+  readonly held: boolean;
+  readonly delaySeconds: number;
+}
+
+/**
+ * Marks a unit waiting until its next check, claiming that check: false when another run
+ * claimed it (or settled the unit) first — that run sends the next message, this one must
+ * not. Moves the job's `waiting` and `held` gauges by exactly this transition. The check
+ * resets `resends`: a unit that is alive and waiting never runs out of sweeper re-sends.
+ */
+export async function markWaiting(state: StateContext, unit: Unit, wait: Wait): Promise<boolean> {
+  const now = state.now();
+  const nextCheckAt = new Date(now.getTime() + wait.delaySeconds * 1000).toISOString();
+  const leaving = leavingWait(unit);
+  const counts = leaving.counts;
+  if (wait.held) addCount(counts, wait.label, 'held', 1);
+  const items: TransactItem[] = [
+    {
+      kind: 'update',
+      table: state.table,
+      key: stateKeys.unit(unit.jobId, unit.unitId),
+      update: {
+        expression: `SET #status = :waitingStatus, waitReason = :reason, nextCheckAt = :next, lastSentAt = :next, gsi1sk = :gsi, resends = :zero, waitingSince = if_not_exists(waitingSince, :now), waits = if_not_exists(waits, :zero) + :one${wait.held ? ', heldAs = :label' : ' REMOVE heldAs'}`,
+        names: { '#status': 'status' },
+        values: {
+          ':waitingStatus': 'waiting',
+          ':reason': wait.reason.slice(0, 1000),
+          ':next': nextCheckAt,
+          ':gsi': `${nextCheckAt}#${unit.jobId}#${unit.unitId}`,
+          ':zero': 0,
+          ':one': 1,
+          ':now': now.toISOString(),
+          ...(wait.held ? { ':label': wait.label } : {}),
+        },
+      },
+      condition: stillAsRead(unit),
+    },
+    settleOnJob(state, unit.jobId, {
+      planned: 0,
+      settled: 0,
+      failed: 0,
+      waiting: leaving.waiting + 1,
+      counts,
+      waitReason: wait.reason.slice(0, 1000),
+    }),
+  ];
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await state.docs.transact(items);
+      return true;
+    } catch (error) {
+      if (!(error instanceof TransactionCancelledError)) throw error;
+      if (error.reasons[0] === 'ConditionalCheckFailed') return false;
+      // A conflict on the busy job item: try again, a few times.
+      if (attempt >= 8) throw error;
+      await sleep(backoffDelay(attempt, { baseMs: 10, maxMs: 500 }));
+    }
+  }
 }
