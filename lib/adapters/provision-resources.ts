@@ -3,8 +3,10 @@
 // provisioning twice is harmless.
 import {
   CreateTableCommand,
+  DescribeTableCommand,
   type GlobalSecondaryIndex,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
@@ -157,4 +159,25 @@ async function queueUrlOf(
   );
   if (!QueueUrl) throw new Error(`CreateQueue returned no URL for ${name}`);
   return QueueUrl;
+}
+
+/**
+ * Turns on NEW_AND_OLD_IMAGES streams of existing tables (no-op where one is on). DynamoDB
+ * Local slows down with every record its streams keep, so the local stack switches them on
+ * only when something reads them.
+ */
+export async function enableStreams(
+  clients: AwsClients,
+  tableNames: readonly string[],
+): Promise<void> {
+  for (const name of tableNames) {
+    const { Table } = await clients.dynamodb.send(new DescribeTableCommand({ TableName: name }));
+    if (Table?.StreamSpecification?.StreamEnabled) continue;
+    await clients.dynamodb.send(
+      new UpdateTableCommand({
+        TableName: name,
+        StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      }),
+    );
+  }
 }

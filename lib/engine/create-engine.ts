@@ -5,8 +5,17 @@ import { createDynamoDbDocumentStore } from '../adapters/dynamodb-document-store
 import { createEventBridgeEventBus } from '../adapters/eventbridge-event-bus.js';
 import { createS3ObjectStore } from '../adapters/s3-object-store.js';
 import { createSqsWorkQueue } from '../adapters/sqs-work-queue.js';
+import { getEntity } from '../graph/graph-queries.js';
 import type { Graph } from '../graph/graph-types.js';
 import { isPaused, setPaused } from '../model/control.js';
+import {
+  type Hold,
+  type HoldSelector,
+  liftHold,
+  listHolds,
+  type PlaceHold,
+  placeHold,
+} from '../model/holds.js';
 import { getJob, type Job } from '../model/jobs.js';
 import { type Release, registerRef, releaseRef } from '../model/refs.js';
 import { getTombstone, type TombstoneLookup } from '../model/tombstones.js';
@@ -19,6 +28,7 @@ import { catchRowAfterTombstone, type RowAfterTombstone } from './catch-row-afte
 import type { CrashPoint, EngineContext } from './engine-context.js';
 import { guardedPut } from './guarded-put.js';
 import { type HandleOutcome, handleWorkMessage } from './handle-work-message.js';
+import { type DeletionPlan, planDeletion } from './plan-deletion.js';
 import {
   type DeletionRequest,
   type DeletionRequested,
@@ -48,6 +58,8 @@ export interface Engine {
   guardedPut(entity: string, item: Item): Promise<void>;
   getJob(jobId: string): Promise<Job | undefined>;
   getTombstone(entity: string, id: string): Promise<TombstoneLookup | undefined>;
+  /** The dry run: what deleting the entity would do, per relation. Deletes nothing. */
+  plan(entity: string, id: string): Promise<DeletionPlan>;
   /** One sweeper run (watermarks, recovery, retention, GC), bounded by the read budget. */
   sweep(options?: SweepOptions): Promise<SweepReport>;
   /** For child-table streams: deletes a row written after its parent was tombstoned. */
@@ -57,6 +69,14 @@ export interface Engine {
   isPaused(): Promise<boolean>;
   registerRef(bucket: string, key: string, owner: string): Promise<void>;
   releaseRef(bucket: string, key: string, owner: string): Promise<Release>;
+  /**
+   * Places a legal hold on an entity instance (`entity`, `id`) or a tenant (`tenantId`): its
+   * units wait (the job shows them as held) until the hold is lifted.
+   */
+  placeHold(hold: PlaceHold): Promise<Hold>;
+  /** Lifts a hold; false when there was none. Held units go ahead at their next check. */
+  liftHold(selector: HoldSelector): Promise<boolean>;
+  listHolds(): Promise<Hold[]>;
 }
 
 function required<T>(value: T | undefined, what: string): T {
@@ -99,6 +119,7 @@ export function createEngine(options: EngineOptions): Engine {
     guardedPut: (entity, item) => guardedPut(context, entity, item),
     getJob: (jobId) => getJob(context.state, jobId),
     getTombstone: (entity, id) => getTombstone(context.state, entity, id),
+    plan: (entity, id) => planDeletion(context, entity, id),
     sweep: (sweepOptions) => sweep(context, sweepOptions),
     catchRowAfterTombstone: (entity, item) => catchRowAfterTombstone(context, entity, item),
     pause: (reason) => setPaused(context.state, true, reason),
@@ -106,5 +127,12 @@ export function createEngine(options: EngineOptions): Engine {
     isPaused: () => isPaused(context.state),
     registerRef: (bucket, key, owner) => registerRef(context.state, bucket, key, owner),
     releaseRef: (bucket, key, owner) => releaseRef(context.state, bucket, key, owner),
+    placeHold: async (hold) => {
+      // An entity the graph does not know would hold nothing: say so instead.
+      if (hold.entity !== undefined) getEntity(context.graph, hold.entity);
+      return placeHold(context.state, hold);
+    },
+    liftHold: (selector) => liftHold(context.state, selector),
+    listHolds: () => listHolds(context.state),
   };
 }

@@ -27,8 +27,9 @@ export function localResourcePlan(graph: Graph, settings: Settings): ResourcePla
       partitionKey: index.partitionKey,
       sortKey: index.sortKey,
     })),
-    // Child tables stream their writes so rows written after a tombstone are still caught.
-    stream: true,
+    // Off at creation: DynamoDB Local slows down with every stream record it keeps. The local
+    // runtime switches child-table streams on when it follows them (enableStreams).
+    stream: false,
   }));
   return {
     tables: [stateTablePlan(settings), ...graphTables],

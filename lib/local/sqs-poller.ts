@@ -25,7 +25,14 @@ export interface SqsPollerOptions {
 }
 
 export interface SqsPoller {
-  readonly stats: { received: number; succeeded: number; failed: number; batches: number };
+  /** `busyMs`: time spent inside the handler, summed over batches (Lambda bills this). */
+  readonly stats: {
+    received: number;
+    succeeded: number;
+    failed: number;
+    batches: number;
+    busyMs: number;
+  };
   pause(): void;
   resume(): void;
   readonly paused: boolean;
@@ -57,7 +64,7 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
   const batchSize = options.batchSize ?? 10;
   const windowMs = options.batchingWindowMs ?? 0;
   const concurrency = options.concurrency ?? 4;
-  const stats = { received: 0, succeeded: 0, failed: 0, batches: 0 };
+  const stats = { received: 0, succeeded: 0, failed: 0, batches: 0, busyMs: 0 };
   let stopped = false;
   let paused = false;
   let inFlight = 0;
@@ -82,6 +89,7 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
   async function handle(batch: ReceivedMessage[]): Promise<void> {
     const records = batch.map((m) => toSqsRecord(m, options.queueArn, options.region));
     let failedIds: Set<string>;
+    const started = Date.now();
     try {
       const response = await options.handler(records);
       failedIds = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
@@ -90,6 +98,7 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
       options.onError?.(error);
       failedIds = new Set(batch.map((m) => m.messageId));
     }
+    stats.busyMs += Date.now() - started;
     const done = batch.filter((m) => !failedIds.has(m.messageId));
     stats.succeeded += done.length;
     stats.failed += batch.length - done.length;

@@ -6,7 +6,9 @@
 //   { type: 'job', jobId, entity, id, tenantId?, requestId?, requester?, shard, seq,
 //     status: 'running' | 'completed', outcome?: 'deleted' | 'blocked' | 'partial',
 //     createdAt, updatedAt, completedAt?, planned, settled, failed,
-//     'c|<relation>|<kind>': number…, gsi1pk: JOBS#<status>, gsi1sk: <createdAt>#<jobId> }
+//     waiting (units waiting on guards now), lastWaitReason?,
+//     'c|<relation>|<kind>': number… (`held` is a gauge: units waiting on a hold now),
+//     gsi1pk: JOBS#<status>, gsi1sk: <createdAt>#<jobId> }
 // Item  JOB#<jobId> / EVENT#DeletionCompleted   { detail, createdAt }   until published
 import { ConditionFailedError, TransactionCancelledError } from '../errors.js';
 import type { Expression, Item, TransactItem } from '../ports/document-store.js';
@@ -32,6 +34,12 @@ export interface Job {
   readonly planned: number;
   readonly settled: number;
   readonly failed: number;
+  /** Units waiting on their guards right now (not settled, retried later). */
+  readonly waiting: number;
+  /** Of those, units waiting on a legal hold: the job shows "held" while this is > 0. */
+  readonly held: number;
+  /** Why the latest unit to wait is waiting. */
+  readonly waitReason?: string | undefined;
   readonly counts: Counts;
 }
 
@@ -65,6 +73,7 @@ export function newJobItem(job: NewJob, now: Date): Item {
 }
 
 export function jobFromItem(item: Item): Job {
+  const counts = countsFromItem(item);
   return {
     jobId: String(item.jobId),
     entity: String(item.entity),
@@ -80,7 +89,11 @@ export function jobFromItem(item: Item): Job {
     planned: Number(item.planned ?? 0),
     settled: Number(item.settled ?? 0),
     failed: Number(item.failed ?? 0),
-    counts: countsFromItem(item),
+    waiting: Number(item.waiting ?? 0),
+    held: totalOf(counts, 'held'),
+    waitReason:
+      Number(item.waiting ?? 0) > 0 ? (item.lastWaitReason as string | undefined) : undefined,
+    counts,
   };
 }
 
@@ -89,11 +102,21 @@ export async function getJob(state: StateContext, jobId: string): Promise<Job | 
   return item ? jobFromItem(item) : undefined;
 }
 
-/** The ADD that settles one unit on the job: units planned and settled, and its counts. */
+/**
+ * The ADD that settles one unit on the job: units planned and settled, and its counts. A unit
+ * that starts or stops waiting moves the `waiting` gauge (and its `held` counter) the same way.
+ */
 export function settleOnJob(
   state: StateContext,
   jobId: string,
-  delta: { planned: number; settled: number; failed: number; counts: Counts },
+  delta: {
+    planned: number;
+    settled: number;
+    failed: number;
+    counts: Counts;
+    waiting?: number | undefined;
+    waitReason?: string | undefined;
+  },
 ): TransactItem {
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {
@@ -104,6 +127,15 @@ export function settleOnJob(
   };
   const adds = ['planned :planned', 'settled :settled', '#failed :failed'];
   names['#failed'] = 'failed';
+  if (delta.waiting) {
+    adds.push('waiting :waiting');
+    values[':waiting'] = delta.waiting;
+  }
+  const sets = ['updatedAt = :now'];
+  if (delta.waitReason !== undefined) {
+    sets.push('lastWaitReason = :waitReason');
+    values[':waitReason'] = delta.waitReason;
+  }
   let i = 0;
   for (const [relation, byKind] of Object.entries(delta.counts)) {
     for (const [kind, n] of Object.entries(byKind)) {
@@ -115,7 +147,7 @@ export function settleOnJob(
     }
   }
   const update: Expression = {
-    expression: `ADD ${adds.join(', ')} SET updatedAt = :now`,
+    expression: `ADD ${adds.join(', ')} SET ${sets.join(', ')}`,
     names,
     values,
   };
@@ -124,7 +156,13 @@ export function settleOnJob(
 
 export function outcomeOf(job: Job): JobOutcome {
   if (totalOf(job.counts, 'blocked') > 0) return 'blocked';
-  if (job.failed > 0 || totalOf(job.counts, 'objectsFailed') > 0) return 'partial';
+  // An unreadable manifest leaves the keys it lists unknown: the deletion is not proven whole.
+  if (
+    job.failed > 0 ||
+    totalOf(job.counts, 'objectsFailed') > 0 ||
+    totalOf(job.counts, 'manifestsUnreadable') > 0
+  )
+    return 'partial';
   return 'deleted';
 }
 
@@ -205,4 +243,19 @@ export async function completeJobIfSettled(
       return undefined;
     throw error;
   }
+}
+
+/** Recent jobs by status, newest first, through gsi1 (no scan). */
+export async function listJobs(state: StateContext, status: JobStatus, limit = 20): Promise<Job[]> {
+  const page = await state.docs.query({
+    table: state.table,
+    index: stateIndex.name,
+    keyCondition: {
+      expression: 'gsi1pk = :pk',
+      values: { ':pk': stateIndex.jobsByStatus(status) },
+    },
+    limit,
+    descending: true,
+  });
+  return page.items.map(jobFromItem);
 }

@@ -13,6 +13,11 @@ export function refKey(bucket: string, key: string) {
   return { pk: `REF#${bucket}#${key}`, sk: 'REF' };
 }
 
+/** The whole reference item for a key and its owners (for bulk seeding). */
+export function refItem(bucket: string, key: string, owners: readonly string[]) {
+  return { ...refKey(bucket, key), type: 'ref', bucket, key, owners: new Set(owners) };
+}
+
 export async function registerRef(
   state: StateContext,
   bucket: string,

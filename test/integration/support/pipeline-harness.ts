@@ -67,7 +67,7 @@ export async function createPipelineHarness(label: string, options: HarnessOptio
   async function seed(size: ExampleDatasetSize): Promise<SeededDataset> {
     return seedExampleDataset(
       graph,
-      { writer: createBulkWriter(clients), registerRef: engine.registerRef },
+      { writer: createBulkWriter(clients), stateTable: settings.stateTableName },
       size,
     );
   }

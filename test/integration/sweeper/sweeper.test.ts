@@ -1,9 +1,11 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { createDynamoDbStreamReader } from '../../../lib/adapters/dynamodb-stream-reader.js';
+import { enableStreams, provisionResources } from '../../../lib/adapters/provision-resources.js';
 import { createEngine } from '../../../lib/engine/create-engine.js';
 import { TombstonedError } from '../../../lib/engine/guarded-put.js';
 import { SMALL_SIZE } from '../../../lib/local/example-dataset.js';
+import { stateTablePlan } from '../../../lib/local/local-resource-plan.js';
 import { startStreamPoller } from '../../../lib/local/stream-poller.js';
 import { totalOf } from '../../../lib/model/counters.js';
 import { stateKeys } from '../../../lib/model/state-keys.js';
@@ -129,6 +131,7 @@ describe('Sweeper: row after tombstone', () => {
   it('deletes a child written with a plain PutItem after its parent’s job completed', async () => {
     const pipeline = await createPipelineHarness('rowafter');
     const artifacts = pipeline.graph.tables.artifacts?.name ?? '';
+    await enableStreams(pipeline.clients, [artifacts]);
     const reader = createDynamoDbStreamReader(pipeline.clients);
     const poller = await startStreamPoller({
       reader,
@@ -283,7 +286,26 @@ describe('Sweeper: garbage collection', () => {
 describe('Sweeper: bounded work', () => {
   async function completedTombstones(count: number) {
     const pipeline = await createPipelineHarness(`flat${count}`, { settings: { shards: 1 } });
-    const state = pipeline.engine.context.state;
+    const settings = {
+      ...pipeline.settings,
+      stateTableName: `${pipeline.settings.stateTableName}-flat`,
+    };
+    // A state table without a stream: DynamoDB Local slows down with every stream record it
+    // keeps, and 100,000 of them would measure only that. The sweeper never reads the stream.
+    await provisionResources(pipeline.clients, {
+      tables: [{ ...stateTablePlan(settings), stream: false }],
+      queues: [],
+      buckets: [],
+    });
+    const engine = createEngine({
+      graph: pipeline.graph,
+      settings,
+      documents: pipeline.engine.context.docs,
+      objects: pipeline.engine.context.objects,
+      events: pipeline.events,
+      queue: { send: async () => undefined },
+    });
+    const state = engine.context.state;
     const items = Array.from({ length: count }, (_, i) => ({
       ...stateKeys.tombstone(0, i + 1),
       type: 'tombstone',
@@ -299,7 +321,7 @@ describe('Sweeper: bounded work', () => {
       { ...stateKeys.shardCounter(0), seq: count },
       { ...stateKeys.watermark('main', 0), seq: count },
     ]);
-    return pipeline;
+    return { engine };
   }
 
   it('reads the same number of items with 1,000 and with 100,000 completed tombstones', async () => {

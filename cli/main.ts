@@ -1,0 +1,395 @@
+// The lethe command line: wiring only. Each command resolves its target (the local stack or
+// a deployed pipeline), calls one engine operation and prints it, as text or as versioned
+// JSON. Errors are one line and a non-zero exit; --verbose adds the stack.
+import { resolve } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { createSqsQueueConsumer } from '../lib/adapters/sqs-queue-consumer.js';
+import { createSqsWorkQueue } from '../lib/adapters/sqs-work-queue.js';
+import { listDeadLetters, redriveDeadLetters } from '../lib/engine/dead-letters.js';
+import { renderMermaid } from '../lib/graph/render-mermaid.js';
+import { startLocalRuntime } from '../lib/local/local-runtime.js';
+import { listJobs } from '../lib/model/jobs.js';
+import { sleep } from '../lib/retry.js';
+import { CliError, describeError } from './cli-error.js';
+import { formatDemoReport, runDemo } from './demo.js';
+import { formatNumber, ProgressBar, progressLine } from './progress.js';
+import {
+  connectedGraphModule,
+  DEFAULT_CONNECTION_FILE,
+  DEFAULT_GRAPH_MODULE,
+  loadGraph,
+  removeConnection,
+  resolveTarget,
+  type TargetOptions,
+  writeConnection,
+} from './target.js';
+
+export const JSON_VERSION = 1;
+
+const program = new Command();
+program
+  .name('lethe')
+  .description('Serverless deletion cascades for AWS: run, watch, plan, redrive.')
+  .option('--verbose', 'print stack traces with errors')
+  .option(
+    '--connection <file>',
+    'connection file written by `lethe local`',
+    DEFAULT_CONNECTION_FILE,
+  )
+  .option(
+    '--graph <module>',
+    'module exporting `graph` (default: the connection’s, else the example)',
+  )
+  .option('--endpoint <url>', 'one endpoint for every AWS service (emulators)')
+  .option('--region <region>', 'AWS region')
+  .option('--state-table <name>', 'state table of a deployed pipeline')
+  .option('--work-queue-url <url>', 'work queue of a deployed pipeline')
+  .option('--dlq-url <url>', 'dead-letter queue of a deployed pipeline')
+  .showHelpAfterError()
+  .exitOverride();
+
+let lastEndpoint: string | undefined;
+function targetOptions(): TargetOptions {
+  return program.opts<TargetOptions>();
+}
+async function target() {
+  const resolved = await resolveTarget(targetOptions());
+  lastEndpoint = resolved.endpoint;
+  return resolved;
+}
+function print(json: boolean, value: Record<string, unknown>, text: string): void {
+  process.stdout.write(
+    json ? `${JSON.stringify({ version: JSON_VERSION, ...value }, null, 2)}\n` : `${text}\n`,
+  );
+}
+
+program
+  .command('demo')
+  .description(
+    'start the local stack, seed the example graph, delete an organization, verify and report',
+  )
+  .addOption(new Option('--scale <factor>', 'data set size relative to the default').default('1'))
+  .option('--timeout <seconds>', 'give up after this long', '600')
+  .option('--json', 'print the report as JSON')
+  .action(async (options: { scale: string; timeout: string; json?: boolean }) => {
+    const scale = Number(options.scale);
+    if (!(scale > 0 && scale <= 100))
+      throw new CliError(`--scale must be a number in (0, 100], got "${options.scale}"`);
+    const report = await runDemo(
+      { scale, quiet: options.json === true, timeoutSeconds: Number(options.timeout) },
+      (line) => process.stderr.write(`${line}\n`),
+    );
+    process.stdout.write(
+      options.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatDemoReport(report)}\n`,
+    );
+    if (!report.ok) process.exitCode = 1;
+  });
+
+program
+  .command('local')
+  .description(
+    'run the emulators, workers, stream consumer and sweeper in the foreground until Ctrl-C',
+  )
+  .option('--sweep-every <seconds>', 'sweeper schedule', '30')
+  .action(async (options: { sweepEvery: string }) => {
+    const { connection, graph: graphModule } = program.opts<{
+      connection: string;
+      graph?: string;
+    }>();
+    const modulePath = resolve(graphModule ?? DEFAULT_GRAPH_MODULE);
+    const graph = await loadGraph(modulePath);
+    const runtime = await startLocalRuntime({
+      graph,
+      sweepEveryMs: Number(options.sweepEvery) * 1000,
+      logLevel: 'WARN',
+    });
+    writeConnection(connection, {
+      version: 1,
+      region: runtime.stack.region,
+      endpoints: runtime.stack.endpoints,
+      stateTableName: runtime.settings.stateTableName,
+      workQueueName: runtime.settings.workQueueName,
+      deadLetterQueueName: runtime.settings.deadLetterQueueName,
+      workQueueUrl: runtime.workQueueUrl,
+      deadLetterQueueUrl: runtime.deadLetterQueueUrl,
+      graphModule: modulePath,
+      pid: process.pid,
+    });
+    process.stderr.write(
+      `lethe local is running (DynamoDB ${runtime.stack.endpoints.dynamodb}, SQS/S3 ${runtime.stack.endpoints.sqs}).\n` +
+        `Other lethe commands in this directory use it through ${connection}. Ctrl-C stops everything.\n`,
+    );
+    await new Promise<void>((done) => {
+      const stop = () => done();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    process.stderr.write('stopping …\n');
+    removeConnection(connection);
+    await runtime.stop();
+  });
+
+program
+  .command('delete <entity> <id>')
+  .description('request the deletion of an entity (starts its job)')
+  .option('--tenant <id>', 'tenant of the entity')
+  .option('--request-id <id>', 'your id for this request')
+  .option('--json', 'print JSON')
+  .action(
+    async (
+      entity: string,
+      id: string,
+      options: { tenant?: string; requestId?: string; json?: boolean },
+    ) => {
+      const { engine } = await target();
+      const result = await engine.requestDeletion({
+        entity,
+        id,
+        ...(options.tenant ? { tenantId: options.tenant } : {}),
+        ...(options.requestId ? { requestId: options.requestId } : {}),
+        requester: 'cli',
+      });
+      print(
+        options.json === true,
+        { ...result },
+        `${result.created ? 'started' : 'already deleting:'} job ${result.jobId}`,
+      );
+    },
+  );
+
+program
+  .command('status [jobId]')
+  .description('a job’s progress, or the recent jobs')
+  .option('--watch', 'redraw until the job completes')
+  .option('--json', 'print JSON')
+  .action(async (jobId: string | undefined, options: { watch?: boolean; json?: boolean }) => {
+    const { engine } = await target();
+    if (!jobId) {
+      const state = engine.context.state;
+      const jobs = [...(await listJobs(state, 'running')), ...(await listJobs(state, 'completed'))];
+      print(
+        options.json === true,
+        { jobs },
+        jobs.length === 0
+          ? 'no jobs'
+          : jobs
+              .map(
+                (j) =>
+                  `${j.jobId}  ${j.entity} ${j.id}  ${j.status}${j.outcome ? ` (${j.outcome})` : ''}  ${j.settled}/${j.planned} units`,
+              )
+              .join('\n'),
+      );
+      return;
+    }
+    const bar = new ProgressBar(process.stdout);
+    for (;;) {
+      const job = await engine.getJob(jobId);
+      if (!job) throw new CliError(`no job ${jobId}`);
+      if (!options.watch || job.status === 'completed') {
+        bar.finish();
+        const rows = Object.entries(job.counts).map(
+          ([relation, counts]) =>
+            `  ${relation.padEnd(36)} ${Object.entries(counts)
+              .map(([k, n]) => `${k} ${formatNumber(n ?? 0)}`)
+              .join(', ')}`,
+        );
+        print(options.json === true, { job }, [progressLine(job), ...rows].join('\n'));
+        return;
+      }
+      bar.update(progressLine(job));
+      await sleep(500);
+    }
+  });
+
+program
+  .command('plan <entity> <id>')
+  .description('dry run: what deleting the entity would do, per relation; deletes nothing')
+  .option('--json', 'print JSON')
+  .action(async (entity: string, id: string, options: { json?: boolean }) => {
+    const { engine } = await target();
+    const plan = await engine.plan(entity, id);
+    const lines = [
+      `deleting ${entity} ${id} would:`,
+      ...Object.entries(plan.relations).map(
+        ([relation, counts]) =>
+          `  ${relation.padEnd(36)} ${Object.entries(counts)
+            .map(([k, n]) => `${k} ${formatNumber(n ?? 0)}`)
+            .join(', ')}`,
+      ),
+      `  total: ${formatNumber(plan.totals.rowsDeleted)} rows, ${formatNumber(plan.totals.rowsNulled)} nulled, ${formatNumber(plan.totals.objectsDeleted)} objects, ${formatNumber(plan.totals.objectsShared)} shared kept${plan.totals.blocked ? `, BLOCKED by ${plan.totals.blocked}` : ''}`,
+    ];
+    if (options.json) process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
+    else process.stdout.write(`${lines.join('\n')}\n`);
+  });
+
+program
+  .command('graph')
+  .description('the deletion graph')
+  .option('--mermaid', 'print it as a mermaid flowchart')
+  .option('--json', 'print JSON')
+  .action(async (options: { mermaid?: boolean; json?: boolean }) => {
+    const { graph: graphModule, connection } = program.opts<{
+      graph?: string;
+      connection: string;
+    }>();
+    const graph = await loadGraph(
+      graphModule ?? connectedGraphModule(connection) ?? DEFAULT_GRAPH_MODULE,
+    );
+    if (options.mermaid) {
+      process.stdout.write(`${renderMermaid(graph)}\n`);
+      return;
+    }
+    const relations = graph.relations.map((r) => ({ ...r }));
+    print(
+      options.json === true,
+      { entities: Object.keys(graph.entities), relations },
+      graph.relations
+        .map(
+          (r) =>
+            `${r.parent} → ${r.child}  by ${r.attribute}${r.index ? ` (index ${r.index})` : ' (key)'}  on delete ${r.onDelete}`,
+        )
+        .join('\n'),
+    );
+  });
+
+program
+  .command('sweep')
+  .description('run the sweeper once')
+  .option('--json', 'print JSON')
+  .action(async (options: { json?: boolean }) => {
+    const { engine } = await target();
+    const report = await engine.sweep();
+    print(
+      options.json === true,
+      { report },
+      `sweep: lag ${report.lag}, oldest pending tombstone ${report.oldestPendingTombstoneAgeSeconds}s, resent ${report.unitsResent}, intents finished ${report.intentsFinished}, stalled ${report.jobsStalled}, retention ${report.retentionRequested}, collected ${report.jobsCollected}, read ${report.itemsRead} items${report.more ? ', more remains' : ''}${report.paused ? ' (paused: did nothing)' : ''}`,
+    );
+  });
+
+const dlq = program.command('dlq').description('the dead-letter queue');
+dlq
+  .command('list')
+  .option('--json', 'print JSON')
+  .action(async (options: { json?: boolean }) => {
+    const t = await target();
+    if (!t.deadLetterQueueUrl) throw new CliError('no dead-letter queue: give --dlq-url');
+    const letters = await listDeadLetters(createSqsQueueConsumer(t.clients), t.deadLetterQueueUrl);
+    print(
+      options.json === true,
+      { messages: letters },
+      letters.length === 0
+        ? 'the dead-letter queue is empty'
+        : letters
+            .map((l) => `${l.messageId}  received ${l.receiveCount}×  ${l.body.slice(0, 160)}`)
+            .join('\n'),
+    );
+  });
+dlq
+  .command('redrive')
+  .option('--json', 'print JSON')
+  .action(async (options: { json?: boolean }) => {
+    const t = await target();
+    if (!t.deadLetterQueueUrl || !t.workQueueUrl)
+      throw new CliError('give --dlq-url and --work-queue-url');
+    const moved = await redriveDeadLetters(
+      createSqsQueueConsumer(t.clients),
+      t.deadLetterQueueUrl,
+      createSqsWorkQueue(t.clients, t.workQueueUrl),
+    );
+    print(
+      options.json === true,
+      { redriven: moved },
+      `redrove ${moved} message(s) to the work queue`,
+    );
+  });
+
+const hold = program.command('hold').description('legal holds on an entity or a tenant');
+function holdSelector(options: { entity?: string; id?: string; tenant?: string }) {
+  return options.tenant !== undefined
+    ? { tenantId: options.tenant }
+    : {
+        ...(options.entity ? { entity: options.entity } : {}),
+        ...(options.id ? { id: options.id } : {}),
+      };
+}
+hold
+  .command('place')
+  .description('place a hold: units under it wait, nothing is deleted')
+  .option('--entity <entity>', 'entity of the held instance')
+  .option('--id <id>', 'id of the held instance')
+  .option('--tenant <tenantId>', 'hold a whole tenant')
+  .requiredOption('--reason <text>', 'why (kept with the hold)')
+  .option('--json', 'print JSON')
+  .action(
+    async (options: {
+      entity?: string;
+      id?: string;
+      tenant?: string;
+      reason: string;
+      json?: boolean;
+    }) => {
+      const placed = await (await target()).engine.placeHold({
+        ...holdSelector(options),
+        reason: options.reason,
+        placedBy: 'cli',
+      });
+      print(options.json === true, { hold: placed }, `placed hold ${placed.holdId}`);
+    },
+  );
+hold
+  .command('lift')
+  .description('lift a hold: waiting units go at their next check')
+  .option('--entity <entity>', 'entity of the held instance')
+  .option('--id <id>', 'id of the held instance')
+  .option('--tenant <tenantId>', 'the held tenant')
+  .option('--json', 'print JSON')
+  .action(async (options: { entity?: string; id?: string; tenant?: string; json?: boolean }) => {
+    const lifted = await (await target()).engine.liftHold(holdSelector(options));
+    print(options.json === true, { lifted }, lifted ? 'hold lifted' : 'there was no such hold');
+  });
+hold
+  .command('list')
+  .option('--json', 'print JSON')
+  .action(async (options: { json?: boolean }) => {
+    const holds = await (await target()).engine.listHolds();
+    print(
+      options.json === true,
+      { holds },
+      holds.length === 0
+        ? 'no holds'
+        : holds.map((h) => `${h.holdId}  ${h.reason}  since ${h.placedAt}`).join('\n'),
+    );
+  });
+
+program
+  .command('pause')
+  .description('stop workers and the sweeper; messages wait in the queue')
+  .action(async () => {
+    await (await target()).engine.pause('paused from the CLI');
+    process.stdout.write('paused\n');
+  });
+program
+  .command('resume')
+  .description('resume after a pause')
+  .action(async () => {
+    await (await target()).engine.resume();
+    process.stdout.write('resumed\n');
+  });
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    process.stderr.write(`lethe: ${describeError(error, lastEndpoint)}\n`);
+    if (program.opts<{ verbose?: boolean }>().verbose && error instanceof Error && error.stack) {
+      process.stderr.write(`${error.stack}\n`);
+    }
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,190 @@
+// The local runtime: the same handlers as on Lambda, driven the way AWS would drive them.
+// The work queue is polled like an SQS event source mapping, child-table streams like a
+// DynamoDB event source mapping, and the sweeper schedule becomes a timer. Pause stops the
+// pollers and the sweeper; messages wait in the queue, none reaches the DLQ because of it.
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { DynamoDBStreamEvent, ScheduledEvent, SQSEvent } from 'aws-lambda';
+import { createStreamConsumerHandler } from '../../functions/stream-consumer.js';
+import { createSweeperHandler } from '../../functions/sweeper.js';
+import { createWorkerHandler } from '../../functions/worker.js';
+import { type AwsClients, createAwsClients, destroyAwsClients } from '../adapters/aws-clients.js';
+import { createDynamoDbStreamReader } from '../adapters/dynamodb-stream-reader.js';
+import { enableStreams } from '../adapters/provision-resources.js';
+import { createSqsQueueConsumer } from '../adapters/sqs-queue-consumer.js';
+import { createEngine, type Engine } from '../engine/create-engine.js';
+import type { SweepReport } from '../engine/sweep/sweep.js';
+import type { Graph } from '../graph/graph-types.js';
+import type { EventBus } from '../ports/event-bus.js';
+import { resolveSettings, type Settings, type SettingsInput } from '../settings.js';
+import { createInMemoryEventBus, type InMemoryEventBus } from './in-memory-event-bus.js';
+import { localLambdaContext } from './lambda-context.js';
+import { provisionLocal } from './provision-local.js';
+import { type SqsPoller, startSqsPoller } from './sqs-poller.js';
+import { type LocalStack, startLocalStack } from './start-local-stack.js';
+import { type StreamPoller, startStreamPoller } from './stream-poller.js';
+
+export interface LocalRuntimeOptions {
+  readonly graph: Graph;
+  readonly settings?: SettingsInput;
+  /** An already running stack; otherwise one is started (and stopped with the runtime). */
+  readonly stack?: LocalStack;
+  /** Lambda event source mapping knobs for the worker. */
+  readonly batchSize?: number;
+  readonly batchingWindowMs?: number;
+  /** Worker batches in flight: the local stand-in for reserved concurrency. */
+  readonly concurrency?: number;
+  /** The sweeper schedule; 0 turns the timer off (call `sweep()` yourself). */
+  readonly sweepEveryMs?: number;
+  /** Follow the streams of child tables (row after tombstone); switches them on. */
+  readonly streams?: boolean;
+  /** Handler log level (Powertools Logger). */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  readonly events?: EventBus;
+  /** Called with every SDK client before use: fault injection, request counting. */
+  readonly instrument?: (clients: AwsClients) => void;
+}
+
+export interface LocalRuntime {
+  readonly stack: LocalStack;
+  readonly clients: AwsClients;
+  readonly graph: Graph;
+  readonly settings: Settings;
+  readonly engine: Engine;
+  readonly events: InMemoryEventBus | EventBus;
+  readonly workQueueUrl: string;
+  readonly deadLetterQueueUrl: string;
+  readonly worker: SqsPoller;
+  /** One sweeper invocation through the real handler. */
+  sweep(): Promise<SweepReport>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Handler logging for local runs: Powertools Logger at `logLevel`, metrics kept quiet. */
+export function localObservability(logLevel: NonNullable<LocalRuntimeOptions['logLevel']>) {
+  const logger = new Logger({ serviceName: 'lethe-local', logLevel });
+  return {
+    logger,
+    // EMF is for CloudWatch; locally the Metrics instance is disabled and its warnings go to the logger.
+    metrics: new Metrics({ namespace: 'Lethe', serviceName: 'lethe-local', logger }),
+  };
+}
+
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const ownsStack = options.stack === undefined;
+  const stack = options.stack ?? (await startLocalStack());
+  try {
+    // EMF goes to stdout on Lambda; locally it would only drown the output.
+    process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+    const clients = createAwsClients({ region: stack.region, endpoints: stack.endpoints });
+    options.instrument?.(clients);
+    const settings = resolveSettings(options.settings ?? {});
+    const { queueUrls } = await provisionLocal(clients, options.graph, settings);
+    const workQueueUrl = queueUrls[settings.workQueueName] ?? '';
+    const deadLetterQueueUrl = queueUrls[settings.deadLetterQueueName] ?? '';
+    const events = options.events ?? createInMemoryEventBus();
+    const engine = createEngine({ graph: options.graph, clients, settings, workQueueUrl, events });
+    const observability = () => localObservability(options.logLevel ?? 'WARN');
+    const worker = createWorkerHandler(options.graph, { engine, ...observability() });
+    const sweeper = createSweeperHandler(options.graph, { engine, ...observability() });
+    const streamConsumer = createStreamConsumerHandler(options.graph, {
+      engine,
+      ...observability(),
+    });
+
+    const consumer = createSqsQueueConsumer(clients);
+    const queueArn = await consumer.queueArn(workQueueUrl);
+    const workerPoller = startSqsPoller({
+      consumer,
+      queueUrl: workQueueUrl,
+      queueArn,
+      region: stack.region,
+      batchSize: options.batchSize ?? 10,
+      batchingWindowMs: options.batchingWindowMs ?? 0,
+      concurrency: options.concurrency ?? 4,
+      visibilityTimeoutSeconds: settings.visibilityTimeoutSeconds,
+      handler: (records) =>
+        worker({ Records: records } satisfies SQSEvent, localLambdaContext('lethe-worker')),
+    });
+
+    let streamPoller: StreamPoller | undefined;
+    if (options.streams ?? true) {
+      const childTables = Object.values(options.graph.entities)
+        .filter((entity) => entity.parents.some((p) => p.onDelete === 'cascade'))
+        .map((entity) => entity.tableName);
+      await enableStreams(clients, [...new Set(childTables)]);
+      streamPoller = await startStreamPoller({
+        reader: createDynamoDbStreamReader(clients),
+        tables: [...new Set(childTables)],
+        region: stack.region,
+        handler: (records) =>
+          streamConsumer(
+            { Records: records } satisfies DynamoDBStreamEvent,
+            localLambdaContext('lethe-stream-consumer'),
+          ),
+      });
+    }
+
+    const sweep = async () =>
+      (await sweeper(
+        {
+          version: '0',
+          id: 'local',
+          'detail-type': 'Scheduled Event',
+          source: 'aws.events',
+          account: '000000000000',
+          time: new Date().toISOString(),
+          region: stack.region,
+          resources: [],
+          detail: {},
+        } satisfies ScheduledEvent,
+        localLambdaContext('lethe-sweeper'),
+      )) as SweepReport;
+    let sweeping = false;
+    const timer =
+      (options.sweepEveryMs ?? 30_000) > 0
+        ? setInterval(() => {
+            if (sweeping || workerPoller.paused) return;
+            sweeping = true;
+            sweep()
+              .catch(() => undefined)
+              .finally(() => {
+                sweeping = false;
+              });
+          }, options.sweepEveryMs ?? 30_000)
+        : undefined;
+    timer?.unref();
+
+    return {
+      stack,
+      clients,
+      graph: options.graph,
+      settings,
+      engine,
+      events,
+      workQueueUrl,
+      deadLetterQueueUrl,
+      worker: workerPoller,
+      sweep,
+      async pause() {
+        workerPoller.pause();
+        await engine.pause('paused locally');
+      },
+      async resume() {
+        await engine.resume();
+        workerPoller.resume();
+      },
+      async stop() {
+        if (timer) clearInterval(timer);
+        await Promise.all([workerPoller.stop(), streamPoller?.stop()]);
+        destroyAwsClients(clients);
+        if (ownsStack) await stack.stop();
+      },
+    };
+  } catch (error) {
+    if (ownsStack) await stack.stop();
+    throw error;
+  }
+}
