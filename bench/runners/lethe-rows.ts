@@ -1,0 +1,36 @@
+// lethe's row path through the real worker and the queue: the seeded rows are children of a
+// parent entity by the seeded GSI; one deletion request of the parent, pages of 500 rows
+// deleted with BatchWriteItem (25 a call, several in flight), until the job completes.
+import { defineGraph } from '../../lib/graph/define-graph.js';
+import type { RowRunner } from '../bench-types.js';
+import { runLethe } from './lethe-pipeline.js';
+
+export const letheRowRunner: RowRunner = async (env) => {
+  const { table, keyAttribute, parentAttribute, index, parentId } = env.data;
+  const name = `lethe-${table}`.slice(0, 60);
+  const graph = defineGraph({
+    tables: {
+      parents: { name: `${name}-parents`, partitionKey: 'parentId' },
+      children: {
+        name: table,
+        partitionKey: keyAttribute,
+        indexes: { [index]: { partitionKey: parentAttribute, sortKey: keyAttribute } },
+      },
+    },
+    entities: {
+      parent: { table: 'parents' },
+      child: {
+        table: 'children',
+        parents: [{ entity: 'parent', attribute: parentAttribute, index, onDelete: 'cascade' }],
+      },
+    },
+  });
+  return runLethe(
+    env,
+    graph,
+    name,
+    { entity: 'parent', id: parentId },
+    (job) => job.counts[`parent.child.${parentAttribute}`]?.rowsDeleted ?? 0,
+    [{ name: `${name}-parents`, partitionKey: 'parentId', indexes: [], stream: false }],
+  );
+};
