@@ -7,27 +7,32 @@ import { handleWorkMessage } from '../handle-work-message.js';
 import { claimAndResend } from './resend-unit.js';
 import { hasBudget, type SweepContext } from './sweep-context.js';
 
-function cutoff(sweep: SweepContext, seconds: number): string {
-  return new Date(sweep.now.getTime() - seconds * 1000).toISOString();
+/** Items of one gsi1 partition whose sort key (a time first) is older than `seconds`. */
+async function olderThan(sweep: SweepContext, partition: string, seconds: number, limit: number) {
+  const cutoff = new Date(sweep.now.getTime() - seconds * 1000).toISOString();
+  const page = await sweep.engine.docs.query({
+    table: sweep.engine.state.table,
+    index: stateIndex.name,
+    keyCondition: {
+      expression: 'gsi1pk = :pk AND gsi1sk < :cutoff',
+      values: { ':pk': partition, ':cutoff': cutoff },
+    },
+    limit,
+  });
+  return page.items;
 }
 
 export async function resendStaleUnits(sweep: SweepContext): Promise<number> {
   const { engine } = sweep;
   let resent = 0;
   for (let bucket = 0; bucket < PENDING_BUCKETS && hasBudget(sweep); bucket++) {
-    const page = await engine.docs.query({
-      table: engine.state.table,
-      index: stateIndex.name,
-      keyCondition: {
-        expression: 'gsi1pk = :pk AND gsi1sk < :cutoff',
-        values: {
-          ':pk': stateIndex.pendingUnits(bucket),
-          ':cutoff': cutoff(sweep, engine.settings.resendAfterSeconds),
-        },
-      },
-      limit: Math.max(1, Math.min(100, sweep.meter.budget - sweep.meter.itemsRead)),
-    });
-    for (const unit of page.items) {
+    const units = await olderThan(
+      sweep,
+      stateIndex.pendingUnits(bucket),
+      engine.settings.resendAfterSeconds,
+      Math.max(1, Math.min(100, sweep.meter.budget - sweep.meter.itemsRead)),
+    );
+    for (const unit of units) {
       if (Number(unit.resends ?? 0) >= engine.settings.maxResends) continue;
       if (await claimAndResend(engine, unit, sweep.now)) resent++;
     }
@@ -39,19 +44,13 @@ export async function finishStaleIntents(sweep: SweepContext): Promise<number> {
   const { engine } = sweep;
   let finished = 0;
   for (let bucket = 0; bucket < PENDING_BUCKETS && hasBudget(sweep); bucket++) {
-    const page = await engine.docs.query({
-      table: engine.state.table,
-      index: stateIndex.name,
-      keyCondition: {
-        expression: 'gsi1pk = :pk AND gsi1sk < :cutoff',
-        values: {
-          ':pk': stateIndex.intents(bucket),
-          ':cutoff': cutoff(sweep, engine.settings.intentRecoveryAfterSeconds),
-        },
-      },
-      limit: 25,
-    });
-    for (const intent of page.items) {
+    const intents = await olderThan(
+      sweep,
+      stateIndex.intents(bucket),
+      engine.settings.intentRecoveryAfterSeconds,
+      25,
+    );
+    for (const intent of intents) {
       const unit = await engine.docs.get(
         engine.state.table,
         stateKeys.unit(String(intent.jobId), String(intent.unitId)),
