@@ -2,10 +2,10 @@
 // the counting (and delaying) proxies, one deletion request, and a wait for its job.
 import { provisionResources } from '../../lib/adapters/provision-resources.js';
 import type { Graph } from '../../lib/graph/graph-types.js';
+import type { InMemoryEventBus } from '../../lib/local/in-memory-event-bus.js';
 import { stateTablePlan } from '../../lib/local/local-resource-plan.js';
 import { startLocalRuntime } from '../../lib/local/local-runtime.js';
 import type { Job } from '../../lib/model/jobs.js';
-import { sleep } from '../../lib/retry.js';
 import { resolveSettings } from '../../lib/settings.js';
 import type { BenchEnv, RunResult } from '../bench-types.js';
 
@@ -42,13 +42,23 @@ export async function runLethe<Data>(
     logLevel: 'ERROR',
   });
   try {
+    const events = runtime.events as InMemoryEventBus;
     const result = await env.measure(async () => {
+      // Wait for the completion event rather than polling the job: polls would go through
+      // the counting proxy and be billed to lethe.
+      const completed = new Promise<void>((done) => {
+        const stop = events.onEvent((event) => {
+          if (event.detailType === 'DeletionCompleted') {
+            stop();
+            done();
+          }
+        });
+      });
       const { jobId } = await runtime.engine.requestDeletion(request);
-      for (;;) {
-        const job = await runtime.engine.getJob(jobId);
-        if (job?.status === 'completed') return deletedOf(job);
-        await sleep(20);
-      }
+      await completed;
+      const job = await runtime.engine.getJob(jobId);
+      if (job?.status !== 'completed') throw new Error(`job ${jobId} did not complete`);
+      return deletedOf(job);
     });
     return {
       ...result,
