@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { exampleGraphDefinition } from '../../../infra/example-graph.js';
 import { createBulkWriter } from '../../../lib/adapters/bulk-writer.js';
-import { createEngine } from '../../../lib/engine/create-engine.js';
 import { defineGraph } from '../../../lib/graph/define-graph.js';
 import type { GuardsDefinition } from '../../../lib/graph/graph-types.js';
 import { SMALL_SIZE } from '../../../lib/local/example-dataset.js';
@@ -163,14 +162,7 @@ describe('Guard: legal hold', () => {
     });
     await pipeline.engine.placeHold({ entity: 'artifact', id: 'a-held', reason: 'audit' });
     // An engine whose messages are lost: the unit waits and its delayed check never arrives.
-    const silent = createEngine({
-      graph: pipeline.graph,
-      settings: pipeline.settings,
-      documents: pipeline.engine.context.docs,
-      objects: pipeline.engine.context.objects,
-      events: pipeline.events,
-      queue: { send: async () => undefined },
-    });
+    const silent = pipeline.silentEngine();
     const { jobId } = await silent.requestDeletion({ entity: 'artifact', id: 'a-held' });
     const body = JSON.stringify({ v: 1, jobId, type: 'cascade', entity: 'artifact', id: 'a-held' });
     const state = pipeline.engine.context.state;

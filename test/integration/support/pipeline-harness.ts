@@ -20,7 +20,7 @@ import { startSqsPoller } from '../../../lib/local/sqs-poller.js';
 import { verifyExampleDeletion } from '../../../lib/local/verify-example.js';
 import type { Job } from '../../../lib/model/jobs.js';
 import { sleep } from '../../../lib/retry.js';
-import { resolveSettings, type SettingsInput } from '../../../lib/settings.js';
+import { resolveSettings, type Settings, type SettingsInput } from '../../../lib/settings.js';
 import { localClients, uniquePrefix } from './local-clients.js';
 
 export interface HarnessOptions {
@@ -116,9 +116,22 @@ export async function createPipelineHarness(label: string, options: HarnessOptio
     }
   }
 
+  /** An engine on the same state whose messages are lost: nothing is sent to the queue. */
+  function silentEngine(overrides: Partial<Settings> = {}): Engine {
+    return createEngine({
+      graph,
+      settings: { ...settings, ...overrides },
+      documents: engine.context.docs,
+      objects: engine.context.objects,
+      events,
+      queue: { send: async () => undefined },
+    });
+  }
+
   return {
     clients,
     graph,
+    silentEngine,
     settings,
     engine,
     events,

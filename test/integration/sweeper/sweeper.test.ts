@@ -17,14 +17,7 @@ const minutesFromNow = (m: number) => new Date(Date.now() + m * 60_000);
 
 /** Requests deletions whose first message is lost: tombstone, job and unit commit, the send does not happen. */
 async function lostRequests(pipeline: PipelineHarness, entity: string, ids: string[]) {
-  const silent = createEngine({
-    graph: pipeline.graph,
-    settings: pipeline.settings,
-    documents: pipeline.engine.context.docs,
-    objects: pipeline.engine.context.objects,
-    events: pipeline.events,
-    queue: { send: async () => undefined },
-  });
+  const silent = pipeline.silentEngine();
   const requested = [];
   for (const id of ids) requested.push(await silent.requestDeletion({ entity, id }));
   return requested;
@@ -297,14 +290,7 @@ describe('Sweeper: bounded work', () => {
       queues: [],
       buckets: [],
     });
-    const engine = createEngine({
-      graph: pipeline.graph,
-      settings,
-      documents: pipeline.engine.context.docs,
-      objects: pipeline.engine.context.objects,
-      events: pipeline.events,
-      queue: { send: async () => undefined },
-    });
+    const engine = pipeline.silentEngine({ stateTableName: settings.stateTableName });
     const state = engine.context.state;
     const items = Array.from({ length: count }, (_, i) => ({
       ...stateKeys.tombstone(0, i + 1),
