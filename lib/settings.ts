@@ -23,6 +23,12 @@ export const settingsSchema = z.object({
   pageSize: z.number().int().min(1).max(1000).default(500),
   /** Keys per object unit; DeleteObjects takes at most 1,000. */
   objectPageSize: z.number().int().min(1).max(1000).default(1000),
+  /**
+   * Pages of `objectPageSize` keys one prefix unit lists and deletes. A unit pins only the
+   * key range it listed, plans the next unit before deleting, and the next unit lists while
+   * this one deletes: bookkeeping is paid once per this many pages.
+   */
+  prefixPagesPerUnit: z.number().int().min(1).max(50).default(10),
   /** BatchWriteItem calls in flight within one unit. */
   batchWriteConcurrency: z.number().int().min(1).max(64).default(8),
   /** DeleteObjects calls in flight within one unit. */

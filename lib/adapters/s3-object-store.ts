@@ -78,6 +78,21 @@ export function createS3ObjectStore(
       };
     },
 
+    async listAfter(bucket, prefix, after, maxKeys = 1000) {
+      const result = await s3.send(
+        new ListObjectsV2Command({
+          Bucket: bucket,
+          Prefix: prefix,
+          MaxKeys: maxKeys,
+          ...(after === undefined ? {} : { StartAfter: after }),
+        }),
+      );
+      return {
+        keys: (result.Contents ?? []).flatMap((o) => (o.Key === undefined ? [] : [o.Key])),
+        truncated: result.IsTruncated === true,
+      };
+    },
+
     async getText(bucket, key) {
       try {
         const result = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));

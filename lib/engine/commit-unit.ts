@@ -31,7 +31,7 @@ export interface CommitResult {
 
 const MAX_ATTEMPTS = 100;
 
-function planned(unit: SpawnedUnit): PlannedUnit {
+export function planned(unit: SpawnedUnit): PlannedUnit {
   return {
     unitId: unitIdOf(unit.message),
     message: unit.message,
@@ -119,7 +119,7 @@ export async function commitUnit(
       settleUnit(state, current, {
         status: failed ? 'failed' : 'done',
         error: failure?.error,
-        spawned: all.map((s) => s.unitId),
+        spawned: [...(work.plannedEarly ?? []), ...all.map((s) => s.unitId)],
         failures: work.failures,
         manifests: work.unknownManifests,
       }),

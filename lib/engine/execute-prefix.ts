@@ -1,18 +1,30 @@
-// A prefix unit deletes one page (up to 1,000 keys) under a prefix an intent found, and plans
-// the next page. Listed keys are checked against the graph's declared areas before deletion,
-// and against holds on the owner (its rows are gone, but a hold placed since still counts)
-// and the archive-copy guard: a page that must not go yet waits as a whole.
+// A prefix unit deletes a segment of a prefix: a few pages of keys (`prefixPagesPerUnit` ×
+// `objectPageSize`) listed after the key where the previous unit stopped. Listed keys are
+// checked against the graph's declared areas before deletion, and against holds on the owner
+// (its rows are gone, but a hold placed since still counts) and the archive-copy guard: a
+// segment that must not go yet waits as a whole.
+//
+// The intent pins the key range, not the keys (a range of 10,000 keys fits in any item), and
+// the same transaction plans the next unit, which is sent before this one deletes: the next
+// segment is listed while this one is erased, and the state is written once per segment.
+// A re-run deletes what is left of the range, and counts the rest as deleted by the run
+// that pinned it.
 import { LetheError } from '../errors.js';
 import { getEntity } from '../graph/graph-queries.js';
 import { staticPrefix } from '../graph/key-template.js';
-import { pinIntent } from '../model/intents.js';
-import { scopeIdOf } from '../model/scopes.js';
-import type { Unit } from '../model/units.js';
+import { addCount, mergeCounts } from '../model/counters.js';
+import { type IntentContent, type IntentObject, pinIntent } from '../model/intents.js';
+import { settleOnJob } from '../model/jobs.js';
+import { JOB_SCOPE, scopeIdOf, takeScopeSlot } from '../model/scopes.js';
+import { putPlannedUnit, type Unit } from '../model/units.js';
+import type { TransactItem } from '../ports/document-store.js';
 import { checkArchiveCopies, checkGuards } from './check-guards.js';
+import { planned } from './commit-unit.js';
 import { type EngineContext, reachCrashPoint } from './engine-context.js';
 import { eraseObjects } from './erase-objects.js';
 import { rootLabel } from './execute-finalize.js';
-import type { UnitWork } from './unit-work.js';
+import { listRemaining, listSegment } from './list-key-range.js';
+import type { SpawnedUnit, UnitWork } from './unit-work.js';
 import type { PrefixMessage } from './work-message.js';
 
 export async function executePrefix(
@@ -36,53 +48,121 @@ export async function executePrefix(
       `prefix unit ${unit.unitId} does not match a declared prefix group`,
     );
   }
+  const { objectPageSize, prefixPagesPerUnit } = context.settings;
   const label = message.via ?? rootLabel(entity.name);
   const owner = `${entity.name}#${message.id}`;
-  const intent = await pinIntent(context.state, unit.jobId, unit.unitId, async () => {
-    const listed = await context.objects.listPage(
-      target.bucket,
-      target.prefix,
-      message.token,
-      context.settings.objectPageSize,
-    );
-    const objects = listed.keys
+  const toObjects = (keys: readonly string[]): IntentObject[] =>
+    keys
       .filter((key) => key.startsWith(target.prefix))
       .map((key) => ({ bucket: target.bucket, key, shared: group.shared, owner }));
-    await checkGuards(context, unit, {
-      entity,
-      instances: [{ id: message.id, row: undefined }],
-      // The owner's own scope (and tenant) when it cascaded; else its parent's.
-      scope: scopeIdOf(entity.name, message.id),
-      fallbackScope: unit.scope,
-      checks: 'holds',
-    });
-    await checkArchiveCopies(context, entity, objects);
-    return {
-      entity: entity.name,
-      relation: label,
-      rowKeys: [],
-      objects,
-      prefixes: [],
-      unknownManifests: [],
-      ...(listed.nextToken ? { nextToken: listed.nextToken } : {}),
-    };
+  const successor = (after: string): SpawnedUnit => ({
+    message: { ...message, page: message.page + 1, after },
+    scope: unit.scope,
+    target,
   });
-  const erased = await eraseObjects(context, entity, label, intent.objects);
-  reachCrashPoint(context, 'after-objects', unit.unitId);
-  const nextToken = intent.nextToken;
 
-  return {
-    counts: erased.counts,
-    spawn: nextToken
-      ? [
-          {
-            message: { ...message, page: message.page + 1, token: nextToken },
-            scope: unit.scope,
+  let listed: IntentObject[] | undefined;
+  const intent = await pinIntent(
+    context.state,
+    unit.jobId,
+    unit.unitId,
+    async (): Promise<IntentContent> => {
+      const segment = await listSegment(
+        context.objects,
+        target,
+        message.after,
+        prefixPagesPerUnit,
+        objectPageSize,
+      );
+      const objects = toObjects(segment.keys);
+      await checkGuards(context, unit, {
+        entity,
+        instances: [{ id: message.id, row: undefined }],
+        // The owner's own scope (and tenant) when it cascaded; else its parent's.
+        scope: scopeIdOf(entity.name, message.id),
+        fallbackScope: unit.scope,
+        checks: 'holds',
+      });
+      await checkArchiveCopies(context, entity, objects);
+      listed = objects;
+      const last = segment.keys.at(-1);
+      return {
+        entity: entity.name,
+        relation: label,
+        rowKeys: [],
+        objects: [],
+        prefixes: [],
+        unknownManifests: [],
+        range: {
+          ...(message.after === undefined ? {} : { after: message.after }),
+          ...(last === undefined ? {} : { last }),
+          count: objects.length,
+        },
+        ...(segment.truncated && last !== undefined ? { nextAfter: last } : {}),
+      };
+    },
+    (content) =>
+      content.nextAfter === undefined
+        ? []
+        : planBeforeSettling(context, unit, successor(content.nextAfter)),
+  );
+
+  reachCrashPoint(context, 'after-intent', unit.unitId);
+  const next = intent.nextAfter === undefined ? undefined : planned(successor(intent.nextAfter));
+  // Sent again by every run of this unit: the successor takes a duplicate as a duplicate.
+  if (next) await context.queue.send([{ id: next.unitId, body: next.body }]);
+
+  // This run's own listing when its pin won; otherwise (a re-run, a twin) what is left.
+  const pinnedHere =
+    listed !== undefined &&
+    intent.range?.count === listed.length &&
+    intent.range.last === listed.at(-1)?.key;
+  const objects =
+    pinnedHere && listed
+      ? listed
+      : toObjects(
+          await listRemaining(
+            context.objects,
             target,
-          },
-        ]
-      : [],
+            intent.range ?? { count: 0 },
+            objectPageSize,
+          ),
+        );
+  const [first, rest] = [objects.slice(0, objectPageSize), objects.slice(objectPageSize)];
+  const erased = await eraseObjects(context, entity, label, first);
+  reachCrashPoint(context, 'mid-page', unit.unitId);
+  const erasedRest = await eraseObjects(context, entity, label, rest);
+  reachCrashPoint(context, 'after-objects', unit.unitId);
+
+  const counts = mergeCounts(erased.counts, erasedRest.counts);
+  if (!pinnedHere && group.shared === undefined) {
+    // Keys of the range that are gone already were deleted by the run that pinned it.
+    addCount(
+      counts,
+      label,
+      'objectsDeleted',
+      Math.max(0, (intent.range?.count ?? 0) - objects.length),
+    );
+  }
+  return {
+    counts,
+    spawn: [],
+    plannedEarly: next ? [next.unitId] : [],
     clearIntent: true,
-    failures: erased.failures,
+    failures: [...erased.failures, ...erasedRest.failures],
   };
+}
+
+/** The successor is planned (outbox, job and scope counts) in the transaction that pins. */
+function planBeforeSettling(
+  context: EngineContext,
+  unit: Unit,
+  successor: SpawnedUnit,
+): TransactItem[] {
+  const { state } = context;
+  return [
+    putPlannedUnit(state, unit.jobId, planned(successor)),
+    settleOnJob(state, unit.jobId, { planned: 1, settled: 0, failed: 0, counts: {} }),
+    ...(unit.scope === JOB_SCOPE ? [] : [takeScopeSlot(state, unit.jobId, unit.scope)]),
+  ];
 }

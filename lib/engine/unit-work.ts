@@ -17,6 +17,8 @@ export interface SpawnedUnit {
 export interface UnitWork {
   readonly counts: Counts;
   readonly spawn: readonly SpawnedUnit[];
+  /** Units this unit planned (and counted on the job) before it settled, by id. */
+  readonly plannedEarly?: readonly string[] | undefined;
   readonly newScope?: Omit<Scope, 'outstanding' | 'finalized'> | undefined;
   readonly block?: boolean | undefined;
   readonly clearIntent?: boolean | undefined;

@@ -48,7 +48,8 @@ export const prefixMessage = z.strictObject({
   /** Index of the prefix in the intent that planned it. */
   part: z.number().int().min(0),
   page: z.number().int().min(0),
-  token: z.string().max(2048).optional(),
+  /** The last key the previous unit of this prefix pinned: this unit lists after it. */
+  after: z.string().min(1).max(1024).optional(),
   via: name.optional(),
 });
 

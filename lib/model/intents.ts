@@ -9,7 +9,7 @@
 // Item  JOB#<jobId> / INTENT#<unitId>
 //   { type: 'intent', jobId, unitId, entity, relation, rowKeys: Key[],
 //     objects: { bucket, key, shared?, owner }[], prefixes: { bucket, prefix, owner, group }[],
-//     unknownManifests: { bucket, key, reason }[], lastKey?, nextToken?, createdAt }
+//     unknownManifests: { bucket, key, reason }[], lastKey?, range?, nextAfter?, createdAt }
 import { LetheError, TransactionCancelledError } from '../errors.js';
 import type { Item, Key, TransactItem } from '../ports/document-store.js';
 import { fnv1a } from './shard-of.js';
@@ -32,6 +32,12 @@ export interface IntentPrefix {
   readonly group: number;
 }
 
+export interface KeyRange {
+  readonly after?: string | undefined;
+  readonly last?: string | undefined;
+  readonly count: number;
+}
+
 export interface UnreadableManifest {
   readonly bucket: string;
   readonly key: string;
@@ -49,8 +55,13 @@ export interface Intent {
   readonly unknownManifests: readonly UnreadableManifest[];
   /** Where the relation's next page of rows starts (rows units). */
   readonly lastKey?: Key | undefined;
-  /** Where the prefix's next page of keys starts (prefix units). */
-  readonly nextToken?: string | undefined;
+  /**
+   * Prefix units pin a key range instead of keys: the keys listed after `after` up to and
+   * including `last`, `count` of them. A re-run deletes what is left of that range.
+   */
+  readonly range?: KeyRange | undefined;
+  /** Where the prefix's next unit starts listing (prefix units): the range's last key. */
+  readonly nextAfter?: string | undefined;
   readonly createdAt: string;
 }
 
@@ -77,22 +88,20 @@ export class UnitAlreadySettledError extends LetheError {
  * Returns the unit's intent, building and persisting it first if there is none. When two
  * runs race, the first write wins and both continue with it. The write also checks that the
  * unit is still unsettled: a run that starts after its twin settled the unit (and cleared
- * the intent) must not pin, and act on, the next page.
+ * the intent) must not pin, and act on, the next page. `alsoWrite` adds items to the pinning
+ * transaction (a prefix unit plans its successor there), written only by the run that pins.
  */
 export async function pinIntent(
   state: StateContext,
   jobId: string,
   unitId: string,
   build: () => Promise<IntentContent>,
+  alsoWrite: (content: IntentContent) => TransactItem[] = () => [],
 ): Promise<Intent> {
   const existing = await getIntent(state, jobId, unitId);
   if (existing) return existing;
-  const intent: Intent = {
-    jobId,
-    unitId,
-    ...(await build()),
-    createdAt: state.now().toISOString(),
-  };
+  const content = await build();
+  const intent: Intent = { jobId, unitId, ...content, createdAt: state.now().toISOString() };
   const item: Item = {
     ...stateKeys.intent(jobId, unitId),
     type: 'intent',
@@ -119,6 +128,7 @@ export async function pinIntent(
           values: { ':planned': 'planned', ':waiting': 'waiting' },
         },
       },
+      ...alsoWrite(content),
     ]);
     return intent;
   } catch (error) {

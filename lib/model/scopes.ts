@@ -81,6 +81,21 @@ export function putNewScope(state: StateContext, jobId: string, scope: Scope): T
   };
 }
 
+/**
+ * One more slot in a scope that is still open, for a unit planned by a unit that holds a slot
+ * there itself (so the scope cannot reach zero meanwhile). Concurrent compare-and-sets of the
+ * same scope fail and read again.
+ */
+export function takeScopeSlot(state: StateContext, jobId: string, scopeId: string): TransactItem {
+  return {
+    kind: 'update',
+    table: state.table,
+    key: stateKeys.scope(jobId, scopeId),
+    update: { expression: 'ADD outstanding :one', values: { ':one': 1 } },
+    condition: { expression: 'finalized = :false', values: { ':false': false } },
+  };
+}
+
 /** Compare-and-set of a scope's outstanding slots (and its blocked flag). */
 export function casScope(
   state: StateContext,

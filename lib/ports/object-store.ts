@@ -10,6 +10,13 @@ export interface ListedPage {
   readonly nextToken: string | undefined;
 }
 
+/** One page of keys listed after a key (S3 `StartAfter`), in S3's order. */
+export interface PageAfter {
+  readonly keys: string[];
+  /** More keys follow under the prefix. */
+  readonly truncated: boolean;
+}
+
 export interface KeyFailure {
   readonly key: string;
   readonly code: string;
@@ -24,6 +31,13 @@ export interface DeleteKeysResult {
 
 export interface ObjectStore {
   listPage(bucket: string, prefix: string, token?: string, maxKeys?: number): Promise<ListedPage>;
+  /** Keys under `prefix` that sort after `after` (from the start when undefined). */
+  listAfter(
+    bucket: string,
+    prefix: string,
+    after: string | undefined,
+    maxKeys?: number,
+  ): Promise<PageAfter>;
   /** The object's body as text, or undefined when it does not exist. */
   getText(bucket: string, key: string): Promise<string | undefined>;
   exists(bucket: string, key: string): Promise<boolean>;

@@ -27,9 +27,9 @@ const FIVE_THOUSAND_OBJECTS: ExampleDatasetSize = {
   decoyScale: 0.25,
 };
 
-/** Small, but every page chains: rows pages of 15, prefix pages of 10 keys. */
+/** Small, but every page chains: rows pages of 15, prefix units of 2 pages of 10 keys. */
 const CHAINED_PAGES: ExampleDatasetSize = { ...SMALL_SIZE, prefixObjectsPerProject: 30 };
-const CHAINED_SETTINGS = { pageSize: 15, objectPageSize: 10 };
+const CHAINED_SETTINGS = { pageSize: 15, objectPageSize: 10, prefixPagesPerUnit: 2 };
 
 function ownedObjects(dataset: SeededDataset): number {
   return (
@@ -70,7 +70,7 @@ describe('Engine: deleting objects (rows, then objects)', () => {
     expect(ownedObjects(dataset)).toBeGreaterThanOrEqual(5_000);
     expect(dataset.expected.imagesKept.length).toBeGreaterThan(0);
     await expectExactDeletion(pipeline, dataset, job);
-    // Two pages per prefix: 1,000 keys and 200.
+    // One prefix unit per project: two pages, 1,000 keys and 200.
     expect(job.counts['organization.project.orgId']?.objectsDeleted).toBe(4 * 1200);
     expect(pipeline.handlerErrors).toEqual([]);
   }, 400_000);
@@ -256,6 +256,50 @@ describe('Engine: crash points', () => {
 
     // Assess
     expect(crashes).toBe(3);
+    await expectExactDeletion(pipeline, dataset, job);
+    expect(job.counts).toEqual(expected.counts);
+    expect(job.planned).toBe(expected.planned);
+  });
+
+  it.each<CrashPoint>(['after-intent', 'mid-page', 'after-objects'])(
+    'counts every prefix key exactly once when prefix units crash at %s after pinning their range',
+    async (point) => {
+      // Prepare
+      const expected = await noCrashRun();
+      const crashed = new Set<string>();
+      const pipeline = await createPipelineHarness('prefixcrash', {
+        settings: CHAINED_SETTINGS,
+        crashPoint: (reached, unitId) => {
+          if (reached === point && unitId.startsWith('prefix|') && !crashed.has(unitId)) {
+            crashed.add(unitId);
+            throw new Error(`crash at ${point} in ${unitId}`);
+          }
+        },
+      });
+      const dataset = await pipeline.seed(CHAINED_PAGES);
+
+      // Act
+      const job = await deleteOrganization(pipeline);
+
+      // Assess
+      expect(crashed.size).toBeGreaterThanOrEqual(2 * CHAINED_PAGES.projects);
+      await expectExactDeletion(pipeline, dataset, job);
+      expect(job.counts).toEqual(expected.counts);
+      expect(job.planned).toBe(expected.planned);
+    },
+  );
+
+  it('counts every prefix key exactly once when every message is delivered twice at once', async () => {
+    // Prepare
+    const expected = await noCrashRun();
+    const pipeline = await createPipelineHarness('prefixtwice', { settings: CHAINED_SETTINGS });
+    const dataset = await pipeline.seed(CHAINED_PAGES);
+
+    // Act
+    const { jobId } = await pipeline.engine.requestDeletion({ entity: 'organization', id: 'acme' });
+    const job = await pipeline.run(jobId, { duplicate: true });
+
+    // Assess
     await expectExactDeletion(pipeline, dataset, job);
     expect(job.counts).toEqual(expected.counts);
     expect(job.planned).toBe(expected.planned);
