@@ -14,16 +14,14 @@ import { getEntity } from '../graph/graph-queries.js';
 import { staticPrefix } from '../graph/key-template.js';
 import { addCount, mergeCounts } from '../model/counters.js';
 import { type IntentContent, type IntentObject, pinIntent } from '../model/intents.js';
-import { settleOnJob } from '../model/jobs.js';
-import { JOB_SCOPE, scopeIdOf, takeScopeSlot } from '../model/scopes.js';
-import { putPlannedUnit, type Unit } from '../model/units.js';
-import type { TransactItem } from '../ports/document-store.js';
+import { scopeIdOf } from '../model/scopes.js';
+import type { Unit } from '../model/units.js';
 import { checkArchiveCopies, checkGuards } from './check-guards.js';
-import { planned } from './commit-unit.js';
 import { type EngineContext, reachCrashPoint } from './engine-context.js';
 import { eraseObjects } from './erase-objects.js';
 import { rootLabel } from './execute-finalize.js';
 import { listRemaining, listSegment } from './list-key-range.js';
+import { planSuccessor, sendSuccessor } from './plan-successor.js';
 import type { SpawnedUnit, UnitWork } from './unit-work.js';
 import type { PrefixMessage } from './work-message.js';
 
@@ -104,13 +102,14 @@ export async function executePrefix(
     (content) =>
       content.nextAfter === undefined
         ? []
-        : planBeforeSettling(context, unit, successor(content.nextAfter)),
+        : planSuccessor(context, unit, successor(content.nextAfter)),
   );
 
   reachCrashPoint(context, 'after-intent', unit.unitId);
-  const next = intent.nextAfter === undefined ? undefined : planned(successor(intent.nextAfter));
-  // Sent again by every run of this unit: the successor takes a duplicate as a duplicate.
-  if (next) await context.queue.send([{ id: next.unitId, body: next.body }]);
+  const next = await sendSuccessor(
+    context,
+    intent.nextAfter === undefined ? undefined : successor(intent.nextAfter),
+  );
 
   // This run's own listing when its pin won; otherwise (a re-run, a twin) what is left.
   const pinnedHere =
@@ -151,18 +150,4 @@ export async function executePrefix(
     clearIntent: true,
     failures: [...erased.failures, ...erasedRest.failures],
   };
-}
-
-/** The successor is planned (outbox, job and scope counts) in the transaction that pins. */
-function planBeforeSettling(
-  context: EngineContext,
-  unit: Unit,
-  successor: SpawnedUnit,
-): TransactItem[] {
-  const { state } = context;
-  return [
-    putPlannedUnit(state, unit.jobId, planned(successor)),
-    settleOnJob(state, unit.jobId, { planned: 1, settled: 0, failed: 0, counts: {} }),
-    ...(unit.scope === JOB_SCOPE ? [] : [takeScopeSlot(state, unit.jobId, unit.scope)]),
-  ];
 }

@@ -1,7 +1,9 @@
 // A rows unit handles one page of a relation's children, by the relation's action:
 // cascade children that have children of their own are tombstoned and cascaded in the same
 // job; leaf children are erased in place (rows, then objects); set-null children lose the
-// attribute, but only while it still names this parent. A further page is planned last.
+// attribute, but only while it still names this parent. The next page of leaf and set-null
+// children is planned when this page is pinned and sent before it is erased (plan-successor);
+// after cascading children, it is planned on commit.
 // Before a page is erased (or nulled), its rows' guards are checked: one held or guarded row
 // makes the whole page wait. Tombstoning cascading children deletes nothing: their own
 // cascade units check their guards.
@@ -18,6 +20,7 @@ import { checkArchiveCopies, checkGuards, type GuardTarget } from './check-guard
 import { type EngineContext, reachCrashPoint } from './engine-context.js';
 import { eraseIntent, rowsIntentContent } from './erase-rows.js';
 import { pageLimit } from './page-limit.js';
+import { planSuccessor, sendSuccessor } from './plan-successor.js';
 import { prefixUnits } from './prefix-units.js';
 import { idOf, queryChildren, rowKeyOf } from './query-children.js';
 import type { SpawnedUnit, UnitWork } from './unit-work.js';
@@ -42,7 +45,17 @@ export async function executeRows(
 
   const counts: Counts = {};
   const spawn: SpawnedUnit[] = [];
+  const successor = (cursor: Key): SpawnedUnit => ({
+    message: { ...message, page: message.page + 1, cursor },
+    scope: unit.scope,
+  });
+  // Leaf and set-null pages plan their successor when they pin, and send it before erasing.
+  const planNext = (content: { lastKey?: Key | undefined }) =>
+    content.lastKey ? planSuccessor(context, unit, successor(content.lastKey)) : [];
+  const sendNext = async (intent: Intent) =>
+    (await sendSuccessor(context, intent.lastKey ? successor(intent.lastKey) : undefined))?.unitId;
   let lastKey: Key | undefined;
+  let plannedEarly: string | undefined;
   let failures: UnitWork['failures'];
   let unknownManifests: UnitWork['unknownManifests'];
 
@@ -51,54 +64,63 @@ export async function executeRows(
     lastKey = page.lastKey;
     spawn.push(...(await tombstoneChildren(context, unit, relation, child, page.items)));
   } else if (relation.onDelete === 'cascade') {
-    const intent = await pinIntent(context.state, unit.jobId, unit.unitId, async () => {
-      const page = await loadPage();
-      await checkGuards(context, unit, guardTarget(child, page.items, unit.scope, 'all'));
-      const content = await rowsIntentContent(
-        context,
-        child,
-        relation.name,
-        page.items,
-        page.lastKey,
-      );
-      await checkArchiveCopies(context, child, content.objects);
-      return content;
-    });
+    const intent = await pinIntent(
+      context.state,
+      unit.jobId,
+      unit.unitId,
+      async () => {
+        const page = await loadPage();
+        await checkGuards(context, unit, guardTarget(child, page.items, unit.scope, 'all'));
+        const content = await rowsIntentContent(
+          context,
+          child,
+          relation.name,
+          page.items,
+          page.lastKey,
+        );
+        await checkArchiveCopies(context, child, content.objects);
+        return content;
+      },
+      planNext,
+    );
+    plannedEarly = await sendNext(intent);
     const erased = await eraseIntent(context, child, intent);
     mergeCounts(counts, erased.counts);
     spawn.push(...prefixUnits(unit.jobId, child.name, intent.prefixes, unit.scope, relation.name));
     failures = erased.failures;
     unknownManifests = intent.unknownManifests;
-    lastKey = intent.lastKey;
   } else if (relation.onDelete === 'set-null') {
-    const intent = await pinIntent(context.state, unit.jobId, unit.unitId, async () => {
-      const page = await loadPage();
-      // Nulling a pointer deletes nothing: only holds keep these rows as they are.
-      await checkGuards(context, unit, guardTarget(child, page.items, unit.scope, 'holds'));
-      return {
-        entity: child.name,
-        relation: relation.name,
-        rowKeys: page.items.map((row) => rowKeyOf(child, row)),
-        objects: [],
-        prefixes: [],
-        unknownManifests: [],
-        ...(page.lastKey ? { lastKey: page.lastKey } : {}),
-      };
-    });
+    const intent = await pinIntent(
+      context.state,
+      unit.jobId,
+      unit.unitId,
+      async () => {
+        const page = await loadPage();
+        // Nulling a pointer deletes nothing: only holds keep these rows as they are.
+        await checkGuards(context, unit, guardTarget(child, page.items, unit.scope, 'holds'));
+        return {
+          entity: child.name,
+          relation: relation.name,
+          rowKeys: page.items.map((row) => rowKeyOf(child, row)),
+          objects: [],
+          prefixes: [],
+          unknownManifests: [],
+          ...(page.lastKey ? { lastKey: page.lastKey } : {}),
+        };
+      },
+      planNext,
+    );
+    plannedEarly = await sendNext(intent);
     await nullifyRows(context, relation, message.parentId, intent);
     addCount(counts, relation.name, 'rowsNulled', intent.rowKeys.length);
-    lastKey = intent.lastKey;
   }
 
-  if (lastKey) {
-    spawn.push({
-      message: { ...message, page: message.page + 1, cursor: lastKey },
-      scope: unit.scope,
-    });
-  }
+  // Cascading children are tombstoned, not pinned: their next page is planned on commit.
+  if (lastKey) spawn.push(successor(lastKey));
   return {
     counts,
     spawn,
+    plannedEarly: plannedEarly === undefined ? [] : [plannedEarly],
     clearIntent: relation.onDelete !== 'cascade' || !child.cascades,
     failures,
     unknownManifests,
