@@ -8,6 +8,14 @@ export class CliError extends LetheError {
   }
 }
 
+/** Bad or missing arguments: exit 2, like the parser's own errors. */
+export class CliUsageError extends CliError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CliUsageError';
+  }
+}
+
 function connectionProblem(error: unknown): string | undefined {
   const seen = new Set<unknown>();
   let current: unknown = error;

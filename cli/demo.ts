@@ -109,6 +109,9 @@ export async function runDemo(
     },
     concurrency: 4,
     sweepEveryMs: 5_000,
+    // Nobody pauses this run from outside; a flag read every second would be counted as lethe's
+    // own API calls, which a deployed pipeline does not make (Lambda holds the mapping's state).
+    pauseCheckEveryMs: 0,
     // Nothing writes children behind the deletion's back here; DynamoDB Local is faster without streams.
     streams: false,
     logLevel: 'ERROR',

@@ -6,12 +6,20 @@ import { Command, CommanderError, Option } from 'commander';
 import { createSqsQueueConsumer } from '../lib/adapters/sqs-queue-consumer.js';
 import { createSqsWorkQueue } from '../lib/adapters/sqs-work-queue.js';
 import { listDeadLetters, redriveDeadLetters } from '../lib/engine/dead-letters.js';
+import {
+  pausePipeline,
+  pipelineStatus,
+  resumePipeline,
+  waitForSwitch,
+} from '../lib/engine/pause-pipeline.js';
 import { renderMermaid } from '../lib/graph/render-mermaid.js';
 import { startLocalRuntime } from '../lib/local/local-runtime.js';
 import { listJobs } from '../lib/model/jobs.js';
+import type { PipelineSwitch } from '../lib/ports/pipeline-switch.js';
 import { sleep } from '../lib/retry.js';
-import { CliError, describeError } from './cli-error.js';
+import { CliError, CliUsageError, describeError } from './cli-error.js';
 import { formatDemoReport, runDemo } from './demo.js';
+import { formatPipelineStatus } from './pipeline-status.js';
 import { formatNumber, ProgressBar, progressLine } from './progress.js';
 import {
   connectedGraphModule,
@@ -20,6 +28,7 @@ import {
   loadGraph,
   removeConnection,
   resolveTarget,
+  type Target,
   type TargetOptions,
   writeConnection,
 } from './target.js';
@@ -45,6 +54,15 @@ program
   .option('--state-table <name>', 'state table of a deployed pipeline')
   .option('--work-queue-url <url>', 'work queue of a deployed pipeline')
   .option('--dlq-url <url>', 'dead-letter queue of a deployed pipeline')
+  .option(
+    '--worker-mapping <uuid>',
+    'the worker’s event source mapping of a deployed pipeline (pause/resume)',
+  )
+  .option(
+    '--worker-function <name>',
+    'the worker function of a deployed pipeline; its SQS mapping is looked up',
+  )
+  .option('--sweeper-rule <name>', 'the sweeper’s schedule rule of a deployed pipeline')
   .showHelpAfterError()
   .exitOverride();
 
@@ -163,21 +181,26 @@ program
   .option('--watch', 'redraw until the job completes')
   .option('--json', 'print JSON')
   .action(async (jobId: string | undefined, options: { watch?: boolean; json?: boolean }) => {
-    const { engine } = await target();
+    const t = await target();
+    const { engine } = t;
     if (!jobId) {
       const state = engine.context.state;
       const jobs = [...(await listJobs(state, 'running')), ...(await listJobs(state, 'completed'))];
+      const pipeline = await pipelineStatus(state, await t.pipelineSwitch());
       print(
         options.json === true,
-        { jobs },
-        jobs.length === 0
-          ? 'no jobs'
-          : jobs
-              .map(
-                (j) =>
-                  `${j.jobId}  ${j.entity} ${j.id}  ${j.status}${j.outcome ? ` (${j.outcome})` : ''}  ${j.settled}/${j.planned} units`,
-              )
-              .join('\n'),
+        { pipeline, jobs },
+        [
+          `pipeline ${formatPipelineStatus(pipeline)}`,
+          jobs.length === 0
+            ? 'no jobs'
+            : jobs
+                .map(
+                  (j) =>
+                    `${j.jobId}  ${j.entity} ${j.id}  ${j.status}${j.outcome ? ` (${j.outcome})` : ''}  ${j.settled}/${j.planned} units`,
+                )
+                .join('\n'),
+        ].join('\n'),
       );
       return;
     }
@@ -361,19 +384,70 @@ hold
     );
   });
 
+/** The switch pause and resume flip; on AWS it must name the worker's event source mapping. */
+async function switchToFlip(t: Target, command: string): Promise<PipelineSwitch> {
+  const { workerMapping, workerFunction, sweeperRule } = t.switchFlags;
+  const pipelineSwitch = await t.pipelineSwitch();
+  if (pipelineSwitch === undefined || (sweeperRule && !workerMapping && !workerFunction)) {
+    throw new CliUsageError(
+      `on AWS, ${command} needs the worker's event source mapping: give --worker-mapping <uuid> or --worker-function <name>, and --sweeper-rule <name> (the stack outputs name them)`,
+    );
+  }
+  return pipelineSwitch;
+}
+
+interface SwitchCommandOptions {
+  readonly wait?: boolean;
+  readonly timeout: string;
+  readonly json?: boolean;
+}
+
+function waitTimeoutMs(options: SwitchCommandOptions): number {
+  const seconds = Number(options.timeout);
+  if (!(Number.isFinite(seconds) && seconds > 0 && seconds <= 3600)) {
+    throw new CliUsageError(
+      `--timeout must be a number of seconds in (0, 3600], got "${options.timeout}"`,
+    );
+  }
+  return seconds * 1000;
+}
+
 program
   .command('pause')
-  .description('stop workers and the sweeper; messages wait in the queue')
-  .action(async () => {
-    await (await target()).engine.pause('paused from the CLI');
-    process.stdout.write('paused\n');
+  .description(
+    'stop the worker and the sweeper: sets the pause flag, then disables the worker’s event source mapping and the sweeper’s schedule (locally: stops the pollers); messages wait in the queue',
+  )
+  .option('--reason <text>', 'why (kept with the flag)', 'paused from the CLI')
+  .option('--wait', 'return only when nothing consumes work any more')
+  .option('--timeout <seconds>', 'give up waiting after this long', '300')
+  .option('--json', 'print JSON')
+  .action(async (options: SwitchCommandOptions & { reason: string }) => {
+    const timeoutMs = waitTimeoutMs(options);
+    const t = await target();
+    const pipelineSwitch = await switchToFlip(t, 'pause');
+    const paused = await pausePipeline(t.engine.context.state, pipelineSwitch, options.reason);
+    const status = options.wait
+      ? { ...paused, parts: await waitForSwitch(pipelineSwitch, 'disabled', { timeoutMs }) }
+      : paused;
+    print(options.json === true, { ...status }, formatPipelineStatus(status));
   });
 program
   .command('resume')
-  .description('resume after a pause')
-  .action(async () => {
-    await (await target()).engine.resume();
-    process.stdout.write('resumed\n');
+  .description(
+    'resume after a pause: enables the worker’s event source mapping and the sweeper’s schedule (locally: starts the pollers), then clears the pause flag',
+  )
+  .option('--wait', 'return only when the worker and the sweeper run again')
+  .option('--timeout <seconds>', 'give up waiting after this long', '300')
+  .option('--json', 'print JSON')
+  .action(async (options: SwitchCommandOptions) => {
+    const timeoutMs = waitTimeoutMs(options);
+    const t = await target();
+    const pipelineSwitch = await switchToFlip(t, 'resume');
+    const resumed = await resumePipeline(t.engine.context.state, pipelineSwitch);
+    const status = options.wait
+      ? { ...resumed, parts: await waitForSwitch(pipelineSwitch, 'enabled', { timeoutMs }) }
+      : resumed;
+    print(options.json === true, { ...status }, formatPipelineStatus(status));
   });
 
 async function main(argv: string[]): Promise<number> {
@@ -385,6 +459,10 @@ async function main(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? 0 : 2;
     }
     process.stderr.write(`lethe: ${describeError(error, lastEndpoint)}\n`);
+    if (error instanceof CliUsageError) {
+      process.stderr.write('(`lethe --help` lists the options)\n');
+      return 2;
+    }
     if (program.opts<{ verbose?: boolean }>().verbose && error instanceof Error && error.stack) {
       process.stderr.write(`${error.stack}\n`);
     }

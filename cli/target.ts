@@ -5,12 +5,23 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as z from 'zod';
-import { type AwsClients, createAwsClients } from '../lib/adapters/aws-clients.js';
+import {
+  type AwsClients,
+  createAwsClients,
+  createLambdaClient,
+} from '../lib/adapters/aws-clients.js';
+import {
+  createAwsPipelineSwitch,
+  type WorkerMappingRef,
+} from '../lib/adapters/aws-pipeline-switch.js';
+import { createSqsQueueConsumer } from '../lib/adapters/sqs-queue-consumer.js';
 import { createEngine, type Engine } from '../lib/engine/create-engine.js';
 import type { Graph } from '../lib/graph/graph-types.js';
 import { createInMemoryEventBus } from '../lib/local/in-memory-event-bus.js';
+import { createLocalPipelineSwitch } from '../lib/local/local-pipeline-switch.js';
+import type { PipelineSwitch } from '../lib/ports/pipeline-switch.js';
 import { resolveSettings } from '../lib/settings.js';
-import { CliError } from './cli-error.js';
+import { CliError, CliUsageError } from './cli-error.js';
 
 export const DEFAULT_CONNECTION_FILE = '.lethe/local.json';
 export const DEFAULT_GRAPH_MODULE = 'infra/example-graph-module.ts';
@@ -38,6 +49,58 @@ export interface TargetOptions {
   readonly stateTable?: string;
   readonly workQueueUrl?: string;
   readonly dlqUrl?: string;
+  readonly workerMapping?: string;
+  readonly workerFunction?: string;
+  readonly sweeperRule?: string;
+}
+
+const switchFlagsSchema = z
+  .object({
+    workerMapping: z
+      .string()
+      .regex(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+        '--worker-mapping must be an event source mapping UUID (stack output WorkerEventSourceMappingId)',
+      )
+      .optional(),
+    workerFunction: z
+      .string()
+      .regex(
+        /^(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?$/,
+        '--worker-function must be a Lambda function name or ARN (stack output WorkerFunctionName)',
+      )
+      .optional(),
+    sweeperRule: z
+      .string()
+      .regex(
+        /^[.\-_A-Za-z0-9]{1,64}$/,
+        '--sweeper-rule must be an EventBridge rule name (stack output SweeperRuleName)',
+      )
+      .optional(),
+  })
+  .refine((flags) => !(flags.workerMapping && flags.workerFunction), {
+    message: 'give --worker-mapping or --worker-function, not both',
+  });
+
+export type SwitchFlags = z.infer<typeof switchFlagsSchema>;
+
+/** The flags naming a deployed pipeline's switch, checked; bad ones are usage errors. */
+export function parseSwitchFlags(options: TargetOptions): SwitchFlags {
+  const parsed = switchFlagsSchema.safeParse({
+    workerMapping: options.workerMapping,
+    workerFunction: options.workerFunction,
+    sweeperRule: options.sweeperRule,
+  });
+  if (!parsed.success) {
+    throw new CliUsageError(parsed.error.issues.map((issue) => issue.message).join('; '));
+  }
+  const given = Object.values(parsed.data).some((value) => value !== undefined);
+  if (given && options.stateTable === undefined && options.endpoint === undefined) {
+    throw new CliUsageError(
+      '--worker-mapping, --worker-function and --sweeper-rule name a deployed pipeline: give its --state-table (and --region) too',
+    );
+  }
+  return parsed.data;
 }
 
 export interface Target {
@@ -47,6 +110,14 @@ export interface Target {
   readonly workQueueUrl: string;
   readonly deadLetterQueueUrl: string | undefined;
   readonly endpoint: string;
+  /** The flags naming a deployed pipeline's switch, checked. */
+  readonly switchFlags: SwitchFlags;
+  /**
+   * What stops and starts consumption: the local runtime (it follows the state-table flag),
+   * or a deployed pipeline's event source mapping and schedule rule named by flags. Undefined
+   * on AWS when no flag names them.
+   */
+  pipelineSwitch(): Promise<PipelineSwitch | undefined>;
 }
 
 export async function loadGraph(modulePath: string): Promise<Graph> {
@@ -88,6 +159,7 @@ export function connectedGraphModule(path: string): string | undefined {
 }
 
 export async function resolveTarget(options: TargetOptions): Promise<Target> {
+  const flags = parseSwitchFlags(options);
   const explicit = options.stateTable !== undefined || options.endpoint !== undefined;
   const connection = explicit
     ? undefined
@@ -99,13 +171,14 @@ export async function resolveTarget(options: TargetOptions): Promise<Target> {
   }
   const graph = await loadGraph(options.graph ?? connection?.graphModule ?? DEFAULT_GRAPH_MODULE);
   const region = options.region ?? connection?.region ?? process.env.AWS_REGION ?? 'us-east-1';
+  const awsOptions = {
+    region,
+    maxAttempts: 3,
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+  };
   const clients = connection
     ? createAwsClients({ region, endpoints: connection.endpoints })
-    : createAwsClients({
-        region,
-        maxAttempts: 3,
-        ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-      });
+    : createAwsClients(awsOptions);
   const workQueueUrl = options.workQueueUrl ?? connection?.workQueueUrl ?? '';
   const settings = resolveSettings({
     ...(connection
@@ -125,6 +198,17 @@ export async function resolveTarget(options: TargetOptions): Promise<Target> {
     // Events are published by the workers; the CLI itself only reads.
     events: createInMemoryEventBus(),
   });
+  const worker = async (): Promise<WorkerMappingRef | undefined> => {
+    if (flags.workerMapping) return { mappingId: flags.workerMapping };
+    if (!flags.workerFunction) return undefined;
+    // With the queue known, only the mapping from that queue is the worker's.
+    const queueArn = workQueueUrl
+      ? await createSqsQueueConsumer(clients).queueArn(workQueueUrl)
+      : '';
+    return { functionName: flags.workerFunction, ...(queueArn ? { queueArn } : {}) };
+  };
+  const awsSwitch = flags.workerMapping ?? flags.workerFunction ?? flags.sweeperRule;
+  let pipelineSwitch: Promise<PipelineSwitch | undefined> | undefined;
   return {
     engine,
     clients,
@@ -132,5 +216,26 @@ export async function resolveTarget(options: TargetOptions): Promise<Target> {
     workQueueUrl,
     deadLetterQueueUrl: options.dlqUrl ?? connection?.deadLetterQueueUrl,
     endpoint: options.endpoint ?? connection?.endpoints.dynamodb ?? `AWS (${region})`,
+    switchFlags: flags,
+    pipelineSwitch() {
+      pipelineSwitch ??= (async () => {
+        if (awsSwitch !== undefined) {
+          const workerRef = await worker();
+          return createAwsPipelineSwitch(
+            { lambda: await createLambdaClient(awsOptions), eventbridge: clients.eventbridge },
+            {
+              ...(workerRef ? { worker: workerRef } : {}),
+              ...(flags.sweeperRule ? { sweeperRule: flags.sweeperRule } : {}),
+            },
+          );
+        }
+        // A local stack: whatever runtime runs on it follows the flag by itself.
+        if (connection !== undefined || options.endpoint !== undefined) {
+          return createLocalPipelineSwitch(engine.context.state);
+        }
+        return undefined;
+      })();
+      return pipelineSwitch;
+    },
   };
 }

@@ -1,10 +1,10 @@
 // DeletionPipeline: lethe on AWS. The state table, the work queue and its dead-letter queue,
 // the ingest, worker, sweeper and stream consumer functions bundled with the user's graph,
 // the EventBridge rule and schedule, alarms and a dashboard; every permission computed from
-// the graph (see graph-access.ts).
+// the graph (see graph-access.ts). Stack outputs name what `lethe` needs to reach it.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { Aws, Duration, Names, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Fn, Names, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -85,9 +85,13 @@ export class DeletionPipeline extends Construct {
   public readonly sweeperFunction: nodejs.NodejsFunction | undefined;
   /** Present when `childStreams` names at least one entity. */
   public readonly streamConsumerFunction: nodejs.NodejsFunction | undefined;
+  /** The work queue → worker event source; `lethe pause` disables its mapping. */
+  public readonly workerEventSource: sources.SqsEventSource;
+  /** UUID of the worker's event source mapping (`lethe --worker-mapping`). */
+  public readonly workerEventSourceMappingId: string;
   /** `EntityDeleted` → ingest. */
   public readonly rule: events.Rule;
-  /** Runs the sweeper; present with it. */
+  /** Runs the sweeper; present with it. `lethe pause` disables it (`--sweeper-rule`). */
   public readonly schedule: events.Rule | undefined;
   public readonly alarms: PipelineAlarms;
   public readonly dashboard: cloudwatch.Dashboard;
@@ -202,14 +206,14 @@ export class DeletionPipeline extends Construct {
       this.grantRetentionQueries(this.sweeperFunction);
     }
 
-    this.workerFunction.addEventSource(
-      new sources.SqsEventSource(this.workQueue, {
-        batchSize: config.workerBatchSize,
-        maxConcurrency: config.workerMaxConcurrency,
-        reportBatchItemFailures: true,
-        ...(config.maxBatchingWindow ? { maxBatchingWindow: config.maxBatchingWindow } : {}),
-      }),
-    );
+    this.workerEventSource = new sources.SqsEventSource(this.workQueue, {
+      batchSize: config.workerBatchSize,
+      maxConcurrency: config.workerMaxConcurrency,
+      reportBatchItemFailures: true,
+      ...(config.maxBatchingWindow ? { maxBatchingWindow: config.maxBatchingWindow } : {}),
+    });
+    this.workerFunction.addEventSource(this.workerEventSource);
+    this.workerEventSourceMappingId = this.workerEventSource.eventSourceMappingId;
     this.addStreamSources(this.ingestFunction, config.rootStreams, ['REMOVE']);
     if (this.streamConsumerFunction) {
       this.addStreamSources(this.streamConsumerFunction, config.childStreams, ['INSERT', 'MODIFY']);
@@ -243,6 +247,78 @@ export class DeletionPipeline extends Construct {
       for (const alarm of this.alarms.all) alarm.addAlarmAction(action);
     }
     this.dashboard = this.createDashboard();
+    this.createOutputs();
+  }
+
+  /**
+   * Lets an operator's role run `lethe pause` / `lethe resume` / `lethe status` with
+   * `--worker-mapping`: read and update the worker's event source mapping, describe, disable
+   * and enable the sweeper's schedule, and read and write the pause flag (the state table's
+   * `CONTROL` items only). `--worker-function` would need `lambda:ListEventSourceMappings`
+   * as well, which takes no resource: not granted here.
+   */
+  public grantPauseResume(grantee: iam.IGrantable): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['lambda:GetEventSourceMapping', 'lambda:UpdateEventSourceMapping'],
+      resourceArns: [this.workerEventSource.eventSourceMappingArn],
+    });
+    if (this.schedule) {
+      grant.combine(
+        iam.Grant.addToPrincipal({
+          grantee,
+          actions: ['events:DescribeRule', 'events:DisableRule', 'events:EnableRule'],
+          resourceArns: [this.schedule.ruleArn],
+        }),
+      );
+    }
+    grant.combine(
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        resourceArns: [this.stateTable.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['CONTROL'] } },
+      }),
+    );
+    if (this.stateTable.encryptionKey) {
+      grant.combine(this.stateTable.encryptionKey.grantEncryptDecrypt(grantee));
+    }
+    return grant;
+  }
+
+  /** What the `lethe` CLI needs to reach this pipeline, as stack outputs. */
+  private createOutputs(): void {
+    const output = (id: string, value: string, description: string) =>
+      new CfnOutput(this, id, { value, description });
+    output('StateTableName', this.stateTable.tableName, 'lethe --state-table');
+    output('WorkQueueUrl', this.workQueue.queueUrl, 'lethe --work-queue-url');
+    output('DeadLetterQueueUrl', this.deadLetterQueue.queueUrl, 'lethe --dlq-url');
+    output('WorkerFunctionName', this.workerFunction.functionName, 'lethe --worker-function');
+    output(
+      'WorkerEventSourceMappingId',
+      this.workerEventSourceMappingId,
+      'lethe --worker-mapping (pause/resume)',
+    );
+    if (this.schedule) {
+      output('SweeperRuleName', this.schedule.ruleName, 'lethe --sweeper-rule (pause/resume)');
+    }
+    output(
+      'CliFlags',
+      Fn.join(' ', [
+        '--region',
+        Stack.of(this).region,
+        '--state-table',
+        this.stateTable.tableName,
+        '--work-queue-url',
+        this.workQueue.queueUrl,
+        '--dlq-url',
+        this.deadLetterQueue.queueUrl,
+        '--worker-mapping',
+        this.workerEventSourceMappingId,
+        ...(this.schedule ? ['--sweeper-rule', this.schedule.ruleName] : []),
+      ]),
+      'every flag `lethe` needs for this pipeline: npx lethe <flags> status',
+    );
   }
 
   /** Every function of the pipeline. */

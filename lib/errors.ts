@@ -73,3 +73,24 @@ export class ConditionFailedError extends LetheError {
     this.name = 'ConditionFailedError';
   }
 }
+
+/**
+ * The pause switch could not stop or start a consumer: the event source mapping or rule does
+ * not exist, the caller may not change it, or it is busy changing state. `resource` names it
+ * (a mapping UUID, a function, a rule) and `awsError` the AWS error name, when there was one.
+ */
+export class PipelineSwitchError extends LetheError {
+  readonly resource: string;
+  readonly awsError: string | undefined;
+
+  constructor(
+    message: string,
+    details: { resource: string; awsError?: string | undefined },
+    options: LetheErrorOptions = {},
+  ) {
+    super('PIPELINE_SWITCH', message, options);
+    this.name = 'PipelineSwitchError';
+    this.resource = details.resource;
+    this.awsError = details.awsError;
+  }
+}

@@ -38,6 +38,9 @@ export async function runLethe<Data>(
     stack: { region: env.region, endpoints: env.endpoints, pids: [], stop: async () => undefined },
     concurrency: 4,
     sweepEveryMs: 0,
+    // Nobody pauses this run from outside; a flag read every second would be counted as lethe's
+    // own API calls, which a deployed pipeline does not make (Lambda holds the mapping's state).
+    pauseCheckEveryMs: 0,
     streams: false,
     logLevel: 'ERROR',
   });

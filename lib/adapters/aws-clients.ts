@@ -1,13 +1,15 @@
 // The one place where AWS SDK clients are built. Pointing `endpoint` (or per-service
 // `endpoints`) at the emulators is all it takes to run the same code locally.
+
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
-export type AwsService = 'dynamodb' | 's3' | 'sqs' | 'eventbridge';
+export type AwsService = 'dynamodb' | 's3' | 'sqs' | 'eventbridge' | 'lambda';
 
 export interface AwsClientOptions {
   readonly region?: string;
@@ -31,20 +33,23 @@ export interface AwsClients {
 
 const LOCAL_CREDENTIALS = { accessKeyId: 'lethelocal', secretAccessKey: 'lethelocal' };
 
+function clientConfig(options: AwsClientOptions, service: AwsService) {
+  const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
+  const endpoint = options.endpoints?.[service] ?? options.endpoint;
+  // DynamoDB Local answers lock waits with HTTP 500s under load; give local runs more tries.
+  const maxAttempts = options.maxAttempts ?? (endpoint === undefined ? undefined : 8);
+  return {
+    region,
+    ...(maxAttempts === undefined ? {} : { maxAttempts }),
+    // Emulators accept any credentials; never let local runs pick up real ones.
+    ...(endpoint === undefined ? {} : { endpoint, credentials: LOCAL_CREDENTIALS }),
+  };
+}
+
 export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
   const endpointFor = (service: AwsService) => options.endpoints?.[service] ?? options.endpoint;
-  const base = (service: AwsService) => {
-    const endpoint = endpointFor(service);
-    // DynamoDB Local answers lock waits with HTTP 500s under load; give local runs more tries.
-    const maxAttempts = options.maxAttempts ?? (endpoint === undefined ? undefined : 8);
-    return {
-      region,
-      ...(maxAttempts === undefined ? {} : { maxAttempts }),
-      // Emulators accept any credentials; never let local runs pick up real ones.
-      ...(endpoint === undefined ? {} : { endpoint, credentials: LOCAL_CREDENTIALS }),
-    };
-  };
+  const base = (service: AwsService) => clientConfig(options, service);
 
   const dynamodb = new DynamoDBClient(base('dynamodb'));
   return {
@@ -67,4 +72,13 @@ export function destroyAwsClients(clients: AwsClients): void {
   clients.s3.destroy();
   clients.sqs.destroy();
   clients.eventbridge.destroy();
+}
+
+/**
+ * The Lambda control-plane client, for the pause switch (event source mappings). Only the CLI
+ * needs it, so it is loaded on demand: the handlers never pay for the Lambda SDK at cold start.
+ */
+export async function createLambdaClient(options: AwsClientOptions = {}): Promise<LambdaClient> {
+  const { LambdaClient } = await import('@aws-sdk/client-lambda');
+  return new LambdaClient(clientConfig(options, 'lambda'));
 }

@@ -1,7 +1,8 @@
 // The local runtime: the same handlers as on Lambda, driven the way AWS would drive them.
 // The work queue is polled like an SQS event source mapping, child-table streams like a
-// DynamoDB event source mapping, and the sweeper schedule becomes a timer. Pause stops the
-// pollers and the sweeper; messages wait in the queue, none reaches the DLQ because of it.
+// DynamoDB event source mapping, and the sweeper schedule becomes a timer. The pause flag in the
+// state table — set here or by `lethe pause` from another process — stops the worker poller
+// and the sweeper timer; messages wait in the queue, none reaches the DLQ because of it.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBStreamEvent, ScheduledEvent, SQSEvent } from 'aws-lambda';
@@ -15,10 +16,12 @@ import { createSqsQueueConsumer } from '../adapters/sqs-queue-consumer.js';
 import { createEngine, type Engine } from '../engine/create-engine.js';
 import type { SweepReport } from '../engine/sweep/sweep.js';
 import type { Graph } from '../graph/graph-types.js';
+import { isPaused } from '../model/control.js';
 import type { EventBus } from '../ports/event-bus.js';
 import { resolveSettings, type Settings, type SettingsInput } from '../settings.js';
 import { createInMemoryEventBus, type InMemoryEventBus } from './in-memory-event-bus.js';
 import { localLambdaContext } from './lambda-context.js';
+import { startPauseWatcher } from './pause-watcher.js';
 import { provisionLocal } from './provision-local.js';
 import { type SqsPoller, startSqsPoller } from './sqs-poller.js';
 import { type LocalStack, startLocalStack } from './start-local-stack.js';
@@ -36,6 +39,8 @@ export interface LocalRuntimeOptions {
   readonly concurrency?: number;
   /** The sweeper schedule; 0 turns the timer off (call `sweep()` yourself). */
   readonly sweepEveryMs?: number;
+  /** How often the pause flag is read (one GetItem); 0 reads it only on `pause()`/`resume()`. */
+  readonly pauseCheckEveryMs?: number;
   /** Follow the streams of child tables (row after tombstone); switches them on. */
   readonly streams?: boolean;
   /** Handler log level (Powertools Logger). */
@@ -96,7 +101,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     const consumer = createSqsQueueConsumer(clients);
     const queueArn = await consumer.queueArn(workQueueUrl);
+    // A pipeline paused before this runtime started stays paused: nothing is received.
+    const pausedAtStart = await isPaused(engine.context.state, true);
     const workerPoller = startSqsPoller({
+      paused: pausedAtStart,
       consumer,
       queueUrl: workQueueUrl,
       queueArn,
@@ -143,10 +151,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         localLambdaContext('lethe-sweeper'),
       )) as SweepReport;
     let sweeping = false;
+    const pauseWatcher = startPauseWatcher({
+      state: engine.context.state,
+      worker: workerPoller,
+      sweeping: () => sweeping,
+      everyMs: options.pauseCheckEveryMs ?? 1000,
+    });
+    await pauseWatcher.check();
     const timer =
       (options.sweepEveryMs ?? 30_000) > 0
         ? setInterval(() => {
-            if (sweeping || workerPoller.paused) return;
+            if (sweeping || pauseWatcher.paused) return;
             sweeping = true;
             sweep()
               .catch(() => undefined)
@@ -169,15 +184,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       worker: workerPoller,
       sweep,
       async pause() {
-        workerPoller.pause();
         await engine.pause('paused locally');
+        await pauseWatcher.check();
       },
       async resume() {
         await engine.resume();
-        workerPoller.resume();
+        await pauseWatcher.check();
       },
       async stop() {
         if (timer) clearInterval(timer);
+        await pauseWatcher.stop();
         await Promise.all([workerPoller.stop(), streamPoller?.stop()]);
         destroyAwsClients(clients);
         if (ownsStack) await stack.stop();

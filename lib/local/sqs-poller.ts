@@ -21,6 +21,8 @@ export interface SqsPollerOptions {
   readonly batchingWindowMs?: number;
   readonly concurrency?: number;
   readonly visibilityTimeoutSeconds?: number;
+  /** Start paused: nothing is received until `resume()`. */
+  readonly paused?: boolean;
   readonly onError?: (error: unknown) => void;
 }
 
@@ -38,6 +40,11 @@ export interface SqsPoller {
   readonly paused: boolean;
   /** Batches being handled right now. */
   readonly inFlight: number;
+  /**
+   * Loops receiving or handling right now. Paused with none busy, the poller takes nothing
+   * more off the queue (a receive under way when the pause lands still hands its batch on).
+   */
+  readonly busy: number;
   stop(): Promise<void>;
 }
 
@@ -66,8 +73,9 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
   const concurrency = options.concurrency ?? 4;
   const stats = { received: 0, succeeded: 0, failed: 0, batches: 0, busyMs: 0 };
   let stopped = false;
-  let paused = false;
+  let paused = options.paused ?? false;
   let inFlight = 0;
+  let busy = 0;
 
   async function gather(): Promise<ReceivedMessage[]> {
     const batch: ReceivedMessage[] = [];
@@ -82,7 +90,7 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
       });
       batch.push(...received);
       if (received.length === 0 && batch.length > 0) break;
-    } while (!stopped && batch.length < batchSize && Date.now() < deadline);
+    } while (!stopped && !paused && batch.length < batchSize && Date.now() < deadline);
     return batch;
   }
 
@@ -115,21 +123,27 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
         await sleep(100);
         continue;
       }
+      busy += 1;
+      let failed = false;
       try {
         const batch = await gather();
-        if (batch.length === 0) continue;
-        stats.received += batch.length;
-        stats.batches += 1;
-        inFlight += 1;
-        try {
-          await handle(batch);
-        } finally {
-          inFlight -= 1;
+        if (batch.length > 0) {
+          stats.received += batch.length;
+          stats.batches += 1;
+          inFlight += 1;
+          try {
+            await handle(batch);
+          } finally {
+            inFlight -= 1;
+          }
         }
       } catch (error) {
         options.onError?.(error);
-        await sleep(250);
+        failed = true;
+      } finally {
+        busy -= 1;
       }
+      if (failed) await sleep(250);
     }
   }
 
@@ -147,6 +161,9 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
     },
     get inFlight() {
       return inFlight;
+    },
+    get busy() {
+      return busy;
     },
     async stop() {
       stopped = true;

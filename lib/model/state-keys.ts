@@ -36,6 +36,8 @@ export const stateKeys = {
   tenantHold: (tenantId: string) => ({ pk: 'HOLDS', sk: `HOLD#tenant#${tenantId}` }),
   /** Operator switches (pause). */
   control: () => ({ pk: 'CONTROL', sk: 'PAUSE' }),
+  /** What the local runtime applied after following the pause switch. */
+  localRuntime: () => ({ pk: 'CONTROL', sk: 'LOCAL_RUNTIME' }),
 } as const;
 
 /** gsi1 partitions used to find work without scanning. */

@@ -3,10 +3,12 @@ import path from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { graph } from '../../infra/example-graph-module.js';
+import type { LetheExampleStack } from '../../infra/example-stack.js';
 import { shipsHandler } from '../../infra/handler-entry.js';
 import { declaredAreas } from '../../lib/engine/declared-objects.js';
 import { graphFingerprint } from '../../lib/graph/graph-fingerprint.js';
 import {
+  flatten,
   logicalId,
   type PolicyStatement,
   policyStatements,
@@ -27,13 +29,14 @@ const TABLE_ARN = (name: string) =>
 describe('Class: DeletionPipeline (example stack)', () => {
   let template: Template;
   let outdir: string;
+  let stack: LetheExampleStack;
   const fn = { ingest: '', worker: '', sweeper: '', streamConsumer: '' };
   /** Logical ids of the functions the stack has. */
   const present = () => Object.values(fn).filter((id) => id !== '');
 
   beforeAll(() => {
     // One synth with real bundling for the whole file: the bundles are inspected below.
-    ({ template, outdir } = synthExample({ bundle: true }));
+    ({ template, outdir, stack } = synthExample({ bundle: true }));
     fn.ingest = logicalId(template, 'AWS::Lambda::Function', 'DeletionsIngest');
     fn.worker = logicalId(template, 'AWS::Lambda::Function', 'DeletionsWorker');
     if (SWEEPER) fn.sweeper = logicalId(template, 'AWS::Lambda::Function', 'DeletionsSweeper');
@@ -263,6 +266,70 @@ describe('Class: DeletionPipeline (example stack)', () => {
         });
         expect(mapping.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
       }
+    });
+  });
+
+  describe('pause switch', () => {
+    const workerMapping = () =>
+      Object.entries(template.findResources('AWS::Lambda::EventSourceMapping')).filter(
+        ([, m]) => m.Properties.FunctionName.Ref === fn.worker,
+      );
+
+    it('exposes the worker’s event source mapping and the sweeper’s schedule', () => {
+      // Prepare
+      const [mapping, ...others] = workerMapping();
+      const pipeline = stack.pipeline;
+
+      // Assess
+      expect(others).toEqual([]);
+      expect(stack.resolve(pipeline.workerEventSourceMappingId)).toEqual({ Ref: mapping?.[0] });
+      expect(stack.resolve(pipeline.workerEventSource.eventSourceMappingId)).toEqual({
+        Ref: mapping?.[0],
+      });
+      if (SWEEPER) {
+        expect(pipeline.schedule).toBeDefined();
+        expect(Object.keys(template.findResources('AWS::Events::Rule'))).toContain(
+          stack.resolve(pipeline.schedule?.ruleName).Ref,
+        );
+      }
+    });
+
+    it('outputs every name the lethe CLI needs, and the flags in one line', () => {
+      // Prepare
+      const outputs = template.findOutputs('*');
+      const byName = (prefix: string) => {
+        const found = Object.entries(outputs).filter(([id]) => id.startsWith(`Deletions${prefix}`));
+        expect(found, prefix).toHaveLength(1);
+        return found[0]?.[1] as { Value: unknown; Description: string };
+      };
+      const mappingId = workerMapping()[0]?.[0];
+      const table = logicalId(template, 'AWS::DynamoDB::Table', 'DeletionsStateTable');
+      const queue = logicalId(template, 'AWS::SQS::Queue', 'DeletionsWorkQueue');
+      const dlq = logicalId(template, 'AWS::SQS::Queue', 'DeletionsDeadLetterQueue');
+      const schedule = SWEEPER
+        ? logicalId(template, 'AWS::Events::Rule', 'DeletionsSweepSchedule')
+        : undefined;
+
+      // Assess
+      expect(byName('StateTableName').Value).toEqual({ Ref: table });
+      expect(byName('WorkQueueUrl').Value).toEqual({ Ref: queue });
+      expect(byName('DeadLetterQueueUrl').Value).toEqual({ Ref: dlq });
+      expect(byName('WorkerFunctionName').Value).toEqual({ Ref: fn.worker });
+      expect(byName('WorkerEventSourceMappingId')).toMatchObject({
+        Value: { Ref: mappingId },
+        Description: expect.stringContaining('--worker-mapping'),
+      });
+      if (schedule) expect(byName('SweeperRuleName').Value).toEqual({ Ref: schedule });
+      expect(flatten(byName('CliFlags').Value)).toBe(
+        [
+          '--region eu-west-1',
+          `--state-table <${table}>`,
+          `--work-queue-url <${queue}>`,
+          `--dlq-url <${dlq}>`,
+          `--worker-mapping <${mappingId}>`,
+          ...(schedule ? [`--sweeper-rule <${schedule}>`] : []),
+        ].join(' '),
+      );
     });
   });
 

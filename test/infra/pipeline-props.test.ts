@@ -1,6 +1,7 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
@@ -269,6 +270,52 @@ describe('Class: DeletionPipeline', () => {
         EventSourceArn: Match.stringLikeRegexp('lethe-example-organizations/stream/'),
         FilterCriteria: { Filters: [{ Pattern: '{"eventName":["REMOVE"]}' }] },
       });
+    });
+  });
+
+  describe('Method: grantPauseResume', () => {
+    it('lets an operator flip the worker’s mapping, the schedule and the pause flag only', () => {
+      // Prepare
+      const stack = newStack();
+      const pipeline = new DeletionPipeline(stack, 'Deletions', base);
+      const operator = new iam.Role(stack, 'Operator', {
+        assumedBy: new iam.AccountPrincipal('123456789012'),
+      });
+
+      // Act
+      const grant = pipeline.grantPauseResume(operator);
+      const template = Template.fromStack(stack);
+
+      // Assess
+      expect(grant.success).toBe(true);
+      const [policy, ...others] = Object.values(template.findResources('AWS::IAM::Policy')).filter(
+        (p) => p.Properties.Roles.some((r: { Ref?: string }) => r.Ref?.startsWith('Operator')),
+      );
+      expect(others).toEqual([]);
+      const mapping = stack.resolve(pipeline.workerEventSource.eventSourceMappingArn);
+      const statements = policy?.Properties.PolicyDocument.Statement;
+      expect(statements).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['lambda:GetEventSourceMapping', 'lambda:UpdateEventSourceMapping'],
+          Resource: mapping,
+        },
+        ...(pipeline.schedule
+          ? [
+              {
+                Effect: 'Allow',
+                Action: ['events:DescribeRule', 'events:DisableRule', 'events:EnableRule'],
+                Resource: stack.resolve(pipeline.schedule.ruleArn),
+              },
+            ]
+          : []),
+        {
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+          Resource: stack.resolve(pipeline.stateTable.tableArn),
+          Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['CONTROL'] } },
+        },
+      ]);
     });
   });
 });

@@ -1,61 +1,7 @@
-import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SMALL_SIZE } from '../../../lib/local/example-dataset.js';
-import { createPipelineHarness, type PipelineHarness } from '../support/pipeline-harness.js';
-
-const root = resolve(import.meta.dirname, '../../..');
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function lethe(args: string[]): Promise<Run> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [join(root, 'bin/lethe.js'), ...args], { cwd: root });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
-
-/** A connection file like `lethe local` writes, pointing at a test pipeline on the shared stack. */
-function connectTo(pipeline: PipelineHarness, prefix: string): string {
-  const dir = join(root, '.lethe', 'test-connections');
-  mkdirSync(dir, { recursive: true });
-  const graphModule = join(dir, `${prefix}-graph.ts`);
-  writeFileSync(
-    graphModule,
-    `import { exampleGraph } from '${join(root, 'infra/example-graph.ts')}';\nexport const graph = exampleGraph({ prefix: '${prefix}' });\n`,
-  );
-  const file = join(dir, `${prefix}.json`);
-  const { endpoints, region } = inject('localStack');
-  writeFileSync(
-    file,
-    JSON.stringify({
-      version: 1,
-      region,
-      endpoints,
-      stateTableName: pipeline.settings.stateTableName,
-      workQueueName: pipeline.settings.workQueueName,
-      deadLetterQueueName: pipeline.settings.deadLetterQueueName,
-      workQueueUrl: pipeline.workQueueUrl,
-      deadLetterQueueUrl: pipeline.deadLetterQueueUrl,
-      graphModule,
-      pid: process.pid,
-    }),
-  );
-  return file;
-}
+import { connectTo, lethe } from '../support/lethe-cli.js';
+import { createPipelineHarness } from '../support/pipeline-harness.js';
 
 describe('CLI: errors', () => {
   it('rejects an unknown command with exit 2 and usage help', async () => {
@@ -108,6 +54,54 @@ describe('CLI: errors', () => {
     expect(quiet.stderr.trim().split('\n')).toHaveLength(1);
     expect(quiet.stderr).toMatch(/^lethe: cannot reach http:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\)/);
     expect(verbose.stderr.split('\n').length).toBeGreaterThan(2);
+  });
+
+  const MAPPING = '6f1c0f64-2f5c-4b43-9a55-0b0e3c7d2a10';
+  const AWS = ['--state-table', 'lethe-state', '--region', 'eu-west-1'];
+  it.each([
+    [
+      'a pause on AWS that does not name the worker’s mapping',
+      ['pause', ...AWS, '--sweeper-rule', 'sweep'],
+      /^lethe: on AWS, pause needs the worker's event source mapping: give --worker-mapping <uuid> or --worker-function <name>/,
+    ],
+    [
+      'a resume on AWS without any switch flag',
+      ['resume', ...AWS],
+      /^lethe: on AWS, resume needs the worker's event source mapping/,
+    ],
+    [
+      'a mapping that is not a UUID',
+      ['pause', ...AWS, '--worker-mapping', 'worker'],
+      /^lethe: --worker-mapping must be an event source mapping UUID/,
+    ],
+    [
+      'both the mapping and the function',
+      ['pause', ...AWS, '--worker-mapping', MAPPING, '--worker-function', 'lethe-worker'],
+      /^lethe: give --worker-mapping or --worker-function, not both/,
+    ],
+    [
+      'a rule name EventBridge would refuse',
+      ['status', ...AWS, '--sweeper-rule', 'sweep every 5 minutes'],
+      /^lethe: --sweeper-rule must be an EventBridge rule name/,
+    ],
+    [
+      'switch flags without the pipeline’s state table',
+      ['pause', '--worker-mapping', MAPPING],
+      /^lethe: --worker-mapping, --worker-function and --sweeper-rule name a deployed pipeline: give its --state-table/,
+    ],
+    [
+      'a wait without end',
+      ['pause', ...AWS, '--worker-mapping', MAPPING, '--wait', '--timeout', 'forever'],
+      /^lethe: --timeout must be a number of seconds in \(0, 3600\], got "forever"/,
+    ],
+  ])('refuses %s with exit 2, before calling AWS', async (_case, args, message) => {
+    // Act
+    const run = await lethe(args);
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stdout).toBe('');
   });
 
   it('says how to start a local stack when none is running', async () => {
@@ -186,8 +180,27 @@ describe('CLI: commands against a local pipeline', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^lethe: .*entity and its id, or a tenantId/);
 
-    expect((await cli(['pause'])).stdout).toBe('paused\n');
+    // No local runtime runs here: the flag is set, and nothing reports back.
+    const paused = await cli(['pause', '--reason', 'maintenance', '--json']);
+    expect(JSON.parse(paused.stdout)).toMatchObject({
+      version: 1,
+      paused: true,
+      reason: 'maintenance',
+      parts: [
+        { part: 'worker', state: 'unknown' },
+        { part: 'sweeper', state: 'unknown' },
+      ],
+    });
     expect(JSON.parse((await cli(['sweep', '--json'])).stdout).report.paused).toBe(true);
-    expect((await cli(['resume'])).stdout).toBe('resumed\n');
+    const waited = await cli(['pause', '--wait', '--timeout', '1']);
+    expect(waited.code).toBe(1);
+    expect(waited.stderr).toMatch(
+      /^lethe: gave up after 1 s waiting for disabled: worker local runtime is unknown \(no local runtime has reported/,
+    );
+    const resumed = await cli(['resume']);
+    expect(resumed.stdout).toMatch(/^running \(not paused\)\n/);
+    expect(JSON.parse((await cli(['status', '--json'])).stdout).pipeline).toMatchObject({
+      paused: false,
+    });
   });
 });

@@ -104,4 +104,39 @@ describe('Function: createWorkerHandler', () => {
     expect(again).toEqual({ batchItemFailures: [] });
     expect(observability.metricValues()).toMatchObject({ unitsDone: 1, unitsDuplicate: 1 });
   });
+
+  it('settles a batch already in flight when the pause lands, failing none of it', async () => {
+    // Prepare: failing records while paused would walk them towards the DLQ
+    const pipeline = await createHandlerPipeline('worker-paused');
+    const observability = quietObservability();
+    const handler = createWorkerHandler(pipeline.graph, {
+      engine: pipeline.engine,
+      ...observability,
+    });
+    const { jobId } = await pipeline.engine.requestDeletion({
+      entity: 'organization',
+      id: 'org-paused',
+    });
+    const [message] = await pipeline.receiveAll();
+    await pipeline.engine.pause('maintenance');
+
+    // Act
+    const response = await handler(
+      {
+        Records: [
+          sqsRecord(
+            { messageId: message?.MessageId ?? '', body: message?.Body ?? '' },
+            pipeline.workQueueArn,
+          ),
+        ],
+      },
+      lambdaContext('lethe-worker'),
+    );
+
+    // Assess
+    expect(await pipeline.engine.isPaused()).toBe(true);
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(observability.metricValues()).toMatchObject({ unitsDone: 1, unitsFailed: 0 });
+    expect((await pipeline.engine.getJob(jobId))?.settled).toBeGreaterThanOrEqual(1);
+  });
 });
