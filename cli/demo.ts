@@ -19,6 +19,7 @@ import {
 import type { InMemoryEventBus } from '../lib/local/in-memory-event-bus.js';
 import { localLambdaContext } from '../lib/local/lambda-context.js';
 import { localObservability, startLocalRuntime } from '../lib/local/local-runtime.js';
+import { sampleRss } from '../lib/local/rss-sampler.js';
 import { type VerificationCheck, verifyExampleDeletion } from '../lib/local/verify-example.js';
 import { totalOf } from '../lib/model/counters.js';
 import type { Job } from '../lib/model/jobs.js';
@@ -46,6 +47,8 @@ export interface DemoReport {
   };
   readonly plan: DeletionPlan['totals'];
   readonly wallTimeSeconds: number;
+  /** RSS of this process (it runs the workers; the emulators are other processes), MiB. */
+  readonly memory: { readonly peakRssMbDuringDeletion: number; readonly maxRssMb: number };
   readonly units: number;
   readonly apiCalls: Record<string, number>;
   readonly estimatedAwsCostUsd: number;
@@ -154,6 +157,7 @@ export async function runDemo(
       ...localObservability('ERROR'),
     });
     const started = Date.now();
+    const rss = sampleRss();
     log('deleting it: EntityDeleted → ingest → worker queue …');
     await ingest(
       {
@@ -191,6 +195,7 @@ export async function runDemo(
     }
     bar.finish();
     const wallTimeSeconds = (Date.now() - started) / 1000;
+    const peakRssMbDuringDeletion = rss.stop();
     if (job?.status !== 'completed')
       throw new Error(`the deletion did not complete within ${options.timeoutSeconds} s`);
 
@@ -241,6 +246,11 @@ export async function runDemo(
       deleted,
       plan: plan.totals,
       wallTimeSeconds,
+      memory: {
+        peakRssMbDuringDeletion,
+        // maxRSS is in KiB on Linux and macOS.
+        maxRssMb: process.resourceUsage().maxRSS / 1024,
+      },
       units: job.settled,
       apiCalls,
       estimatedAwsCostUsd,
@@ -258,6 +268,7 @@ export function formatDemoReport(report: DemoReport): string {
     '',
     `  deleted      ${formatNumber(report.deleted.rows)} rows, ${formatNumber(report.deleted.objects)} objects; ${formatNumber(report.deleted.rowsNulled)} rows nulled (set-null); ${formatNumber(report.deleted.sharedKept)} shared references kept`,
     `  wall time    ${report.wallTimeSeconds.toFixed(1)} s from EntityDeleted to DeletionCompleted (${report.units} units)`,
+    `  memory       ${Math.round(report.memory.peakRssMbDuringDeletion)} MiB peak RSS while deleting (workers, handlers, pollers; emulators not included)`,
     `  est. cost    $${report.estimatedAwsCostUsd.toFixed(4)} on AWS at list prices (bench/prices.ts)`,
     '',
     '  checks',

@@ -92,10 +92,14 @@ program
   .action(async (options: { scale: string; timeout: string; json?: boolean }) => {
     const scale = Number(options.scale);
     if (!(scale > 0 && scale <= 100))
-      throw new CliError(`--scale must be a number in (0, 100], got "${options.scale}"`);
-    const report = await runDemo(
-      { scale, quiet: options.json === true, timeoutSeconds: Number(options.timeout) },
-      (line) => process.stderr.write(`${line}\n`),
+      throw new CliUsageError(`--scale must be a number in (0, 100], got "${options.scale}"`);
+    const timeoutSeconds = Number(options.timeout);
+    if (!(Number.isInteger(timeoutSeconds) && timeoutSeconds > 0))
+      throw new CliUsageError(
+        `--timeout must be a whole number of seconds, got "${options.timeout}"`,
+      );
+    const report = await runDemo({ scale, quiet: options.json === true, timeoutSeconds }, (line) =>
+      process.stderr.write(`${line}\n`),
     );
     process.stdout.write(
       options.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatDemoReport(report)}\n`,

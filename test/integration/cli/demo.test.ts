@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { lethe } from '../support/lethe-cli.js';
+
+describe('Command: lethe demo', () => {
+  it('deletes a small organization end to end, verifies it, and reports time and memory', async () => {
+    // Act
+    const run = await lethe(['demo', '--scale', '0.05', '--json', '--timeout', '240']);
+
+    // Assess
+    expect(run.stderr).not.toMatch(/error/i);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report.ok).toBe(true);
+    expect(report.checks.every((c: { ok: boolean }) => c.ok)).toBe(true);
+    expect(report.deleted.rows).toBeGreaterThan(0);
+    expect(report.deleted.objects).toBeGreaterThan(0);
+    expect(report.wallTimeSeconds).toBeGreaterThan(0);
+    // The process's own RSS: more than an empty Node, less than the machine.
+    expect(report.memory.peakRssMbDuringDeletion).toBeGreaterThan(30);
+    expect(report.memory.peakRssMbDuringDeletion).toBeLessThanOrEqual(report.memory.maxRssMb + 1);
+  }, 300_000);
+
+  it('refuses a bad --scale or --timeout with exit code 2, before starting anything', async () => {
+    const scale = await lethe(['demo', '--scale', 'lots']);
+    const timeout = await lethe(['demo', '--timeout', '-5']);
+
+    expect(scale.code).toBe(2);
+    expect(scale.stderr).toContain('--scale must be a number');
+    expect(timeout.code).toBe(2);
+    expect(timeout.stderr).toContain('--timeout must be a whole number');
+  });
+});
