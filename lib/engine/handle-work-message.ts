@@ -96,7 +96,10 @@ export async function handleWorkMessage(
   reachCrashPoint(context, 'after-commit', unitId);
   if (!result.committed) return 'duplicate';
   await sendPlanned(context, result.spawned);
-  await completeAndPublish(context, unit.jobId);
+  // A unit that planned more cannot have been the job's last: skip the read of the job.
+  if (result.spawned.length === 0 && (work.plannedEarly ?? []).length === 0) {
+    await completeAndPublish(context, unit.jobId);
+  }
   return failure ? 'failed' : 'done';
 }
 
