@@ -9,6 +9,7 @@ import type { Item, Key } from '../ports/document-store.js';
 import { mapConcurrent } from '../retry.js';
 import { collectObjects } from './collect-objects.js';
 import type { EngineContext } from './engine-context.js';
+import { entityRows } from './entity-rows.js';
 import { rootLabel } from './execute-finalize.js';
 import { idOf, queryChildren } from './query-children.js';
 
@@ -103,12 +104,13 @@ export async function planDeletion(
       addCount(counts, label, 'blocked', 1);
       return false;
     }
-    const row = await context.docs
-      .get(of.tableName, { [of.partitionKey]: entityId })
-      .catch(() => undefined);
-    const rows = of.sortKey === undefined ? [row ?? { [of.partitionKey]: entityId }] : [];
-    if (of.sortKey === undefined) addCount(counts, label, 'rowsDeleted', row ? 1 : 0);
-    await planObjects(of, label, rows);
+    // What the entity's finalize will do: every row of the instance (its partition when the
+    // table has a sort key), and the objects they locate — from the id when the row is gone.
+    const rows = await entityRows(context, of, entityId);
+    addCount(counts, label, 'rowsDeleted', rows.length);
+    const located =
+      rows.length > 0 || of.sortKey !== undefined ? rows : [{ [of.partitionKey]: entityId }];
+    await planObjects(of, label, located);
     return true;
   }
 
