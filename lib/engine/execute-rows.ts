@@ -11,7 +11,7 @@ import { ConditionFailedError } from '../errors.js';
 import { getEntity, getRelation } from '../graph/graph-queries.js';
 import type { Entity, Relation } from '../graph/graph-types.js';
 import { addCount, type Counts, mergeCounts } from '../model/counters.js';
-import { type Intent, pinIntent } from '../model/intents.js';
+import { type Intent, type IntentContent, pinIntent } from '../model/intents.js';
 import { writeTombstone } from '../model/tombstones.js';
 import type { Unit } from '../model/units.js';
 import type { Item, Key } from '../ports/document-store.js';
@@ -52,6 +52,8 @@ export async function executeRows(
   // Leaf and set-null pages plan their successor when they pin, and send it before erasing.
   const planNext = (content: { lastKey?: Key | undefined }) =>
     content.lastKey ? planSuccessor(context, unit, successor(content.lastKey)) : [];
+  const pinPage = (build: () => Promise<IntentContent>) =>
+    pinIntent(context.state, unit.jobId, unit.unitId, build, planNext);
   const sendNext = async (intent: Intent) =>
     (await sendSuccessor(context, intent.lastKey ? successor(intent.lastKey) : undefined))?.unitId;
   let lastKey: Key | undefined;
@@ -64,25 +66,19 @@ export async function executeRows(
     lastKey = page.lastKey;
     spawn.push(...(await tombstoneChildren(context, unit, relation, child, page.items)));
   } else if (relation.onDelete === 'cascade') {
-    const intent = await pinIntent(
-      context.state,
-      unit.jobId,
-      unit.unitId,
-      async () => {
-        const page = await loadPage();
-        await checkGuards(context, unit, guardTarget(child, page.items, unit.scope, 'all'));
-        const content = await rowsIntentContent(
-          context,
-          child,
-          relation.name,
-          page.items,
-          page.lastKey,
-        );
-        await checkArchiveCopies(context, child, content.objects);
-        return content;
-      },
-      planNext,
-    );
+    const intent = await pinPage(async () => {
+      const page = await loadPage();
+      await checkGuards(context, unit, guardTarget(child, page.items, unit.scope, 'all'));
+      const content = await rowsIntentContent(
+        context,
+        child,
+        relation.name,
+        page.items,
+        page.lastKey,
+      );
+      await checkArchiveCopies(context, child, content.objects);
+      return content;
+    });
     plannedEarly = await sendNext(intent);
     const erased = await eraseIntent(context, child, intent);
     mergeCounts(counts, erased.counts);
@@ -90,26 +86,20 @@ export async function executeRows(
     failures = erased.failures;
     unknownManifests = intent.unknownManifests;
   } else if (relation.onDelete === 'set-null') {
-    const intent = await pinIntent(
-      context.state,
-      unit.jobId,
-      unit.unitId,
-      async () => {
-        const page = await loadPage();
-        // Nulling a pointer deletes nothing: only holds keep these rows as they are.
-        await checkGuards(context, unit, guardTarget(child, page.items, unit.scope, 'holds'));
-        return {
-          entity: child.name,
-          relation: relation.name,
-          rowKeys: page.items.map((row) => rowKeyOf(child, row)),
-          objects: [],
-          prefixes: [],
-          unknownManifests: [],
-          ...(page.lastKey ? { lastKey: page.lastKey } : {}),
-        };
-      },
-      planNext,
-    );
+    const intent = await pinPage(async () => {
+      const page = await loadPage();
+      // Nulling a pointer deletes nothing: only holds keep these rows as they are.
+      await checkGuards(context, unit, guardTarget(child, page.items, unit.scope, 'holds'));
+      return {
+        entity: child.name,
+        relation: relation.name,
+        rowKeys: page.items.map((row) => rowKeyOf(child, row)),
+        objects: [],
+        prefixes: [],
+        unknownManifests: [],
+        ...(page.lastKey ? { lastKey: page.lastKey } : {}),
+      };
+    });
     plannedEarly = await sendNext(intent);
     await nullifyRows(context, relation, message.parentId, intent);
     addCount(counts, relation.name, 'rowsNulled', intent.rowKeys.length);

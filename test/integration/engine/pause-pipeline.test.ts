@@ -17,6 +17,7 @@ import {
 } from '../../../lib/engine/pause-pipeline.js';
 import { isPaused, setPaused } from '../../../lib/model/control.js';
 import type { StateContext } from '../../../lib/model/state-context.js';
+import { answerCommands } from '../../support/canned-answers.js';
 import { createPipelineHarness } from '../support/pipeline-harness.js';
 
 // The flag lives in a real state table on DynamoDB Local; the AWS switch runs on real SDK
@@ -32,34 +33,19 @@ interface Seen {
 }
 type Answer = (command: string, input: Record<string, unknown>) => object;
 
-interface MiddlewareClient {
-  middlewareStack: {
-    add(
-      middleware: (
-        next: unknown,
-        context: { commandName?: string },
-      ) => (args: { input?: unknown }) => Promise<unknown>,
-      options: { step: 'initialize'; name: string },
-    ): void;
-  };
-}
-
 function answerWith(
   client: LambdaClient | EventBridgeClient,
   state: StateContext,
   seen: Seen[],
   answer: Answer,
 ): void {
-  (client as unknown as MiddlewareClient).middlewareStack.add(
-    (_next, context) => async (args) => {
-      const command = (context.commandName ?? '').replace(/Command$/, '');
-      const input = (args.input ?? {}) as Record<string, unknown>;
+  answerCommands(
+    client,
+    async (command, input) => {
       seen.push({ command, input, flagWasSet: await isPaused(state, true) });
-      const output = answer(command, input);
-      if (output instanceof Error) throw output;
-      return { output: { $metadata: {}, ...output }, response: {} };
+      return answer(command, input);
     },
-    { step: 'initialize', name: 'cannedAnswersNotingTheFlag' },
+    'cannedAnswersNotingTheFlag',
   );
 }
 

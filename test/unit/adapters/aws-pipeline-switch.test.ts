@@ -19,6 +19,7 @@ import {
   createAwsPipelineSwitch,
 } from '../../../lib/adapters/aws-pipeline-switch.js';
 import { PipelineSwitchError } from '../../../lib/errors.js';
+import { answerCommands } from '../../support/canned-answers.js';
 
 // Real SDK clients; a middleware at the initialize step answers every command before it is
 // serialized, signed or sent, and records what the adapter asked for. No network.
@@ -35,32 +36,13 @@ interface Sent {
 }
 type Answer = (command: string, input: Record<string, unknown>, call: number) => object;
 
-interface MiddlewareClient {
-  middlewareStack: {
-    add(
-      middleware: (
-        next: unknown,
-        context: { commandName?: string },
-      ) => (args: { input?: unknown }) => Promise<unknown>,
-      options: { step: 'initialize'; name: string },
-    ): void;
-  };
-}
-
 /** Answers every command of `client` with `answer` (an Error is thrown), recording each. */
 function answerWith(client: LambdaClient | EventBridgeClient, answer: Answer): Sent[] {
   const sent: Sent[] = [];
-  (client as unknown as MiddlewareClient).middlewareStack.add(
-    (_next, context) => async (args) => {
-      const command = (context.commandName ?? '').replace(/Command$/, '');
-      const input = (args.input ?? {}) as Record<string, unknown>;
-      sent.push({ command, input });
-      const output = answer(command, input, sent.filter((s) => s.command === command).length);
-      if (output instanceof Error) throw output;
-      return { output: { $metadata: {}, ...output }, response: {} };
-    },
-    { step: 'initialize', name: 'cannedAnswers' },
-  );
+  answerCommands(client, (command, input) => {
+    sent.push({ command, input });
+    return answer(command, input, sent.filter((s) => s.command === command).length);
+  });
   return sent;
 }
 
