@@ -62,35 +62,36 @@ export function createS3ObjectStore(
     return { deleted, failed };
   }
 
+  async function list(
+    bucket: string,
+    prefix: string,
+    maxKeys: number,
+    from: { ContinuationToken?: string; StartAfter?: string },
+  ) {
+    const result = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: maxKeys, ...from }),
+    );
+    return {
+      keys: (result.Contents ?? []).flatMap((o) => (o.Key === undefined ? [] : [o.Key])),
+      truncated: result.IsTruncated === true,
+      nextToken: result.NextContinuationToken,
+    };
+  }
+
   return {
     async listPage(bucket, prefix, token, maxKeys = 1000) {
-      const result = await s3.send(
-        new ListObjectsV2Command({
-          Bucket: bucket,
-          Prefix: prefix,
-          MaxKeys: maxKeys,
-          ...(token ? { ContinuationToken: token } : {}),
-        }),
-      );
-      return {
-        keys: (result.Contents ?? []).flatMap((o) => (o.Key === undefined ? [] : [o.Key])),
-        nextToken: result.IsTruncated ? result.NextContinuationToken : undefined,
-      };
+      const listed = await list(bucket, prefix, maxKeys, token ? { ContinuationToken: token } : {});
+      return { keys: listed.keys, nextToken: listed.truncated ? listed.nextToken : undefined };
     },
 
     async listAfter(bucket, prefix, after, maxKeys = 1000) {
-      const result = await s3.send(
-        new ListObjectsV2Command({
-          Bucket: bucket,
-          Prefix: prefix,
-          MaxKeys: maxKeys,
-          ...(after === undefined ? {} : { StartAfter: after }),
-        }),
+      const listed = await list(
+        bucket,
+        prefix,
+        maxKeys,
+        after === undefined ? {} : { StartAfter: after },
       );
-      return {
-        keys: (result.Contents ?? []).flatMap((o) => (o.Key === undefined ? [] : [o.Key])),
-        truncated: result.IsTruncated === true,
-      };
+      return { keys: listed.keys, truncated: listed.truncated };
     },
 
     async getText(bucket, key) {
