@@ -9,8 +9,11 @@ export const USAGE = `usage: npm run bench -- [options]
   --keys <n,n,…>     object counts to delete (default 10000,100000)
   --rows <n,n,…>     row counts to delete (default 10000,100000)
   --latency-ms <ms>  added latency per request for the second object run; 0 skips it (default 20)
-  --only <id,id,…>   run only these runners (ids in bench/registry.ts)
-  --quick            small sizes (500,5000 keys and rows); results go to bench/results/tmp/
+  --e2e <s,s,…>      demo scales to run end to end after the suites, each a number in
+                     (0, 100], or none (default 1,10; with --quick 0.1)
+  --only <id,id,…>   run only these runners (ids in bench/registry.ts; e2e is the end-to-end
+                     demo, which a list without it skips)
+  --quick            small sizes (500,5000 keys and rows, e2e 0.1); results go to bench/results/tmp/
   --render <file>    only re-render the report from a results file (runs nothing)
   --help             this text
 
@@ -23,9 +26,24 @@ const counts = z
   .pipe(z.array(z.number().int().positive().max(10_000_000)).min(1))
   .transform((values) => [...new Set(values)].sort((a, b) => a - b));
 
+const E2E_NONE = 'none';
+
+// Demo scales: `lethe demo --scale` takes (0, 100]; `none` is the empty list.
+const scales = z
+  .string()
+  .transform((text) =>
+    text.trim() === E2E_NONE ? [] : text.split(',').map((part) => Number(part.trim())),
+  )
+  .pipe(z.array(z.number().positive().max(100)))
+  .transform((values) => [...new Set(values)].sort((a, b) => a - b));
+
+/** The runner id `--only` selects the end-to-end demo by. */
+export const E2E_ID = 'e2e';
+
 const schema = z.object({
   keys: counts.optional(),
   rows: counts.optional(),
+  e2e: scales.optional(),
   'latency-ms': z.coerce.number().int().min(0).max(10_000).optional(),
   only: z
     .string()
@@ -52,6 +70,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
     options: {
       keys: { type: 'string' },
       rows: { type: 'string' },
+      e2e: { type: 'string' },
       'latency-ms': { type: 'string' },
       only: { type: 'string' },
       quick: { type: 'boolean' },
@@ -63,18 +82,26 @@ export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
   });
   const parsed = schema.safeParse(values);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) =>
-      issue.path[0] === 'keys' || issue.path[0] === 'rows'
-        ? `--${String(issue.path[0])}: expected positive integers separated by commas`
-        : `--${String(issue.path[0])}: ${issue.message}`,
-    );
-    throw new Error(`bad arguments: ${problems.join('; ')}`);
+    const problems = parsed.error.issues.map((issue) => {
+      const flag = String(issue.path[0]);
+      if (flag === 'keys' || flag === 'rows')
+        return `--${flag}: expected positive integers separated by commas`;
+      if (flag === 'e2e')
+        return `--e2e: expected scales in (0, 100] separated by commas, or ${E2E_NONE}; got "${values.e2e}"`;
+      return `--${flag}: ${issue.message}`;
+    });
+    // One flag with several bad values is reported once.
+    throw new Error(`bad arguments: ${[...new Set(problems)].join('; ')}`);
   }
   const flags = parsed.data;
   if (flags.help) return { kind: 'help' };
   if (flags.render) return { kind: 'render', resultsFile: flags.render };
   const quick = flags.quick ?? false;
   const defaults = quick ? [500, 5_000] : [10_000, 100_000];
+  const e2e = flags.e2e ?? (quick ? [0.1] : [1, 10]);
+  if (flags.only?.length === 1 && flags.only[0] === E2E_ID && e2e.length === 0) {
+    throw new Error(`bad arguments: --only ${E2E_ID} with --e2e ${E2E_NONE} runs nothing`);
+  }
   return {
     kind: 'run',
     options: {
@@ -83,6 +110,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
       latencyMs: flags['latency-ms'] ?? 20,
       quick,
       only: flags.only,
+      e2e: flags.only && !flags.only.includes(E2E_ID) ? [] : e2e,
     },
   };
 }

@@ -1,5 +1,6 @@
 // The shape of bench/results/latest.json: every run with its verified outcome, the machine
-// and versions it ran on, and the prices its costs used. Bump `schemaVersion` on a change.
+// and versions it ran on, and the prices its costs used. Bump `schemaVersion` on a change
+// that older readers cannot ignore; fields that are only added keep it (`endToEnd`).
 import type { CostBreakdown, Usage } from './cost-model.js';
 import type { Prices } from './prices.js';
 
@@ -61,12 +62,51 @@ export interface Versions {
   readonly rclone: string;
 }
 
+/**
+ * One `lethe demo --scale S --json` run in a process of its own: the example graph seeded at S×,
+ * deleted through ingest, the queue, the workers and the sweeper, verified from outside.
+ * ok: verified; failed: the demo failed, timed out, was not verified or printed no report.
+ */
+export interface EndToEndRecord {
+  readonly scale: number;
+  readonly status: 'ok' | 'failed';
+  readonly reason?: string;
+  readonly seeded?: { readonly rows: number; readonly objects: number; readonly seconds: number };
+  readonly deleted?: {
+    readonly rows: number;
+    readonly rowsNulled: number;
+    readonly objects: number;
+    readonly sharedKept: number;
+  };
+  /** Rows and objects deleted (nulled rows and kept shared objects not included). */
+  readonly itemsDeleted?: number;
+  /** From the EntityDeleted event into ingest to DeletionCompleted. */
+  readonly wallTimeSeconds?: number;
+  /** The whole demo process: stack start, seeding, plan, deletion, verification, stop. */
+  readonly processSeconds?: number;
+  readonly units?: number;
+  /** SDK calls by `service:Action` during the deletion, counted in the demo process. */
+  readonly requests?: Readonly<Record<string, number>>;
+  readonly requestsTotal?: number;
+  readonly requestsPer1000Items?: number;
+  /** RSS of the demo process (it runs the workers; the emulators are other processes), MiB. */
+  readonly peakRssMbDuringDeletion?: number;
+  readonly maxRssMb?: number;
+  readonly estimatedAwsCostUsd?: number;
+  /** Names of the demo's checks that did not hold. */
+  readonly failedChecks: readonly string[];
+  /** 1-minute load average when the demo started. */
+  readonly loadAverage: number;
+}
+
 export interface BenchOptionsRecord {
   readonly keys: readonly number[];
   readonly rows: readonly number[];
   readonly latencyMs: number;
   readonly quick: boolean;
   readonly only: readonly string[] | undefined;
+  /** Demo scales run end to end; empty when skipped. Absent in results from before it existed. */
+  readonly e2e?: readonly number[];
 }
 
 export interface BenchResults {
@@ -79,5 +119,7 @@ export interface BenchResults {
   readonly versions: Versions;
   readonly prices: Prices;
   readonly runs: readonly RunRecord[];
+  /** Absent in results from before end-to-end runs existed. */
+  readonly endToEnd?: readonly EndToEndRecord[];
   readonly notes: readonly string[];
 }

@@ -1,7 +1,7 @@
 // The benchmark harness: boots the local stack, puts the counting (and delaying) proxies in
 // front of it, and runs every registered runner on freshly seeded data, one at a time,
 // checking afterwards — directly against the emulators — that the data is gone and the
-// neighbours are not.
+// neighbours are not. The end-to-end demo runs last, after that stack is stopped.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -29,6 +29,7 @@ import {
   totalRequests,
 } from './cost-model.js';
 import { startDelayProxy } from './delay-proxy.js';
+import { runEndToEnd } from './end-to-end.js';
 import { loadAverages, machineInfo, versions } from './machine-info.js';
 import { PRICES } from './prices.js';
 import { OBJECT_RUNNERS, ROW_RUNNERS } from './registry.js';
@@ -236,13 +237,11 @@ function selected<Data>(
   return entries.filter((entry) => !only || only.includes(entry.id));
 }
 
-export async function runBench(
-  options: BenchOptions,
-  log: (line: string) => void,
-): Promise<Omit<BenchResults, 'command'>> {
-  const startedAt = new Date().toISOString();
-  const loadAtStart = loadAverages();
-  const toolVersions = await versions();
+/** The object and row suites on one local stack; nothing starts when no runner is selected. */
+async function runSuites(options: BenchOptions, log: (line: string) => void): Promise<RunRecord[]> {
+  const objectRunners = selected(OBJECT_RUNNERS, options.only);
+  const rowRunners = selected(ROW_RUNNERS, options.only);
+  if (objectRunners.length === 0 && rowRunners.length === 0) return [];
   log(`starting the local stack (DynamoDB Local, fauxqs)…`);
   const stack = await startLocalStack();
   const stopStackOnSignal = onShutdown(() => stack.stop());
@@ -295,14 +294,14 @@ export async function runBench(
     for (const latencyMs of latencies) {
       setDelay(latencyMs);
       for (const n of options.keys) {
-        for (const entry of selected(OBJECT_RUNNERS, options.only)) {
+        for (const entry of objectRunners) {
           runs.push(await runOne(context, 'objects', entry, n, latencyMs, objects));
         }
       }
     }
     setDelay(0);
     for (const n of options.rows) {
-      for (const entry of selected(ROW_RUNNERS, options.only)) {
+      for (const entry of rowRunners) {
         runs.push(await runOne(context, 'rows', entry, n, 0, rows));
       }
     }
@@ -313,6 +312,20 @@ export async function runBench(
     await stack.stop();
     stopStackOnSignal();
   }
+  return runs;
+}
+
+export async function runBench(
+  options: BenchOptions,
+  log: (line: string) => void,
+): Promise<Omit<BenchResults, 'command'>> {
+  const startedAt = new Date().toISOString();
+  const loadAtStart = loadAverages();
+  const toolVersions = await versions();
+  const runs = await runSuites(options, log);
+  // After the suites' stack is stopped: each demo starts emulators of its own.
+  const e2eScales = options.e2e ?? [];
+  const endToEnd = e2eScales.length > 0 ? await runEndToEnd(e2eScales, log) : undefined;
 
   return {
     schemaVersion: 1,
@@ -323,6 +336,7 @@ export async function runBench(
     versions: toolVersions,
     prices: PRICES,
     runs,
+    ...(endToEnd ? { endToEnd } : {}),
     notes: [],
   };
 }

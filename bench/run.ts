@@ -58,7 +58,9 @@ async function run(options: BenchResults['options']): Promise<number> {
   log(`report:  ${relative(process.cwd(), paths.markdownFile)}`);
   const broken = results.runs.filter((r) => r.status === 'failed' || r.status === 'incomplete');
   for (const r of broken) log(`${r.status}: ${r.label} (${r.suite}, n=${r.n}): ${r.reason}`);
-  return broken.length > 0 ? 1 : 0;
+  const brokenDemos = (results.endToEnd ?? []).filter((r) => r.status === 'failed');
+  for (const r of brokenDemos) log(`failed: lethe demo (e2e, scale ${r.scale}): ${r.reason}`);
+  return broken.length + brokenDemos.length > 0 ? 1 : 0;
 }
 
 async function main(): Promise<number> {

@@ -31,6 +31,8 @@ export interface LinePoint {
 export interface LineSeries {
   readonly name: string;
   readonly points: readonly LinePoint[];
+  /** Draw the line dashed, e.g. for a reference line. @default false */
+  readonly dashed?: boolean;
 }
 
 export interface LineChartSpec {
@@ -343,7 +345,10 @@ export function renderLineChart(spec: LineChartSpec): string {
     const sorted = [...series.points].sort((a, b) => a.x - b.x);
     if (sorted.length > 1) {
       const path = sorted.map((p) => `${round(xOf(p.x))},${round(yOf(p.y))}`).join(' ');
-      body.push(`<polyline points="${path}" fill="none" stroke="${color}" stroke-width="2"/>`);
+      const dash = series.dashed ? ' stroke-dasharray="6 4"' : '';
+      body.push(
+        `<polyline points="${path}" fill="none" stroke="${color}" stroke-width="2"${dash}/>`,
+      );
     }
     for (const p of sorted) {
       body.push(

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { parseBenchArgs, USAGE } from '../../../bench/bench-options.js';
+
+function e2eOf(argv: string[]): readonly number[] | undefined {
+  const parsed = parseBenchArgs(argv);
+  if (parsed.kind !== 'run') throw new Error(`expected a run, got ${parsed.kind}`);
+  return parsed.options.e2e;
+}
+
+describe('Function: parseBenchArgs', () => {
+  describe('Option: --e2e', () => {
+    it('runs the demo at 1× and 10× by default', () => {
+      // Act & Assess
+      expect(e2eOf([])).toEqual([1, 10]);
+    });
+
+    it('runs it at 0.1× with --quick', () => {
+      // Act & Assess
+      expect(e2eOf(['--quick'])).toEqual([0.1]);
+    });
+
+    it('takes scales separated by commas, smallest first, each once', () => {
+      // Act & Assess
+      expect(e2eOf(['--e2e', '10, 1,0.05,1'])).toEqual([0.05, 1, 10]);
+      expect(e2eOf(['--quick', '--e2e', '0.05,0.1'])).toEqual([0.05, 0.1]);
+    });
+
+    it('skips the demo with none', () => {
+      // Act & Assess
+      expect(e2eOf(['--e2e', 'none'])).toEqual([]);
+    });
+
+    it.each([['0'], ['-1'], ['101'], ['lots'], [''], ['1,,10'], ['1,Infinity']])(
+      'refuses %j, naming the flag and the allowed range',
+      (value) => {
+        // Act & Assess (`--e2e=…`: a separate argument starting with a dash is not a value)
+        expect(() => parseBenchArgs([`--e2e=${value}`])).toThrow(
+          /--e2e: expected scales in \(0, 100\] separated by commas, or none/,
+        );
+      },
+    );
+
+    it('accepts the largest scale the demo takes', () => {
+      // Act & Assess
+      expect(e2eOf(['--e2e', '100'])).toEqual([100]);
+    });
+  });
+
+  describe('Option: --only with --e2e', () => {
+    it('runs the demo when the list names e2e', () => {
+      // Act & Assess
+      expect(e2eOf(['--only', 'e2e'])).toEqual([1, 10]);
+      expect(e2eOf(['--only', 'lethe,e2e', '--e2e', '0.5'])).toEqual([0.5]);
+    });
+
+    it('skips the demo when the list does not name e2e', () => {
+      // Act & Assess
+      expect(e2eOf(['--only', 'lethe'])).toEqual([]);
+      expect(e2eOf(['--only', 'lethe', '--e2e', '1'])).toEqual([]);
+    });
+
+    it('refuses --only e2e with --e2e none, which would run nothing', () => {
+      // Act & Assess
+      expect(() => parseBenchArgs(['--only', 'e2e', '--e2e', 'none'])).toThrow(/runs nothing/);
+    });
+  });
+
+  describe('Constant: USAGE', () => {
+    it('documents --e2e, its defaults and the e2e id of --only', () => {
+      // Assess
+      expect(USAGE).toContain('--e2e <s,s,…>');
+      expect(USAGE).toContain('default 1,10; with --quick 0.1');
+      expect(USAGE).toMatch(/e2e is the end-to-end\s+demo/);
+    });
+  });
+});
