@@ -182,20 +182,40 @@ export async function runDemo(
     if (!tombstone) throw new Error('ingest did not tombstone the organization');
     const bar = new ProgressBar();
     const events = runtime.events as InMemoryEventBus;
-    let job: Job | undefined;
-    const deadline = Date.now() + options.timeoutSeconds * 1000;
-    while (Date.now() < deadline) {
-      job = await runtime.engine.getJob(tombstone.jobId);
-      if (job && !options.quiet) bar.update(progressLine(job));
-      const completed = events.events.some(
-        (e) => e.detailType === 'DeletionCompleted' && e.detail.jobId === tombstone.jobId,
-      );
-      if (completed && job?.status === 'completed') break;
-      await sleep(250);
-    }
-    bar.finish();
+    const isCompletion = (e: { detailType: string; detail: Record<string, unknown> }) =>
+      e.detailType === 'DeletionCompleted' && e.detail.jobId === tombstone.jobId;
+    // Completion is awaited as the event, not polled: the job is read only to draw progress
+    // (not at all with --json), so the API calls reported are the pipeline's own.
+    const completed = new Promise<void>((done) => {
+      const stop = events.onEvent((event) => {
+        if (isCompletion(event)) {
+          stop();
+          done();
+        }
+      });
+      if (events.events.some(isCompletion)) done();
+    });
+    let finished = false;
+    const progress = (async () => {
+      while (!options.quiet && !finished) {
+        const current = await runtime.engine.getJob(tombstone.jobId);
+        if (current) bar.update(progressLine(current));
+        await sleep(1000);
+      }
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((done) => {
+      timer = setTimeout(() => done('timeout'), options.timeoutSeconds * 1000);
+    });
+    const outcome = await Promise.race([completed, timedOut]);
     const wallTimeSeconds = (Date.now() - started) / 1000;
     const peakRssMbDuringDeletion = rss.stop();
+    clearTimeout(timer);
+    finished = true;
+    await progress;
+    bar.finish();
+    const job: Job | undefined =
+      outcome === 'timeout' ? undefined : await runtime.engine.getJob(tombstone.jobId);
     if (job?.status !== 'completed')
       throw new Error(`the deletion did not complete within ${options.timeoutSeconds} s`);
 
