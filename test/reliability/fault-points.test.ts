@@ -1,7 +1,8 @@
 // Single faults aimed where they hurt most, each through SDK middleware on the pipeline's own
-// clients: the write that completes a job.
+// clients: the write that completes a job, and the read of a manifest whose images are shared.
 // The chaos runs meet these only by chance; here they are certain.
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { S3ServiceException } from '@aws-sdk/client-s3';
 import { describe, expect, inject, it } from 'vitest';
 import type { AwsClients } from '../../lib/adapters/aws-clients.js';
 import { type ExampleDatasetSize, SMALL_SIZE } from '../../lib/local/example-dataset.js';
@@ -99,5 +100,49 @@ describe('Fault: the write that completes a job is cancelled', () => {
     await pipeline.destroy();
     expect(report.checks.filter((c) => !c.ok)).toEqual([]);
     expect(report.deadLetters.length).toBeGreaterThan(0);
+  });
+});
+
+describe('Fault: a manifest cannot be read for a while', () => {
+  it('retries the unit instead of pinning the manifest as unreadable, so no image leaks', async () => {
+    // Prepare: the first read of every manifest fails past the SDK's retries (SlowDown).
+    const pipeline = await createReliabilityPipeline({
+      stack: inject('localStack'),
+      label: 'manifest-slow',
+    });
+    const failedOnce = new Set<string>();
+    const clients = pipeline.pools[0]?.clients as AwsClients;
+    clients.s3.middlewareStack.add(
+      (next, context) => async (args) => {
+        const key = (args.input as { Key?: string }).Key ?? '';
+        if (context.commandName === 'GetObjectCommand' && !failedOnce.has(key)) {
+          failedOnce.add(key);
+          throw markInjected(
+            new S3ServiceException({
+              name: 'SlowDown',
+              $fault: 'server',
+              message: "injected: SlowDown past the SDK's retries",
+              $metadata: { httpStatusCode: 503, attempts: 8 },
+            }),
+            's3.outage',
+          );
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'slowManifests' },
+    );
+    const dataset = await pipeline.seed(SIZE);
+
+    // Act
+    pipeline.start();
+    const jobId = await pipeline.requestDeletion({ entity: 'organization', id: 'acme' });
+    await pipeline.waitForCompletion(jobId, 60_000).catch(() => undefined);
+    await pipeline.stop();
+
+    // Assess
+    const report = await checkDeletion(pipeline.checkInput(jobId, dataset));
+    await pipeline.destroy();
+    expect(failedOnce.size).toBeGreaterThan(0);
+    expect(report.checks.filter((c) => !c.ok)).toEqual([]);
   });
 });
