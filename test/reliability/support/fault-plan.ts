@@ -97,6 +97,11 @@ export interface FaultPlanOptions {
   readonly rates: FaultRates;
   /** Share of a BatchWriteItem left unprocessed, or of a DeleteObjects/SendMessageBatch failed. */
   readonly partialShare?: number;
+  /**
+   * Kinds injected for certain at their n-th opportunity (1-based) if chance has not injected
+   * them by then, so that a run covers every kind it names.
+   */
+  readonly ensure?: Partial<Record<FaultKind, number>>;
 }
 
 export class FaultPlan {
@@ -110,6 +115,7 @@ export class FaultPlan {
   readonly samples: FaultSample[] = [];
   private readonly prng: Prng;
   private readonly partialShare: number;
+  private readonly ensure: Partial<Record<FaultKind, number>>;
   private armed = false;
 
   constructor(options: FaultPlanOptions) {
@@ -117,6 +123,7 @@ export class FaultPlan {
     this.rates = options.rates;
     this.prng = createPrng(options.seed).fork('faults');
     this.partialShare = options.partialShare ?? 0.3;
+    this.ensure = options.ensure ?? {};
   }
 
   /** Faults are injected only while armed: seeding and provisioning run clean. */
@@ -135,9 +142,12 @@ export class FaultPlan {
   /** Decides one opportunity of `kind`, and records the fault when there is one. */
   decide(kind: FaultKind, where: string, detail = ''): boolean {
     const rate = this.rates[kind] ?? 0;
-    if (!this.armed || rate <= 0) return false;
-    this.opportunities[kind] = (this.opportunities[kind] ?? 0) + 1;
-    if (!this.prng.chance(rate)) return false;
+    const ensureAt = this.ensure[kind];
+    if (!this.armed || (rate <= 0 && ensureAt === undefined)) return false;
+    const seen = (this.opportunities[kind] ?? 0) + 1;
+    this.opportunities[kind] = seen;
+    const due = ensureAt !== undefined && seen >= ensureAt && !this.injected[kind];
+    if (!this.prng.chance(rate) && !due) return false;
     this.record(kind, where, detail);
     return true;
   }

@@ -386,7 +386,11 @@ function explainDeadLetter(
   return `failed ${failures.length} time(s) on injected faults (${kinds}); unit settled since`;
 }
 
-async function queryPartition(clients: AwsClients, table: string, pk: string): Promise<Row[]> {
+export async function queryPartition(
+  clients: AwsClients,
+  table: string,
+  pk: string,
+): Promise<Row[]> {
   const items: Row[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {

@@ -26,7 +26,9 @@ import {
 import { createBulkWriter } from '../../../lib/adapters/bulk-writer.js';
 import { createSqsQueueConsumer } from '../../../lib/adapters/sqs-queue-consumer.js';
 import { createEngine, type Engine } from '../../../lib/engine/create-engine.js';
+import type { HandleOutcome } from '../../../lib/engine/handle-work-message.js';
 import type { DeletionRequested } from '../../../lib/engine/request-deletion.js';
+import type { SweepReport } from '../../../lib/engine/sweep/sweep.js';
 import type { Graph } from '../../../lib/graph/graph-types.js';
 import {
   type ExampleDatasetSize,
@@ -77,6 +79,8 @@ export interface PipelineOptions {
   /** Batches in flight per pool. */
   readonly concurrency?: number;
   readonly graph?: (prefix: string) => Graph;
+  /** Latency added to commands of the pools' clients (e.g. `{ DeleteObjectsCommand: 400 }`), in ms. */
+  readonly slowCommands?: Readonly<Record<string, number>>;
   /** Handler observability (e.g. a logger that records); quiet by default. */
   readonly observability?: () => ReturnType<typeof localObservability>;
 }
@@ -116,6 +120,8 @@ export async function createReliabilityPipeline(options: PipelineOptions) {
   const failures: HandlerFailure[] = [];
   /** body → times handed to a worker. */
   const deliveries = new Map<string, number>();
+  /** What the engine answered the workers, by outcome. */
+  const outcomes: Record<HandleOutcome, number> = { done: 0, failed: 0, waiting: 0, duplicate: 0 };
   const observability = options.observability ?? (() => localObservability('SILENT'));
 
   const pools: Pool[] = Array.from({ length: options.pools ?? 1 }, (_, i) => {
@@ -123,6 +129,7 @@ export async function createReliabilityPipeline(options: PipelineOptions) {
     const clients = newClients();
     observer.install(clients);
     options.faults?.install(clients, name);
+    if (options.slowCommands) slowDown(clients, options.slowCommands);
     const engine = createEngine({
       graph,
       clients,
@@ -135,7 +142,9 @@ export async function createReliabilityPipeline(options: PipelineOptions) {
       ...engine,
       async handleMessage(body) {
         try {
-          return await engine.handleMessage(body);
+          const outcome = await engine.handleMessage(body);
+          outcomes[outcome]++;
+          return outcome;
         } catch (error) {
           failures.push({
             where: 'worker',
@@ -208,6 +217,13 @@ export async function createReliabilityPipeline(options: PipelineOptions) {
   }
 
   let pollers: SqsPoller[] = [];
+  /** Per pool: records received by its poller; sweeper runs finished and what they did. */
+  const activity = new Map(
+    pools.map((p) => [
+      p.name,
+      { received: 0, sweeps: 0, unitsResent: 0, intentsFinished: 0, jobsCompleted: 0 },
+    ]),
+  );
   const timers: NodeJS.Timeout[] = [];
   const sweeps = new Set<Promise<void>>();
 
@@ -252,6 +268,14 @@ export async function createReliabilityPipeline(options: PipelineOptions) {
     const run = await runInvocation(() =>
       pool.sweeper(scheduledEvent(stack.region), localLambdaContext('lethe-sweeper')),
     );
+    const counts = activity.get(pool.name);
+    if (counts && run.result) {
+      const report = run.result as SweepReport;
+      counts.sweeps++;
+      counts.unitsResent += report.unitsResent;
+      counts.intentsFinished += report.intentsFinished;
+      counts.jobsCompleted += report.jobsCompleted;
+    }
     if (run.error !== undefined) {
       failures.push({
         where: 'sweeper',
@@ -266,6 +290,10 @@ export async function createReliabilityPipeline(options: PipelineOptions) {
     for (const timer of timers) clearInterval(timer);
     timers.length = 0;
     await Promise.all(pollers.map((p) => p.stop()));
+    pollers.forEach((poller, i) => {
+      const counts = activity.get(pools[i]?.name ?? '');
+      if (counts) counts.received += poller.stats.received;
+    });
     pollers = [];
     await Promise.all([...sweeps]);
   }
@@ -383,6 +411,8 @@ export async function createReliabilityPipeline(options: PipelineOptions) {
     observer,
     failures,
     deliveries,
+    outcomes,
+    activity,
     workQueueUrl,
     deadLetterQueueUrl,
     queueArn,
@@ -399,6 +429,20 @@ export async function createReliabilityPipeline(options: PipelineOptions) {
 }
 
 export type ReliabilityPipeline = Awaited<ReturnType<typeof createReliabilityPipeline>>;
+
+/** Latency on some commands, so that work stays in flight long enough to be raced. */
+function slowDown(clients: AwsClients, latency: Readonly<Record<string, number>>): void {
+  for (const client of [clients.dynamodb, clients.s3, clients.sqs]) {
+    (client.middlewareStack as AwsClients['s3']['middlewareStack']).add(
+      (next, context) => async (args) => {
+        const ms = latency[context.commandName ?? ''];
+        if (ms) await sleep(ms);
+        return next(args);
+      },
+      { step: 'initialize', name: 'slowCommands' },
+    );
+  }
+}
 
 function scheduledEvent(region: string): ScheduledEvent {
   return {
