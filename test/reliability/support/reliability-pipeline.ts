@@ -416,6 +416,7 @@ export async function createReliabilityPipeline(options: PipelineOptions) {
     workQueueUrl,
     deadLetterQueueUrl,
     queueArn,
+    consumer,
     seed,
     start,
     stop,
