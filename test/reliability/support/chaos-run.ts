@@ -85,6 +85,8 @@ export interface ChaosRunOptions {
   readonly timeoutMs: number;
   readonly settings?: SettingsInput;
   readonly log?: (line: string) => void;
+  /** Delete the run's tables, queues and buckets afterwards (long soaks). */
+  readonly removeResources?: boolean;
 }
 
 export interface ChaosResult {
@@ -145,7 +147,9 @@ export async function runChaosSeed(options: ChaosRunOptions): Promise<ChaosResul
         id: dataset.target.orgId,
         tenantId: dataset.target.tenantId,
       });
-      await pipeline.waitForCompletion(jobId, options.timeoutMs);
+      await pipeline.waitForCompletion(jobId, options.timeoutMs, (job) =>
+        log(`seed ${options.seed}: ${job.settled}/${job.planned} units settled`),
+      );
     } catch (caught) {
       error = caught instanceof Error ? caught.message : String(caught);
     }
@@ -172,6 +176,6 @@ export async function runChaosSeed(options: ChaosRunOptions): Promise<ChaosResul
       ...(error === undefined ? {} : { error }),
     };
   } finally {
-    await pipeline.destroy();
+    await pipeline.destroy(options.removeResources);
   }
 }

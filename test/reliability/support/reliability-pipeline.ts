@@ -5,7 +5,9 @@
 // behaves like the SQS event source mapping, the sweeper on a timer. A crash kills the whole
 // invocation it happens in: every record of that batch comes back, as on Lambda.
 import { randomUUID } from 'node:crypto';
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteBucketCommand, DeleteObjectsCommand } from '@aws-sdk/client-s3';
+import { DeleteQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type {
   EventBridgeEvent,
@@ -46,7 +48,7 @@ import { resolveSettings, type SettingsInput } from '../../../lib/settings.js';
 import { CompletionObserver } from './completion-observer.js';
 import type { FaultPlan } from './fault-plan.js';
 import type { CheckInput, HandlerFailure } from './independent-checker.js';
-import { queueDepth } from './independent-checker.js';
+import { listBucket, queueDepth } from './independent-checker.js';
 import { explainError, runInvocation } from './injected.js';
 import type { Prng } from './prng.js';
 
@@ -331,9 +333,14 @@ export async function createReliabilityPipeline(options: PipelineOptions) {
   }
 
   /** Waits until the job is completed and the work queue is empty and idle. */
-  async function waitForCompletion(jobId: string, timeoutMs: number): Promise<void> {
+  async function waitForCompletion(
+    jobId: string,
+    timeoutMs: number,
+    progress?: (job: { planned: number; settled: number; status: string }) => void,
+  ): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let quiet = 0;
+    let reported = Date.now();
     while (Date.now() < deadline) {
       const [job, outbox] = await Promise.all(
         ['JOB', 'EVENT#DeletionCompleted'].map(
@@ -357,6 +364,14 @@ export async function createReliabilityPipeline(options: PipelineOptions) {
         pollers.every((p) => p.inFlight === 0);
       quiet = idle ? quiet + 1 : 0;
       if (quiet >= 3) return;
+      if (progress && job && Date.now() - reported >= 10_000) {
+        reported = Date.now();
+        progress({
+          planned: Number(job.planned),
+          settled: Number(job.settled),
+          status: String(job.status),
+        });
+      }
       await sleep(250);
     }
     const job = await createEngine({ graph, clients: clean, settings, workQueueUrl }).getJob(jobId);
@@ -395,10 +410,37 @@ export async function createReliabilityPipeline(options: PipelineOptions) {
     return depth.visible + depth.inFlight + depth.delayed;
   }
 
-  async function destroy(): Promise<void> {
+  /**
+   * Stops everything and releases the clients; with `removeResources`, also deletes the
+   * pipeline's tables, queues and buckets, so that a long soak does not fill the emulators.
+   */
+  async function destroy(removeResources = false): Promise<void> {
     await stop();
     for (const pool of pools) destroyAwsClients(pool.clients);
+    if (removeResources) await deleteResources();
     destroyAwsClients(clean);
+  }
+
+  async function deleteResources(): Promise<void> {
+    const tables = [settings.stateTableName, ...Object.values(graph.tables).map((t) => t.name)];
+    for (const table of tables)
+      await clean.dynamodb
+        .send(new DeleteTableCommand({ TableName: table }))
+        .catch(() => undefined);
+    for (const queueUrl of [workQueueUrl, deadLetterQueueUrl])
+      await clean.sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl })).catch(() => undefined);
+    for (const bucket of Object.values(graph.buckets)) {
+      const keys = await listBucket(clean, bucket.name).catch(() => [] as string[]);
+      for (let i = 0; i < keys.length; i += 1000) {
+        await clean.s3.send(
+          new DeleteObjectsCommand({
+            Bucket: bucket.name,
+            Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true },
+          }),
+        );
+      }
+      await clean.s3.send(new DeleteBucketCommand({ Bucket: bucket.name })).catch(() => undefined);
+    }
   }
 
   return {
