@@ -9,6 +9,7 @@ import * as z from 'zod';
 import type { DeletionRequest } from '../lib/engine/request-deletion.js';
 import { LetheError } from '../lib/errors.js';
 import type { Entity, Graph } from '../lib/graph/graph-types.js';
+import { plainString } from '../lib/plain-text.js';
 
 export const ENTITY_DELETED = 'EntityDeleted';
 
@@ -20,14 +21,22 @@ export class InvalidEventError extends LetheError {
   }
 }
 
+/** EventBridge's envelope version: the only one there is. */
+export const EVENT_VERSION = '0';
+/** The version of a request (`v` in `detail` or a queue body); requests without one are v1. */
+export const REQUEST_VERSION = 1;
+/** A deletion request needs well under a kilobyte; anything past this is not one. */
+export const MAX_EVENT_BYTES = 64 * 1024;
+
 // Upstream ids are often numbers; key templates accept safe integers, so accept them too.
-const entityId = z.union([z.string().min(1).max(512), z.int().transform(String)]);
+const entityId = z.union([plainString(1, 512), z.int().transform(String)]);
 
 /** `detail` of an EntityDeleted event, and the body of a direct request on a queue. */
 export const entityDeletedDetailSchema = z.object({
-  entity: z.string().min(1).max(128),
+  v: z.literal(REQUEST_VERSION).optional(),
+  entity: plainString(1, 128),
   id: entityId,
-  tenantId: z.string().min(1).max(256).optional(),
+  tenantId: plainString(1, 256).optional(),
   requestId: z.string().min(1).max(256).optional(),
   deletedAt: z.iso.datetime({ offset: true }).optional(),
 });
@@ -88,7 +97,33 @@ export function isEntityDeletedEvent(event: unknown): boolean {
   return typeof event === 'object' && event !== null && 'detail-type' in event;
 }
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Sizes and versions first: an oversized or future-version input is refused as such. */
+function refuseUnknown(what: string, bytes: number, request: unknown): void {
+  if (bytes > MAX_EVENT_BYTES) {
+    throw new InvalidEventError(`${what} is larger than ${MAX_EVENT_BYTES} bytes (${bytes})`);
+  }
+  if (isRecord(request) && 'v' in request && request.v !== REQUEST_VERSION) {
+    throw new InvalidEventError(
+      `unknown request version ${JSON.stringify(request.v)} (ingest reads version ${REQUEST_VERSION})`,
+    );
+  }
+}
+
 export function requestFromEntityDeleted(event: unknown): DeletionRequest {
+  if (isRecord(event) && 'version' in event && event.version !== EVENT_VERSION) {
+    throw new InvalidEventError(
+      `unknown event version ${JSON.stringify(event.version)} (ingest reads EventBridge version "${EVENT_VERSION}")`,
+    );
+  }
+  refuseUnknown(
+    'event',
+    Buffer.byteLength(JSON.stringify(event) ?? ''),
+    isRecord(event) ? event.detail : undefined,
+  );
   const parsed = entityDeletedEventSchema.safeParse(event);
   if (!parsed.success) {
     throw new InvalidEventError(`invalid ${ENTITY_DELETED} event: ${describe(parsed.error)}`);
@@ -99,6 +134,10 @@ export function requestFromEntityDeleted(event: unknown): DeletionRequest {
 
 /** A queue message: a bare `{ entity, id, … }` request, or a whole EntityDeleted event. */
 export function requestFromQueueRecord(record: SQSRecord): DeletionRequest {
+  const bytes = Buffer.byteLength(record.body, 'utf8');
+  if (bytes > MAX_EVENT_BYTES) {
+    throw new InvalidEventError(`message body is larger than ${MAX_EVENT_BYTES} bytes (${bytes})`);
+  }
   let body: unknown;
   try {
     body = JSON.parse(record.body);
@@ -106,6 +145,7 @@ export function requestFromQueueRecord(record: SQSRecord): DeletionRequest {
     throw new InvalidEventError('message body is not valid JSON', { cause: error });
   }
   if (isEntityDeletedEvent(body)) return requestFromEntityDeleted(body);
+  refuseUnknown('message body', bytes, body);
   const parsed = entityDeletedDetailSchema.safeParse(body);
   if (!parsed.success) {
     throw new InvalidEventError(`invalid deletion request: ${describe(parsed.error)}`);

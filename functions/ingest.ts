@@ -53,8 +53,6 @@ export function createIngestHandler(graph: Graph, options: IngestHandlerOptions 
   const { logger, metrics } = observability;
   const engine = engineFromEnv(graph, options, observability);
   const streamEntities = options.streamEntities ?? streamEntitiesFromEnv(options.env);
-  const queueProcessor = new BatchProcessor(EventType.SQS);
-  const streamProcessor = new BatchProcessor(EventType.DynamoDBStreams);
 
   async function handleIngest(event: IngestEvent, context: Context): Promise<IngestResult> {
     const tally = { created: 0, existing: 0, rejected: 0, skipped: 0 };
@@ -102,12 +100,15 @@ export function createIngestHandler(graph: Graph, options: IngestHandlerOptions 
         return requested;
       }
       const eventSource = event.Records[0]?.eventSource;
+      // A processor per invocation: outside Lambda a processor keeps its batch in the instance,
+      // and the local runtime runs several batches through one handler at once — shared, one
+      // batch's failures were answered for another and its failed records deleted.
       const batchOptions = { context, throwOnFullBatchFailure: false } as const;
       if (eventSource === undefined || eventSource === 'aws:sqs') {
         return await processPartialResponse(
           event,
           (record: SQSRecord) => request('sqs', () => requestFromQueueRecord(record)),
-          queueProcessor,
+          new BatchProcessor(EventType.SQS),
           batchOptions,
         );
       }
@@ -118,7 +119,7 @@ export function createIngestHandler(graph: Graph, options: IngestHandlerOptions 
             request('dynamodb-stream', () =>
               requestFromStreamRecord(graph, record, streamEntities),
             ),
-          streamProcessor,
+          new BatchProcessor(EventType.DynamoDBStreams),
           batchOptions,
         );
       }

@@ -38,7 +38,6 @@ export function createStreamConsumerHandler(
   const { logger, metrics } = observability;
   const engine = engineFromEnv(graph, options, observability);
   const streamEntities = options.streamEntities ?? streamEntitiesFromEnv(options.env);
-  const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
   async function handleStream(
     event: DynamoDBStreamEvent,
@@ -63,6 +62,10 @@ export function createStreamConsumerHandler(
       }
     }
 
+    // One processor per invocation: outside Lambda a processor keeps its batch in the instance,
+    // and the local runtime runs several batches through one handler at once — shared, one
+    // batch's failures were answered for another and its failed records deleted.
+    const processor = new BatchProcessor(EventType.DynamoDBStreams);
     try {
       return await processPartialResponse(event, handleRecord, processor, {
         context,

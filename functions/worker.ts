@@ -37,7 +37,6 @@ export function createWorkerHandler(graph: Graph, options: WorkerHandlerOptions 
   const observability = createObservability(options);
   const { logger, metrics } = observability;
   const engine = engineFromEnv(graph, options, observability);
-  const processor = new BatchProcessor(EventType.SQS);
 
   async function handleWorkBatch(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
     const tally: Record<HandleOutcome | 'retried', number> = {
@@ -69,6 +68,10 @@ export function createWorkerHandler(graph: Graph, options: WorkerHandlerOptions 
       }
     }
 
+    // One processor per invocation: outside Lambda a processor keeps its batch in the instance,
+    // and the local runtime runs several batches through one handler at once — shared, one
+    // batch's failures were answered for another and its failed records deleted.
+    const processor = new BatchProcessor(EventType.SQS);
     try {
       // A fully failed batch is answered, not thrown: the queue retries exactly the reported
       // records either way, and function errors stay a signal of crashes and timeouts.

@@ -6,6 +6,7 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
 } from '@aws-sdk/client-s3';
+import { LetheError } from '../errors.js';
 import type { DeleteKeysResult, KeyFailure, ObjectStore } from '../ports/object-store.js';
 import { backoffDelay, chunk, mapConcurrent, sleep } from '../retry.js';
 import type { AwsClients } from './aws-clients.js';
@@ -21,6 +22,32 @@ const PASSING_CODES = new Set([
 export interface S3ObjectStoreOptions {
   readonly deleteConcurrency?: number;
   readonly maxKeyRetries?: number;
+}
+
+const TRANSIENT_NAMES = new Set([
+  'SlowDown',
+  'InternalError',
+  'ServiceUnavailable',
+  'RequestTimeout',
+  'TimeoutError',
+  'ThrottlingException',
+]);
+
+/** Errors that pass with time: throttling, 5xx, and no answer at all (network, timeout). */
+function isTransient(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { $retryable, $metadata } = error as {
+    $retryable?: unknown;
+    $metadata?: { httpStatusCode?: number };
+  };
+  const status = $metadata?.httpStatusCode;
+  return (
+    $retryable !== undefined ||
+    TRANSIENT_NAMES.has(error.name) ||
+    status === undefined ||
+    status === 429 ||
+    status >= 500
+  );
 }
 
 function isNotFound(error: unknown): boolean {
@@ -100,6 +127,13 @@ export function createS3ObjectStore(
         return await result.Body?.transformToString();
       } catch (error) {
         if (isNotFound(error)) return undefined;
+        if (isTransient(error)) {
+          throw new LetheError(
+            'OBJECT_STORE_BUSY',
+            `GetObject ${bucket}/${key} failed for now: ${(error as Error).message}`,
+            { retryable: true, cause: error },
+          );
+        }
         throw error;
       }
     },

@@ -1,7 +1,7 @@
 // Step 1 of "rows, then objects": find every object a set of rows locates, while the rows
 // still exist. Keys are rendered from the graph's templates and the rows' own values;
 // manifests are read now, because once their rows are gone nothing would point at them.
-import { UnsafeKeyValueError } from '../errors.js';
+import { LetheError, UnsafeKeyValueError } from '../errors.js';
 import type { Entity, Graph, ManifestObjectDefinition } from '../graph/graph-types.js';
 import { renderKey } from '../graph/key-template.js';
 import type { IntentObject, IntentPrefix, UnreadableManifest } from '../model/intents.js';
@@ -48,6 +48,9 @@ async function readManifest(
   try {
     text = await store.getText(bucket, manifestKey);
   } catch (error) {
+    // Busy for now (SlowDown, 5xx): fail the unit so it runs again. Pinned as unreadable, the
+    // manifest's images would never be released.
+    if (error instanceof LetheError && error.retryable) throw error;
     return unreadable(
       `could not be read: ${error instanceof Error ? error.message : String(error)}`,
     );

@@ -9,7 +9,8 @@ import type { Settings } from '../settings.js';
 
 /**
  * Named points where a test can make the process "crash" (throw), to prove that every
- * interruption converges. Production code passes nothing.
+ * interruption converges. Production code passes nothing. `mid-watermark` is the sweeper's:
+ * a shard's range is dispatched, its watermark not yet moved.
  */
 export type CrashPoint =
   | 'after-tombstone'
@@ -17,7 +18,8 @@ export type CrashPoint =
   | 'after-rows'
   | 'after-objects'
   | 'after-commit'
-  | 'mid-page';
+  | 'mid-page'
+  | 'mid-watermark';
 
 export interface EngineContext {
   readonly graph: Graph;

@@ -6,18 +6,21 @@ import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { LetheError } from '../errors.js';
 import { getEntity } from '../graph/graph-queries.js';
+import type { Entity } from '../graph/graph-types.js';
+import { keyValueProblem, templateAttributes } from '../graph/key-template.js';
 import { newJobItem } from '../model/jobs.js';
 import { JOB_SCOPE } from '../model/scopes.js';
 import { writeTombstone } from '../model/tombstones.js';
 import { type PlannedUnit, putPlannedUnit } from '../model/units.js';
+import { plainString } from '../plain-text.js';
 import { type EngineContext, reachCrashPoint } from './engine-context.js';
 import { sendPlanned } from './handle-work-message.js';
 import { type CascadeMessage, encodeWorkMessage, unitIdOf } from './work-message.js';
 
 export const deletionRequestSchema = z.strictObject({
-  entity: z.string().min(1).max(128),
-  id: z.string().min(1).max(512),
-  tenantId: z.string().min(1).max(256).optional(),
+  entity: plainString(1, 128),
+  id: plainString(1, 512),
+  tenantId: plainString(1, 256).optional(),
   requestId: z.string().min(1).max(256).optional(),
   requester: z.string().min(1).max(256).optional(),
 });
@@ -39,6 +42,24 @@ export class InvalidRequestError extends LetheError {
   }
 }
 
+/**
+ * An id that the entity's own key templates would refuse (`/`, `..`, `*`, a character outside
+ * the safe charset) can never have its objects deleted: refuse the request now, with the
+ * reason, rather than tombstone it and fail a unit later. Ids that no template renders are
+ * only ever matched exactly, so any plain text will do for them.
+ */
+function refuseUnrenderableId(entity: Entity, id: string): void {
+  for (const group of entity.objects) {
+    if (!templateAttributes(group.template).includes(entity.partitionKey)) continue;
+    const problem = keyValueProblem(id);
+    if (problem !== undefined) {
+      throw new InvalidRequestError(
+        `${entity.name} id cannot be deleted safely: unsafe value for {${entity.partitionKey}} in "${group.template}": ${problem}`,
+      );
+    }
+  }
+}
+
 export async function requestDeletion(
   context: EngineContext,
   input: DeletionRequest,
@@ -51,6 +72,7 @@ export async function requestDeletion(
   }
   const request = parsed.data;
   const entity = getEntity(context.graph, request.entity);
+  refuseUnrenderableId(entity, request.id);
   const jobId = randomUUID();
   const message: CascadeMessage = {
     v: 1,

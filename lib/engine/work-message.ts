@@ -3,12 +3,14 @@
 // re-derived from the graph or read from the state table, never taken from a message.
 import * as z from 'zod';
 import { LetheError } from '../errors.js';
+import { plainString } from '../plain-text.js';
 
 export const WORK_MESSAGE_VERSION = 1;
 const MAX_MESSAGE_BYTES = 64 * 1024;
 
-const name = z.string().min(1).max(128);
-const entityId = z.string().min(1).max(512);
+// Names and ids are plain text: a hidden character would make a forged unit look like a real one.
+const name = plainString(1, 128);
+const entityId = plainString(1, 512);
 const jobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "_" and "-"');
 const cursor = z.record(z.string().max(256), z.union([z.string().max(2048), z.number()]));
 

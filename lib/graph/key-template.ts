@@ -122,7 +122,8 @@ function describeCharacter(codePoint: number): string {
     : hex;
 }
 
-function unsafeValueReason(value: unknown): string | undefined {
+/** Why a value cannot fill a placeholder, or undefined when it can. */
+export function keyValueProblem(value: unknown): string | undefined {
   if (value === undefined || value === null) {
     return 'the value is missing';
   }
@@ -151,7 +152,7 @@ function unsafeValueReason(value: unknown): string | undefined {
 
 /** True when the value can fill a placeholder: a safe integer, or a non-empty string in the safe charset without `..`. */
 export function isSafeKeyValue(value: unknown): value is string | number {
-  return unsafeValueReason(value) === undefined;
+  return keyValueProblem(value) === undefined;
 }
 
 /**
@@ -171,7 +172,7 @@ export function renderKey(
     }
     // Own properties only: `{constructor}` must not pick something up from Object.prototype.
     const value = Object.hasOwn(values, part.attribute) ? values[part.attribute] : undefined;
-    const reason = unsafeValueReason(value);
+    const reason = keyValueProblem(value);
     if (reason !== undefined) {
       throw new UnsafeKeyValueError(parsed.template, part.attribute, reason);
     }

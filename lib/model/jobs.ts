@@ -169,6 +169,9 @@ export function outcomeOf(job: Job): JobOutcome {
 /**
  * Completes the job if nothing is outstanding. Exactly one caller wins; it gets the
  * completion event detail back, and the event is left in the outbox until published.
+ * Losing the race (a condition failed) returns undefined; a write DynamoDB cancelled for
+ * contention or throttling throws (retryable), so the caller's message comes back and tries
+ * again — returning quietly there would leave the job running with nothing left to run.
  */
 export async function completeJobIfSettled(
   state: StateContext,
@@ -239,6 +242,7 @@ export async function completeJobIfSettled(
     ]);
     return detail;
   } catch (error) {
+    if (error instanceof TransactionCancelledError && error.retryable) throw error;
     if (error instanceof TransactionCancelledError || error instanceof ConditionFailedError)
       return undefined;
     throw error;

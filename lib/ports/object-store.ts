@@ -38,7 +38,10 @@ export interface ObjectStore {
     after: string | undefined,
     maxKeys?: number,
   ): Promise<PageAfter>;
-  /** The object's body as text, or undefined when it does not exist. */
+  /**
+   * The object's body as text, or undefined when it does not exist. Throws a retryable
+   * LetheError (`OBJECT_STORE_BUSY`) when the store is busy for now: throttled, 5xx, no answer.
+   */
   getText(bucket: string, key: string): Promise<string | undefined>;
   exists(bucket: string, key: string): Promise<boolean>;
   /** DeleteObjects, 1,000 keys a call, several calls in flight, passing errors retried. */

@@ -1,14 +1,19 @@
 // Stalled jobs: a running job without progress for `stallAfterSeconds` gets its planned
 // units re-dispatched once; if it still makes no progress, one DeletionStalled event is
-// written to the outbox (and published with the other outbox events).
+// written to the outbox (and published with the other outbox events). A running job whose
+// units are all settled is completed here: its completion write was lost with a message
+// that will not come back (dead-lettered, or run by the sweeper's own intent recovery).
 import { ConditionFailedError } from '../../errors.js';
 import { stateIndex, stateKeys } from '../../model/state-keys.js';
 import type { Item } from '../../ports/document-store.js';
+import { completeAndPublish } from '../publish-completion.js';
 import { hasBudget, type SweepContext, secondsBetween } from './sweep-context.js';
 
 export interface StallReport {
   readonly redispatched: number;
   readonly stalled: number;
+  /** Running jobs with every unit settled, completed by the sweeper. */
+  readonly completed: number;
 }
 
 async function markJob(
@@ -35,7 +40,7 @@ async function markJob(
 
 export async function detectStalledJobs(sweep: SweepContext): Promise<StallReport> {
   const { engine } = sweep;
-  const report = { redispatched: 0, stalled: 0 };
+  const report = { redispatched: 0, stalled: 0, completed: 0 };
   const page = await engine.docs.query({
     table: engine.state.table,
     index: stateIndex.name,
@@ -47,9 +52,14 @@ export async function detectStalledJobs(sweep: SweepContext): Promise<StallRepor
   });
   for (const job of page.items) {
     if (!hasBudget(sweep)) break;
+    const jobId = String(job.jobId);
+    if (Number(job.planned) === Number(job.settled)) {
+      // Read from the index (eventually consistent); the completion itself re-reads and is conditional.
+      if (await completeAndPublish(engine, jobId).catch(() => false)) report.completed++;
+      continue;
+    }
     const idle = secondsBetween(String(job.updatedAt), sweep.now);
     if (idle < engine.settings.stallAfterSeconds) continue;
-    const jobId = String(job.jobId);
     const redispatchedAt = job.redispatchedAt as string | undefined;
     if (!redispatchedAt) {
       if (!(await markJob(sweep, job, 'redispatchedAt'))) continue;

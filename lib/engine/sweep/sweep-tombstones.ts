@@ -6,6 +6,7 @@
 import { stateKeys } from '../../model/state-keys.js';
 import { advanceWatermark, getWatermark, highestSeq } from '../../model/watermarks.js';
 import type { Item } from '../../ports/document-store.js';
+import { reachCrashPoint } from '../engine-context.js';
 import { claimAndResend } from './resend-unit.js';
 import { hasBudget, type SweepContext, secondsBetween } from './sweep-context.js';
 
@@ -88,6 +89,7 @@ export async function sweepShard(sweep: SweepContext, shard: number): Promise<Sh
       reached = seq;
     }
   }
+  if (reached > watermark) reachCrashPoint(engine, 'mid-watermark', `shard ${shard}: ${reached}`);
   const advanced =
     reached > watermark &&
     (await advanceWatermark(state, sweep.sweeper, shard, watermark, reached));

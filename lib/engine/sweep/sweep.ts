@@ -29,6 +29,8 @@ export interface SweepReport {
   readonly intentsFinished: number;
   readonly jobsRedispatched: number;
   readonly jobsStalled: number;
+  /** Running jobs found with every unit settled and completed (their completion write was lost). */
+  readonly jobsCompleted: number;
   readonly eventsPublished: number;
   readonly retentionRequested: number;
   readonly jobsCollected: number;
@@ -58,6 +60,7 @@ export async function sweep(
     intentsFinished: 0,
     jobsRedispatched: 0,
     jobsStalled: 0,
+    jobsCompleted: 0,
     eventsPublished: 0,
     retentionRequested: 0,
     jobsCollected: 0,
@@ -70,7 +73,9 @@ export async function sweep(
     shards.push(await sweepShard(run, shard));
   const unitsResent = hasBudget(run) ? await resendStaleUnits(run) : 0;
   const intentsFinished = hasBudget(run) ? await finishStaleIntents(run) : 0;
-  const stalls = hasBudget(run) ? await detectStalledJobs(run) : { redispatched: 0, stalled: 0 };
+  const stalls = hasBudget(run)
+    ? await detectStalledJobs(run)
+    : { redispatched: 0, stalled: 0, completed: 0 };
   const eventsPublished = hasBudget(run) ? await publishOutbox(run) : 0;
   const retention = hasBudget(run) ? await applyRetention(run) : { requested: 0, more: true };
   const garbage = hasBudget(run) ? await collectGarbage(run) : { jobs: 0, more: true };
@@ -84,6 +89,7 @@ export async function sweep(
     intentsFinished,
     jobsRedispatched: stalls.redispatched,
     jobsStalled: stalls.stalled,
+    jobsCompleted: stalls.completed,
     eventsPublished,
     retentionRequested: retention.requested,
     jobsCollected: garbage.jobs,

@@ -10,6 +10,7 @@ import { startStreamPoller } from '../../../lib/local/stream-poller.js';
 import { totalOf } from '../../../lib/model/counters.js';
 import { stateKeys } from '../../../lib/model/state-keys.js';
 import { writeTombstone } from '../../../lib/model/tombstones.js';
+import { getWatermark } from '../../../lib/model/watermarks.js';
 import { sleep } from '../../../lib/retry.js';
 import { createPipelineHarness, type PipelineHarness } from '../support/pipeline-harness.js';
 
@@ -95,6 +96,33 @@ describe('Sweeper: tombstone watermarks', () => {
     });
     const report = await failing.sweep({ now: minutesFromNow(10) });
     expect(report.shards[0]).toMatchObject({ watermark: 0, stoppedAt: 1, advanced: false });
+  });
+
+  it('keeps its watermark when it crashes mid-advance; the next run advances it and re-sends nothing', async () => {
+    let crashes = 0;
+    const pipeline = await createPipelineHarness('midwm', {
+      settings: { shards: 1 },
+      crashPoint: (point) => {
+        if (point === 'mid-watermark' && crashes === 0) {
+          crashes++;
+          throw new Error('crash during the watermark advance');
+        }
+      },
+    });
+    await lostRequests(pipeline, 'artifact', ['a1', 'a2']);
+    const now = minutesFromNow(10);
+
+    const crashed = await pipeline.engine.sweep({ now }).catch((error: unknown) => error);
+    const watermarkAfterCrash = await getWatermark(pipeline.engine.context.state, 'main', 0);
+    const queuedAfterCrash = await queuedMessages(pipeline);
+    const report = await pipeline.engine.sweep({ now });
+
+    expect(crashed).toBeInstanceOf(Error);
+    expect(watermarkAfterCrash).toBe(0);
+    expect(queuedAfterCrash).toBe(2);
+    expect(report.shards[0]).toMatchObject({ watermark: 2, advanced: true, resent: 0 });
+    expect(report.unitsResent).toBe(0);
+    expect(await queuedMessages(pipeline)).toBe(2);
   });
 
   it('two sweepers at once neither skip nor double-dispatch', async () => {

@@ -1,0 +1,60 @@
+// Issue #9, part 3: two worker pools and two sweepers on the same queue and state table. Each
+// pool is its own "process" (its own SDK clients, engine, handlers and poller). Both sweepers
+// run every 300 ms under the same sweeper name and are told to act at once: re-send every
+// unsettled unit (up to maxResends) and finish every pinned intent themselves — so the same
+// unit runs in two pools and two sweepers at the same time, and watermarks race.
+import { describe, expect, inject, it } from 'vitest';
+import { CHAOS_TEST_SIZE } from './support/chaos-run.js';
+import { checkDeletion } from './support/independent-checker.js';
+import { createReliabilityPipeline } from './support/reliability-pipeline.js';
+import { writeResult } from './support/results.js';
+
+describe('Concurrency: two worker pools and two sweepers', () => {
+  it('deletes exactly what it must and completes the job once', async () => {
+    // Prepare
+    const pipeline = await createReliabilityPipeline({
+      stack: inject('localStack'),
+      label: 'concurrency',
+      pools: 2,
+      sweepers: 2,
+      sweepEveryMs: 300,
+      batchSize: 5,
+      // Slow enough that pinned intents and unsettled units are there for the sweepers to find.
+      slowCommands: { DeleteObjectsCommand: 400, BatchWriteItemCommand: 150 },
+      settings: {
+        pageSize: 50,
+        objectPageSize: 100,
+        resendAfterSeconds: 0,
+        intentRecoveryAfterSeconds: 0,
+      },
+    });
+    const dataset = await pipeline.seed(CHAOS_TEST_SIZE);
+
+    // Act
+    pipeline.start();
+    const jobId = await pipeline.requestDeletion({ entity: 'organization', id: 'acme' });
+    await pipeline.waitForCompletion(jobId, 150_000);
+    await pipeline.stop();
+
+    // Assess
+    const report = await checkDeletion(pipeline.checkInput(jobId, dataset));
+    const activity = Object.fromEntries(pipeline.activity);
+    writeResult('concurrency.json', {
+      activity,
+      outcomes: pipeline.outcomes,
+      failures: pipeline.failures.length,
+      units: report.units,
+      checks: report.checks,
+    });
+    await pipeline.destroy();
+    expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+    // Both pools took work from the queue; both sweepers ran, re-sent and finished intents;
+    // units were run more than once at the same time.
+    for (const pool of ['pool-1', 'pool-2']) {
+      expect(activity[pool]?.received).toBeGreaterThan(0);
+      expect(activity[pool]?.unitsResent).toBeGreaterThan(0);
+      expect(activity[pool]?.intentsFinished).toBeGreaterThan(0);
+    }
+    expect(pipeline.outcomes.duplicate).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,50 @@
+// Issue #9, part 2: every message is handed to the worker twice, and out of order. Each batch
+// is shuffled; each message's second delivery is either a twin in the same invocation (run
+// concurrently with it) or an older copy put back on the queue with a delay of 1–4 s, so it
+// arrives after newer messages were handled. No other fault: this isolates delivery.
+import { describe, expect, inject, it } from 'vitest';
+import { CHAOS_TEST_SIZE } from './support/chaos-run.js';
+import { checkDeletion, queryPartition } from './support/independent-checker.js';
+import { createPrng } from './support/prng.js';
+import { createReliabilityPipeline } from './support/reliability-pipeline.js';
+import { writeResult } from './support/results.js';
+
+describe('Delivery: every message twice, out of order', () => {
+  it('settles every unit exactly once and deletes exactly what it must', async () => {
+    // Prepare
+    const pipeline = await createReliabilityPipeline({
+      stack: inject('localStack'),
+      label: 'delivery',
+      delivery: { prng: createPrng(29).fork('delivery'), concurrentShare: 0.3, maxDelaySeconds: 4 },
+      settings: { pageSize: 50, objectPageSize: 100 },
+    });
+    const dataset = await pipeline.seed(CHAOS_TEST_SIZE);
+
+    // Act
+    pipeline.start();
+    const jobId = await pipeline.requestDeletion({ entity: 'organization', id: 'acme' });
+    await pipeline.waitForCompletion(jobId, 150_000);
+    await pipeline.stop();
+
+    // Assess
+    const report = await checkDeletion(pipeline.checkInput(jobId, dataset));
+    const units = (
+      await queryPartition(pipeline.clean, pipeline.settings.stateTableName, `JOB#${jobId}`)
+    ).filter((item) => String(item.sk).startsWith('UNIT#'));
+    const deliveredOnce = units.filter((u) => (pipeline.deliveries.get(String(u.body)) ?? 0) < 2);
+    writeResult('delivery.json', {
+      units: units.length,
+      deliveries: [...pipeline.deliveries.values()].reduce((sum, n) => sum + n, 0),
+      outcomes: pipeline.outcomes,
+      failures: pipeline.failures.length,
+      checks: report.checks,
+    });
+    await pipeline.destroy();
+    expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(units.length).toBeGreaterThan(50);
+    expect(deliveredOnce.map((u) => u.unitId)).toEqual([]);
+    // Settled once each, by exactly one of its deliveries; the others found it settled.
+    expect(pipeline.outcomes.done).toBe(units.length);
+    expect(pipeline.outcomes.duplicate).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,82 @@
+// The checker is what every scenario relies on, so it is tested first: after a clean deletion
+// every check holds, and after each property is broken on purpose — behind lethe's back,
+// straight on the emulators — the check that guards it fails.
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, inject, it } from 'vitest';
+import { SMALL_SIZE } from '../../lib/local/example-dataset.js';
+import { checkDeletion } from './support/independent-checker.js';
+import { createReliabilityPipeline } from './support/reliability-pipeline.js';
+
+describe('Function: checkDeletion', () => {
+  it('passes a clean deletion, and fails each check whose property is broken', async () => {
+    // Prepare
+    const pipeline = await createReliabilityPipeline({
+      stack: inject('localStack'),
+      label: 'checker',
+    });
+    const dataset = await pipeline.seed({ ...SMALL_SIZE, projects: 2 });
+    pipeline.start();
+    const jobId = await pipeline.requestDeletion({ entity: 'organization', id: 'acme' });
+    await pipeline.waitForCompletion(jobId, 60_000);
+    await pipeline.stop();
+    const clean = await checkDeletion(pipeline.checkInput(jobId, dataset));
+
+    // Act: break every property once, directly on the emulators.
+    const { clean: clients, graph, settings } = pipeline;
+    const table = (name: string) => graph.tables[name]?.name ?? '';
+    const bucket = (name: string) => graph.buckets[name]?.name ?? '';
+    const ownedArtifact = dataset.target.rows[table('artifacts')]?.[0] ?? {};
+    const decoyProject = dataset.decoy.rows[table('projects')]?.[0] ?? {};
+    const ownedKeys = dataset.target.objects[bucket('artifacts')]?.slice(0, 2) ?? [];
+    const keptImage = dataset.expected.imagesKept[0] ?? '';
+    await clients.documents.send(
+      new PutCommand({ TableName: table('artifacts'), Item: ownedArtifact }),
+    );
+    await clients.documents.send(
+      new PutCommand({ TableName: table('projects'), Item: { ...decoyProject, renamed: true } }),
+    );
+    for (const key of ownedKeys) {
+      await clients.s3.send(
+        new PutObjectCommand({ Bucket: bucket('artifacts'), Key: key, Body: 'back' }),
+      );
+    }
+    await clients.s3.send(new DeleteObjectCommand({ Bucket: bucket('images'), Key: keptImage }));
+    await clients.documents.send(
+      new UpdateCommand({
+        TableName: settings.stateTableName,
+        Key: { pk: `JOB#${jobId}`, sk: 'JOB' },
+        UpdateExpression: 'ADD #deleted :one, #failed :one',
+        ExpressionAttributeNames: {
+          '#deleted': 'c|root.organization|rowsDeleted',
+          '#failed': 'c|root.organization|objectsFailed',
+        },
+        ExpressionAttributeValues: { ':one': 1 },
+      }),
+    );
+    await clients.documents.send(
+      new PutCommand({
+        TableName: settings.stateTableName,
+        Item: { pk: `JOB#${jobId}`, sk: 'INTENT#forgotten', type: 'intent' },
+      }),
+    );
+    for (const queueUrl of [pipeline.workQueueUrl, pipeline.deadLetterQueueUrl]) {
+      await clients.sqs.send(
+        new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: '{"stray":1}' }),
+      );
+    }
+    const broken = await checkDeletion({
+      ...pipeline.checkInput(jobId, dataset),
+      completionWrites: 2,
+      failures: [{ where: 'worker', process: 'pool-1', message: 'a bug', explained: undefined }],
+    });
+    await pipeline.destroy();
+
+    // Assess
+    expect(clean.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(clean.checks).toHaveLength(12);
+    expect(broken.checks.filter((c) => c.ok).map((c) => c.name)).toEqual([]);
+    expect(broken.ok).toBe(false);
+  });
+});

@@ -1,0 +1,208 @@
+// `npm run soak`: many seeded chaos runs at the demo's size, one after the other, on a local
+// stack of its own — the long version of test/reliability/chaos.test.ts, outside CI. Writes
+// a JSON and a markdown report to test/reliability/results/ and the summary into
+// docs/reliability.md. Exits 0 only when every seed holds.
+//
+//   npm run soak -- --seeds 50 [--from 1] [--scale 1] [--timeout-seconds 900] [--no-docs]
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import * as z from 'zod';
+import { DEMO_SIZE, scaleSize } from '../../lib/local/example-dataset.js';
+import { startLocalStack } from '../../lib/local/start-local-stack.js';
+import { type ChaosResult, runChaosSeed } from './support/chaos-run.js';
+import { FAULT_KINDS } from './support/fault-plan.js';
+import { writeResult } from './support/results.js';
+
+const USAGE = `usage: npm run soak -- [--seeds N] [--from S] [--scale F] [--timeout-seconds T] [--no-docs]
+
+  --seeds N            how many seeds to run (1–1000, default 10)
+  --from S             the first seed (default 1): seeds S, S+1, … S+N-1
+  --scale F            data set size as a share of the demo's (0.01–1, default 1)
+  --timeout-seconds T  give up on one seed's deletion after T seconds (default 900)
+  --no-docs            do not rewrite the soak section of docs/reliability.md`;
+
+/** A flag's text as a number, with a message that says what was wrong with it. */
+const numberFlag = (pattern: RegExp, expected: string, range: z.ZodNumber) =>
+  z.string().regex(pattern, expected).transform(Number).pipe(range).optional();
+
+const optionsSchema = z.strictObject({
+  seeds: numberFlag(/^\d+$/, 'expected a whole number', z.number().min(1).max(1000)),
+  from: numberFlag(/^\d+$/, 'expected a whole number', z.number().max(2 ** 31)),
+  scale: numberFlag(/^(\d+\.?\d*|\.\d+)$/, 'expected a number', z.number().min(0.01).max(1)),
+  'timeout-seconds': numberFlag(/^\d+$/, 'expected a whole number', z.number().min(30).max(7200)),
+  docs: z.boolean(),
+});
+
+interface SoakOptions {
+  readonly seeds: number;
+  readonly from: number;
+  readonly scale: number;
+  readonly 'timeout-seconds': number;
+  readonly docs: boolean;
+}
+
+class UsageError extends Error {}
+
+function parseOptions(argv: string[]): SoakOptions | 'help' {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        seeds: { type: 'string' },
+        from: { type: 'string' },
+        scale: { type: 'string' },
+        'timeout-seconds': { type: 'string' },
+        'no-docs': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { help, 'no-docs': noDocs, ...values } = parsed.values;
+  if (help) return 'help';
+  const result = optionsSchema.safeParse({ ...values, docs: noDocs !== true });
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const flag = String(issue?.path[0] ?? '');
+    throw new UsageError(
+      `--${flag} ${JSON.stringify(values[flag as keyof typeof values])}: ${issue?.message}`,
+    );
+  }
+  const { seeds = 10, from = 1, scale = 1, docs } = result.data;
+  return { seeds, from, scale, 'timeout-seconds': result.data['timeout-seconds'] ?? 900, docs };
+}
+
+const seconds = (s: number) => `${s.toFixed(0)} s`;
+
+function markdown(results: readonly ChaosResult[], options: SoakOptions, startedAt: Date): string {
+  const passed = results.filter((r) => r.ok).length;
+  const totals: Record<string, number> = {};
+  for (const result of results)
+    for (const [kind, n] of Object.entries(result.injected))
+      totals[kind] = (totals[kind] ?? 0) + (n ?? 0);
+  const size =
+    options.scale === 1 ? 'the demo size (`DEMO_SIZE`)' : `${options.scale} × the demo size`;
+  const lines = [
+    `Last soak: \`npm run soak -- --seeds ${options.seeds} --from ${options.from}${options.scale === 1 ? '' : ` --scale ${options.scale}`}\`, started ${startedAt.toISOString()}, at ${size}: **${passed} of ${results.length} seeds held every check**.`,
+    '',
+    '| seed | result | faults injected | handler errors | dead letters | units | seeding | deletion | failed checks |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|---|',
+    ...results.map((r) => {
+      const cells = [
+        r.seed,
+        r.ok ? 'held' : '**failed**',
+        r.faultsInjected,
+        r.handlerErrors,
+        r.check.deadLetters.length,
+        r.units,
+        seconds(r.seedSeconds),
+        seconds(r.deleteSeconds),
+        [
+          ...(r.error ? [r.error.slice(0, 120)] : []),
+          ...r.check.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`),
+        ]
+          .join('; ')
+          .replaceAll('|', '\\|') || '—',
+      ];
+      return `| ${cells.join(' | ')} |`;
+    }),
+    '',
+    'Faults injected over all seeds:',
+    '',
+    '| kind | injected |',
+    '|---|---:|',
+    ...FAULT_KINDS.map(
+      (kind) => `| \`${kind}\` | ${(totals[kind] ?? 0).toLocaleString('en-US')} |`,
+    ),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+const BEGIN = '<!-- soak:begin (written by npm run soak) -->';
+const END = '<!-- soak:end -->';
+
+function writeDocs(summary: string): void {
+  const path = 'docs/reliability.md';
+  const text = readFileSync(path, 'utf8');
+  const begin = text.indexOf(BEGIN);
+  const end = text.indexOf(END);
+  if (begin === -1 || end < begin) throw new Error(`${path} has no soak section markers`);
+  writeFileSync(path, `${text.slice(0, begin + BEGIN.length)}\n${summary}${text.slice(end)}`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const options = parseOptions(argv);
+  if (options === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  const startedAt = new Date();
+  const size = options.scale === 1 ? DEMO_SIZE : scaleSize(DEMO_SIZE, options.scale);
+  const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+  log(`soak: ${options.seeds} seeds from ${options.from}, ${size.projects} projects each`);
+  const stack = await startLocalStack();
+  const stop = () => {
+    void stack.stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', stop);
+  const results: ChaosResult[] = [];
+  try {
+    for (let i = 0; i < options.seeds; i++) {
+      const seed = options.from + i;
+      log(`seed ${seed} (${i + 1}/${options.seeds}): starting`);
+      const result = await runChaosSeed({
+        stack,
+        seed,
+        size,
+        timeoutMs: options['timeout-seconds'] * 1000,
+        removeResources: true,
+        log,
+        // Demo-sized pages, and patience to match: units of 500 rows take seconds.
+        settings: {
+          pageSize: 500,
+          objectPageSize: 1000,
+          visibilityTimeoutSeconds: 10,
+          resendAfterSeconds: 30,
+          intentRecoveryAfterSeconds: 60,
+        },
+      });
+      results.push(result);
+      const failed = result.check.checks.filter((c) => !c.ok).map((c) => c.name);
+      log(
+        `seed ${seed}: ${result.ok ? 'held' : `FAILED (${[result.error, ...failed].filter(Boolean).join('; ')})`} — ${results.filter((r) => r.ok).length}/${results.length} held so far`,
+      );
+    }
+  } finally {
+    process.removeListener('SIGINT', stop);
+    await stack.stop();
+  }
+  const stamp = startedAt.toISOString().replaceAll(':', '-').slice(0, 19);
+  const report = { startedAt, finishedAt: new Date(), options, size, results };
+  const summary = markdown(results, options, startedAt);
+  writeResult(`soak-${stamp}.json`, report);
+  writeResult('soak-latest.json', report);
+  writeFileSync(`test/reliability/results/soak-${stamp}.md`, `# Soak\n\n${summary}`);
+  if (options.docs) writeDocs(summary);
+  log(
+    `report: test/reliability/results/soak-${stamp}.{json,md}${options.docs ? ', docs/reliability.md' : ''}`,
+  );
+  const held = results.filter((r) => r.ok).length;
+  log(`soak: ${held} of ${results.length} seeds held every check`);
+  return held === results.length ? 0 : 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      console.error(`soak: ${error.message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    console.error(`soak: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

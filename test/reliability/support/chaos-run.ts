@@ -1,0 +1,181 @@
+// One seeded chaos run: the seed picks a fault mix (which faults, how often, which crash
+// points, how soon a failing message is dead-lettered), the example data set is seeded, one
+// organization is deleted through ingest, the worker and the sweeper with those faults
+// injected, and the independent checker judges the result. Used by `npm test` (a reduced
+// size, a few seeds) and by `npm run soak` (demo size, many seeds).
+import type { ExampleDatasetSize } from '../../../lib/local/example-dataset.js';
+import type { SettingsInput } from '../../../lib/settings.js';
+import {
+  CRASH_POINTS,
+  FAULT_KINDS,
+  type FaultKind,
+  FaultPlan,
+  type FaultRates,
+  type FaultSample,
+} from './fault-plan.js';
+import { type CheckReport, checkDeletion } from './independent-checker.js';
+import { createPrng } from './prng.js';
+import { createReliabilityPipeline, type StackInfo } from './reliability-pipeline.js';
+
+/**
+ * The size `npm test` runs: small enough for three seeds in about two minutes on two cores,
+ * shaped like the demo (three levels, prefixes of two pages, shared images, set-null alerts,
+ * another tenant) and paged small (50 rows a unit), so a run has some 90 units to fault.
+ */
+export const CHAOS_TEST_SIZE: ExampleDatasetSize = {
+  projects: 3,
+  artifactsPerProject: 300,
+  snapshotsPerProject: 20,
+  imagesPerSnapshot: 3,
+  imagePool: 60,
+  imagesSharedWithDecoy: 10,
+  alertsPerProject: 20,
+  members: 1000,
+  prefixObjectsPerProject: 150,
+  decoyScale: 0.2,
+};
+
+export interface ChaosProfile {
+  readonly seed: number;
+  readonly rates: FaultRates;
+  /** The opportunity at which each kind is injected for certain, if chance has not yet. */
+  readonly ensure: Partial<Record<FaultKind, number>>;
+  /** Receives before a failing message is dead-lettered (the sweeper re-sends its unit). */
+  readonly maxReceiveCount: number;
+}
+
+/** The fault mix a seed stands for. Rates stay low enough for a run to converge in time. */
+export function chaosProfile(seed: number): ChaosProfile {
+  const prng = createPrng(seed).fork('profile');
+  const some = (min: number, max: number, enabled = 0.85) =>
+    prng.chance(enabled) ? Number(prng.between(min, max).toFixed(4)) : 0;
+  const rates: FaultRates = {
+    'dynamodb.throttle': some(0.002, 0.02),
+    'dynamodb.outage': some(0.0005, 0.004),
+    'dynamodb.unprocessed': some(0.02, 0.15),
+    'dynamodb.txCancelled': some(0.005, 0.03),
+    's3.slowdown': some(0.005, 0.03),
+    's3.outage': some(0.001, 0.01),
+    's3.keyErrors': some(0.02, 0.2),
+    'sqs.sendError': some(0.005, 0.03),
+    'sqs.sendOutage': some(0.002, 0.02),
+    'sqs.partialBatch': some(0.02, 0.1),
+  };
+  for (const point of CRASH_POINTS) {
+    rates[`crash.${point}`] =
+      point === 'mid-watermark'
+        ? some(0.05, 0.3)
+        : point === 'after-tombstone'
+          ? some(0.05, 0.3)
+          : some(0.002, 0.01);
+  }
+  // Every kind happens at least once a run, at an opportunity the seed picks.
+  const ensure: Partial<Record<FaultKind, number>> = {};
+  for (const kind of FAULT_KINDS) {
+    const rare = kind === 'crash.mid-watermark' || kind === 'crash.after-tombstone';
+    ensure[kind] = rare ? 1 : prng.int(1, 12);
+  }
+  return { seed, rates, ensure, maxReceiveCount: prng.pick([2, 3, 5]) };
+}
+
+export interface ChaosRunOptions {
+  readonly stack: StackInfo;
+  readonly seed: number;
+  readonly size: ExampleDatasetSize;
+  readonly timeoutMs: number;
+  readonly settings?: SettingsInput;
+  readonly log?: (line: string) => void;
+  /** Delete the run's tables, queues and buckets afterwards (long soaks). */
+  readonly removeResources?: boolean;
+}
+
+export interface ChaosResult {
+  readonly seed: number;
+  readonly profile: ChaosProfile;
+  readonly ok: boolean;
+  readonly injected: Partial<Record<FaultKind, number>>;
+  readonly opportunities: Partial<Record<FaultKind, number>>;
+  readonly samples: readonly FaultSample[];
+  readonly faultsInjected: number;
+  readonly check: CheckReport;
+  readonly handlerErrors: number;
+  readonly units: number;
+  readonly seedSeconds: number;
+  readonly deleteSeconds: number;
+  readonly error?: string;
+}
+
+export async function runChaosSeed(options: ChaosRunOptions): Promise<ChaosResult> {
+  const log = options.log ?? (() => undefined);
+  const profile = chaosProfile(options.seed);
+  const plan = new FaultPlan({
+    seed: options.seed,
+    rates: profile.rates,
+    ensure: profile.ensure,
+  });
+  const pipeline = await createReliabilityPipeline({
+    stack: options.stack,
+    label: `chaos${options.seed}`,
+    faults: plan,
+    settings: {
+      maxReceiveCount: profile.maxReceiveCount,
+      pageSize: 50,
+      objectPageSize: 100,
+      resendAfterSeconds: 8,
+      intentRecoveryAfterSeconds: 12,
+      visibilityTimeoutSeconds: 5,
+      ...options.settings,
+    },
+    batchSize: 5,
+    concurrency: 3,
+    sweepEveryMs: 1000,
+  });
+  try {
+    const seedStarted = Date.now();
+    const dataset = await pipeline.seed(options.size);
+    const seedSeconds = (Date.now() - seedStarted) / 1000;
+    log(`seed ${options.seed}: seeded in ${seedSeconds.toFixed(1)} s; deleting with faults`);
+
+    const started = Date.now();
+    pipeline.start();
+    plan.arm();
+    let error: string | undefined;
+    let jobId = '';
+    try {
+      jobId = await pipeline.requestDeletion({
+        entity: 'organization',
+        id: dataset.target.orgId,
+        tenantId: dataset.target.tenantId,
+      });
+      await pipeline.waitForCompletion(jobId, options.timeoutMs, (job) =>
+        log(`seed ${options.seed}: ${job.settled}/${job.planned} units settled`),
+      );
+    } catch (caught) {
+      error = caught instanceof Error ? caught.message : String(caught);
+    }
+    plan.disarm();
+    await pipeline.stop();
+    const deleteSeconds = (Date.now() - started) / 1000;
+    const check = await checkDeletion(pipeline.checkInput(jobId, dataset));
+    log(
+      `seed ${options.seed}: ${check.ok && !error ? 'ok' : 'FAILED'} in ${deleteSeconds.toFixed(1)} s, ${plan.total} faults injected, ${pipeline.failures.length} handler errors, ${check.deadLetters.length} dead letters`,
+    );
+    return {
+      seed: options.seed,
+      profile,
+      ok: check.ok && error === undefined,
+      injected: { ...plan.injected },
+      opportunities: { ...plan.opportunities },
+      samples: [...plan.samples],
+      faultsInjected: plan.total,
+      check,
+      handlerErrors: pipeline.failures.length,
+      units: check.units,
+      seedSeconds,
+      deleteSeconds,
+      ...(error === undefined ? {} : { error }),
+    };
+  } finally {
+    await pipeline.destroy(options.removeResources);
+  }
+}

@@ -1,0 +1,388 @@
+// A fault plan: a seeded decision, per request, whether to inject a fault, installed as SDK
+// middleware on the real clients the product uses (never by replacing a client or a port).
+// Two placements: faults of one attempt sit inside the SDK's retry loop, so the SDK's own
+// back-off sees a real-shaped service exception; faults of a whole call sit outside it and
+// look like what the caller gets once the SDK has given up. Every injected fault is counted.
+import {
+  type BatchWriteItemCommandInput,
+  type BatchWriteItemCommandOutput,
+  ProvisionedThroughputExceededException,
+  ThrottlingException,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  type DeleteObjectsCommandInput,
+  type DeleteObjectsCommandOutput,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import {
+  type SendMessageBatchCommandInput,
+  type SendMessageBatchCommandOutput,
+  SQSServiceException,
+} from '@aws-sdk/client-sqs';
+import type { AwsClients } from '../../../lib/adapters/aws-clients.js';
+import type { CrashPoint } from '../../../lib/engine/engine-context.js';
+import { InjectedCrash, markInjected, processCrashed } from './injected.js';
+import { createPrng, type Prng } from './prng.js';
+
+export const CRASH_POINTS: readonly CrashPoint[] = [
+  'after-tombstone',
+  'after-intent',
+  'mid-page',
+  'after-rows',
+  'after-objects',
+  'after-commit',
+  'mid-watermark',
+];
+
+export const FAULT_KINDS = [
+  /** One attempt of any DynamoDB call throttled (ProvisionedThroughputExceeded / Throttling). */
+  'dynamodb.throttle',
+  /** A whole DynamoDB call throttled past the SDK's retries. */
+  'dynamodb.outage',
+  /** BatchWriteItem leaves part of its requests in UnprocessedItems. */
+  'dynamodb.unprocessed',
+  /** TransactWriteItems cancelled with TransactionConflict or ThrottlingError on one item. */
+  'dynamodb.txCancelled',
+  /** One attempt of any S3 call answered 503 SlowDown. */
+  's3.slowdown',
+  /** A whole S3 call answered SlowDown past the SDK's retries. */
+  's3.outage',
+  /** DeleteObjects answers some keys in Errors (InternalError, SlowDown) and keeps them. */
+  's3.keyErrors',
+  /** One attempt of SendMessage(Batch) answered 503. */
+  'sqs.sendError',
+  /** A whole SendMessage(Batch) call failed past the SDK's retries. */
+  'sqs.sendOutage',
+  /** SendMessageBatch answers some entries in Failed. */
+  'sqs.partialBatch',
+  ...CRASH_POINTS.map((point) => `crash.${point}` as const),
+] as const;
+
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** Probability per opportunity (a request, a call, a key, a crash point reached). */
+export type FaultRates = Partial<Record<FaultKind, number>>;
+
+export interface FaultSample {
+  readonly kind: FaultKind;
+  readonly where: string;
+  readonly detail: string;
+}
+
+const DATA_COMMANDS = {
+  dynamodb: new Set([
+    'GetItemCommand',
+    'PutItemCommand',
+    'UpdateItemCommand',
+    'DeleteItemCommand',
+    'QueryCommand',
+    'BatchWriteItemCommand',
+    'TransactWriteItemsCommand',
+  ]),
+  s3: new Set([
+    'ListObjectsV2Command',
+    'GetObjectCommand',
+    'HeadObjectCommand',
+    'DeleteObjectsCommand',
+  ]),
+  sqs: new Set(['SendMessageCommand', 'SendMessageBatchCommand']),
+};
+
+/** A per-key error DeleteObjects answers with; both pass with time, so the adapter retries. */
+const KEY_ERROR_CODES = ['InternalError', 'SlowDown'] as const;
+
+export interface FaultPlanOptions {
+  readonly seed: number;
+  readonly rates: FaultRates;
+  /** Share of a BatchWriteItem left unprocessed, or of a DeleteObjects/SendMessageBatch failed. */
+  readonly partialShare?: number;
+  /**
+   * Kinds injected for certain at their n-th opportunity (1-based) if chance has not injected
+   * them by then, so that a run covers every kind it names.
+   */
+  readonly ensure?: Partial<Record<FaultKind, number>>;
+}
+
+export class FaultPlan {
+  readonly seed: number;
+  readonly rates: FaultRates;
+  /** Faults injected, by kind. */
+  readonly injected: Partial<Record<FaultKind, number>> = {};
+  /** Opportunities seen, by kind (the denominator of each rate). */
+  readonly opportunities: Partial<Record<FaultKind, number>> = {};
+  /** The first few faults of each kind, for the report. */
+  readonly samples: FaultSample[] = [];
+  private readonly prng: Prng;
+  private readonly partialShare: number;
+  private readonly ensure: Partial<Record<FaultKind, number>>;
+  private armed = false;
+
+  constructor(options: FaultPlanOptions) {
+    this.seed = options.seed;
+    this.rates = options.rates;
+    this.prng = createPrng(options.seed).fork('faults');
+    this.partialShare = options.partialShare ?? 0.3;
+    this.ensure = options.ensure ?? {};
+  }
+
+  /** Faults are injected only while armed: seeding and provisioning run clean. */
+  arm(): void {
+    this.armed = true;
+  }
+
+  disarm(): void {
+    this.armed = false;
+  }
+
+  get total(): number {
+    return Object.values(this.injected).reduce((sum, n) => sum + (n ?? 0), 0);
+  }
+
+  /** Decides one opportunity of `kind`, and records the fault when there is one. */
+  decide(kind: FaultKind, where: string, detail = ''): boolean {
+    const rate = this.rates[kind] ?? 0;
+    const ensureAt = this.ensure[kind];
+    if (!this.armed || (rate <= 0 && ensureAt === undefined)) return false;
+    const seen = (this.opportunities[kind] ?? 0) + 1;
+    this.opportunities[kind] = seen;
+    const due = ensureAt !== undefined && seen >= ensureAt && !this.injected[kind];
+    if (!this.prng.chance(rate) && !due) return false;
+    this.record(kind, where, detail);
+    return true;
+  }
+
+  private record(kind: FaultKind, where: string, detail: string): void {
+    this.injected[kind] = (this.injected[kind] ?? 0) + 1;
+    if (this.samples.filter((s) => s.kind === kind).length < 5)
+      this.samples.push({ kind, where, detail: detail.slice(0, 200) });
+  }
+
+  /** The engine's crash-point hook: throws where the plan says the process dies. */
+  readonly crashPoint = (point: CrashPoint, detail: string): void => {
+    // A process that died is dead for every record it was still working on.
+    if (processCrashed()) throw new InjectedCrash(point, detail, true);
+    if (this.decide(`crash.${point}`, 'engine', detail)) throw new InjectedCrash(point, detail);
+  };
+
+  /** Installs the plan on a set of clients (one "process" of the product). */
+  install(clients: AwsClients, where: string): void {
+    this.installDynamoDb(clients, where);
+    this.installS3(clients, where);
+    this.installSqs(clients, where);
+  }
+
+  private pickSome<T>(items: readonly T[]): Set<number> {
+    const chosen = new Set<number>();
+    for (let i = 0; i < items.length; i++) if (this.prng.chance(this.partialShare)) chosen.add(i);
+    if (chosen.size === 0 && items.length > 0) chosen.add(this.prng.int(0, items.length - 1));
+    return chosen;
+  }
+
+  private installDynamoDb(clients: AwsClients, where: string): void {
+    const stack = clients.dynamodb.middlewareStack;
+    const commands = DATA_COMMANDS.dynamodb;
+    stack.add(
+      (next, context) => async (args) => {
+        const command = context.commandName ?? '';
+        if (!commands.has(command)) return next(args);
+        if (this.decide('dynamodb.outage', where, command)) {
+          throw markInjected(
+            new ProvisionedThroughputExceededException({
+              message: `injected: ${command} throttled past the SDK's retries`,
+              $metadata: { httpStatusCode: 400, attempts: 8 },
+            }),
+            'dynamodb.outage',
+          );
+        }
+        if (command === 'TransactWriteItemsCommand') {
+          const items = (args.input as { TransactItems?: unknown[] }).TransactItems ?? [];
+          if (items.length > 0 && this.decide('dynamodb.txCancelled', where, command)) {
+            const victim = this.prng.int(0, items.length - 1);
+            const code = this.prng.chance(0.5) ? 'TransactionConflict' : 'ThrottlingError';
+            const reasons = items.map((_, i) => ({ Code: i === victim ? code : 'None' }));
+            throw markInjected(
+              new TransactionCanceledException({
+                message: `injected: Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.map((r) => r.Code).join(', ')}]`,
+                CancellationReasons: reasons,
+                $metadata: { httpStatusCode: 400 },
+              }),
+              'dynamodb.txCancelled',
+            );
+          }
+        }
+        if (command === 'BatchWriteItemCommand') {
+          const input = args.input as BatchWriteItemCommandInput;
+          const [table, requests] = Object.entries(input.RequestItems ?? {})[0] ?? [];
+          if (table && requests && this.decide('dynamodb.unprocessed', where, table)) {
+            const withheld = this.pickSome(requests);
+            const sent = requests.filter((_, i) => !withheld.has(i));
+            const kept = requests.filter((_, i) => withheld.has(i));
+            const output =
+              sent.length === 0
+                ? ({ $metadata: {} } as BatchWriteItemCommandOutput)
+                : ((await next({ ...args, input: { ...input, RequestItems: { [table]: sent } } }))
+                    .output as BatchWriteItemCommandOutput);
+            const unprocessed = [...(output.UnprocessedItems?.[table] ?? []), ...kept];
+            return {
+              output: { ...output, UnprocessedItems: { [table]: unprocessed } },
+              response: {},
+            } as Awaited<ReturnType<typeof next>>;
+          }
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: `chaosDynamoDbCall-${where}` },
+    );
+    stack.add(
+      (next, context) => async (args) => {
+        const command = context.commandName ?? '';
+        if (commands.has(command) && this.decide('dynamodb.throttle', where, command)) {
+          const options = {
+            message: `injected: ${command} throttled (one attempt)`,
+            $metadata: { httpStatusCode: 400 },
+          };
+          throw markInjected(
+            this.prng.chance(0.5)
+              ? new ProvisionedThroughputExceededException(options)
+              : new ThrottlingException(options),
+            'dynamodb.throttle',
+          );
+        }
+        return next(args);
+      },
+      { step: 'finalizeRequest', priority: 'low', name: `chaosDynamoDbAttempt-${where}` },
+    );
+  }
+
+  private installS3(clients: AwsClients, where: string): void {
+    const stack = clients.s3.middlewareStack;
+    const commands = DATA_COMMANDS.s3;
+    const slowDown = (message: string, attempts?: number) =>
+      new S3ServiceException({
+        name: 'SlowDown',
+        $fault: 'server',
+        message,
+        $metadata: { httpStatusCode: 503, ...(attempts ? { attempts } : {}) },
+      });
+    stack.add(
+      (next, context) => async (args) => {
+        const command = context.commandName ?? '';
+        if (!commands.has(command)) return next(args);
+        if (this.decide('s3.outage', where, command)) {
+          throw markInjected(
+            slowDown(`injected: ${command} slowed down past the SDK's retries`, 8),
+            's3.outage',
+          );
+        }
+        if (command === 'DeleteObjectsCommand') {
+          const input = args.input as DeleteObjectsCommandInput;
+          const objects = input.Delete?.Objects ?? [];
+          if (objects.length > 0 && this.decide('s3.keyErrors', where, input.Bucket ?? '')) {
+            const failing = this.pickSome(objects);
+            const errors = objects
+              .filter((_, i) => failing.has(i))
+              .map((object) => ({
+                Key: object.Key,
+                Code: this.prng.pick(KEY_ERROR_CODES),
+                Message: 'injected: per-key error',
+              }));
+            const sent = objects.filter((_, i) => !failing.has(i));
+            const output =
+              sent.length === 0
+                ? ({ Deleted: [], $metadata: {} } as DeleteObjectsCommandOutput)
+                : ((
+                    await next({
+                      ...args,
+                      input: { ...input, Delete: { ...input.Delete, Objects: sent } },
+                    })
+                  ).output as DeleteObjectsCommandOutput);
+            return {
+              output: { ...output, Errors: [...(output.Errors ?? []), ...errors] },
+              response: {},
+            } as Awaited<ReturnType<typeof next>>;
+          }
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: `chaosS3Call-${where}` },
+    );
+    stack.add(
+      (next, context) => async (args) => {
+        const command = context.commandName ?? '';
+        if (commands.has(command) && this.decide('s3.slowdown', where, command)) {
+          throw markInjected(
+            slowDown(`injected: ${command} SlowDown (one attempt)`),
+            's3.slowdown',
+          );
+        }
+        return next(args);
+      },
+      { step: 'finalizeRequest', priority: 'low', name: `chaosS3Attempt-${where}` },
+    );
+  }
+
+  private installSqs(clients: AwsClients, where: string): void {
+    const stack = clients.sqs.middlewareStack;
+    const commands = DATA_COMMANDS.sqs;
+    const unavailable = (message: string, attempts?: number) =>
+      new SQSServiceException({
+        name: 'ServiceUnavailable',
+        $fault: 'server',
+        message,
+        $metadata: { httpStatusCode: 503, ...(attempts ? { attempts } : {}) },
+      });
+    stack.add(
+      (next, context) => async (args) => {
+        const command = context.commandName ?? '';
+        if (!commands.has(command)) return next(args);
+        if (this.decide('sqs.sendOutage', where, command)) {
+          throw markInjected(
+            unavailable(`injected: ${command} failed past the SDK's retries`, 8),
+            'sqs.sendOutage',
+          );
+        }
+        if (command === 'SendMessageBatchCommand') {
+          const input = args.input as SendMessageBatchCommandInput;
+          const entries = input.Entries ?? [];
+          if (entries.length > 0 && this.decide('sqs.partialBatch', where, command)) {
+            const failing = this.pickSome(entries);
+            const sent = entries.filter((_, i) => !failing.has(i));
+            const output =
+              sent.length === 0
+                ? ({ Successful: [], $metadata: {} } as unknown as SendMessageBatchCommandOutput)
+                : ((await next({ ...args, input: { ...input, Entries: sent } }))
+                    .output as SendMessageBatchCommandOutput);
+            const failed = entries
+              .filter((_, i) => failing.has(i))
+              .map((entry) => ({
+                Id: entry.Id,
+                SenderFault: false,
+                Code: 'InternalError',
+                Message: 'injected: entry not sent',
+              }));
+            return {
+              output: { ...output, Failed: [...(output.Failed ?? []), ...failed] },
+              response: {},
+            } as Awaited<ReturnType<typeof next>>;
+          }
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: `chaosSqsCall-${where}` },
+    );
+    stack.add(
+      (next, context) => async (args) => {
+        const command = context.commandName ?? '';
+        if (commands.has(command) && this.decide('sqs.sendError', where, command)) {
+          throw markInjected(
+            unavailable(`injected: ${command} 503 (one attempt)`),
+            'sqs.sendError',
+          );
+        }
+        return next(args);
+      },
+      { step: 'finalizeRequest', priority: 'low', name: `chaosSqsAttempt-${where}` },
+    );
+  }
+}

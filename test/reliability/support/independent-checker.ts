@@ -1,0 +1,410 @@
+// The independent checker: after a run, it reads the emulators directly — every table of the
+// graph scanned, every bucket listed, the queues counted — with clients of its own (no fault
+// middleware, none of lethe's ports) and compares what it finds with the seeded truth. Only
+// the job's own counters are read from lethe's state table, to be compared with reality.
+
+import { isDeepStrictEqual } from 'node:util';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { AwsClients } from '../../../lib/adapters/aws-clients.js';
+import type { Graph } from '../../../lib/graph/graph-types.js';
+import type { SeededDataset } from '../../../lib/local/example-dataset.js';
+import type { LetheEvent } from '../../../lib/ports/event-bus.js';
+import type { Settings } from '../../../lib/settings.js';
+
+export interface Check {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+/** An error a handler saw, and what explains it (an injected fault kind), if anything. */
+export interface HandlerFailure {
+  readonly where: 'worker' | 'sweeper' | 'ingest';
+  readonly process: string;
+  readonly body?: string | undefined;
+  readonly message: string;
+  readonly explained: string | undefined;
+}
+
+export interface DeadLetter {
+  readonly body: string;
+  readonly receiveCount: number;
+  /** Why it is there; undefined when nothing explains it. */
+  readonly reason: string | undefined;
+}
+
+export interface CheckInput {
+  readonly clients: AwsClients;
+  readonly graph: Graph;
+  readonly settings: Settings;
+  readonly dataset: SeededDataset;
+  readonly jobId: string;
+  readonly workQueueUrl: string;
+  readonly deadLetterQueueUrl: string;
+  readonly events: readonly LetheEvent[];
+  /** Completion writes DynamoDB accepted for the job, seen on the wire. */
+  readonly completionWrites: number;
+  readonly failures: readonly HandlerFailure[];
+  /** Explains a dead letter that is bad input on purpose; undefined for anything else. */
+  readonly badInput?: (body: string) => string | undefined;
+}
+
+export interface Reality {
+  readonly rowsGone: number;
+  readonly rowsNulled: number;
+  readonly objectsGone: number;
+}
+
+export interface CheckReport {
+  readonly ok: boolean;
+  readonly checks: readonly Check[];
+  readonly reality: Reality;
+  readonly counters: Record<string, number>;
+  /** Units the job planned (all settled when it completed). */
+  readonly units: number;
+  readonly deadLetters: readonly DeadLetter[];
+  readonly completedEvents: number;
+}
+
+type Row = Record<string, unknown>;
+
+const sample = (items: readonly string[]) =>
+  items.length === 0 ? '' : `, e.g. ${items.slice(0, 3).join(', ')}`;
+
+function keyOf(row: Row, keys: readonly string[]): string {
+  return JSON.stringify(keys.map((k) => row[k]));
+}
+
+export async function scanTable(clients: AwsClients, table: string): Promise<Row[]> {
+  const rows: Row[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await clients.documents.send(
+      new ScanCommand({ TableName: table, ExclusiveStartKey: startKey, ConsistentRead: true }),
+    );
+    rows.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return rows;
+}
+
+export async function listBucket(clients: AwsClients, bucket: string): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await clients.s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }),
+    );
+    for (const object of page.Contents ?? []) if (object.Key !== undefined) keys.push(object.Key);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return keys;
+}
+
+export async function queueDepth(clients: AwsClients, queueUrl: string) {
+  const { Attributes = {} } = await clients.sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: [
+        'ApproximateNumberOfMessages',
+        'ApproximateNumberOfMessagesNotVisible',
+        'ApproximateNumberOfMessagesDelayed',
+      ],
+    }),
+  );
+  return {
+    visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
+    inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+    delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
+  };
+}
+
+/** Every message in the DLQ, read without deleting (they stay invisible for a while). */
+export async function readDeadLetters(clients: AwsClients, queueUrl: string) {
+  const letters = new Map<string, { body: string; receiveCount: number }>();
+  for (let empty = 0; empty < 2; ) {
+    const { Messages = [] } = await clients.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        VisibilityTimeout: 300,
+        MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+      }),
+    );
+    if (Messages.length === 0) empty++;
+    for (const m of Messages) {
+      if (m.MessageId === undefined) continue;
+      letters.set(m.MessageId, {
+        body: m.Body ?? '',
+        receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 0),
+      });
+    }
+  }
+  return [...letters.values()];
+}
+
+/** The rows that must remain, by table: the other tenant's as seeded, set-null rows without their pointer. */
+function expectedRows(graph: Graph, dataset: SeededDataset): Map<string, Map<string, Row>> {
+  const expected = new Map<string, Map<string, Row>>();
+  const nulled = new Map<string, string[]>();
+  for (const entity of Object.values(graph.entities)) {
+    const attributes = entity.parents
+      .filter((p) => p.onDelete === 'set-null')
+      .map((p) => p.attribute);
+    if (attributes.length > 0) nulled.set(entity.tableName, attributes);
+  }
+  for (const table of Object.values(graph.tables)) {
+    const keys = [table.partitionKey, ...(table.sortKey ? [table.sortKey] : [])];
+    const rows = new Map<string, Row>();
+    for (const row of dataset.decoy.rows[table.name] ?? []) rows.set(keyOf(row, keys), row);
+    const pointers = nulled.get(table.name);
+    if (pointers) {
+      for (const row of dataset.target.rows[table.name] ?? []) {
+        const kept = Object.fromEntries(Object.entries(row).filter(([a]) => !pointers.includes(a)));
+        rows.set(keyOf(row, keys), kept);
+      }
+    }
+    expected.set(table.name, rows);
+  }
+  return expected;
+}
+
+function seededObjects(graph: Graph, dataset: SeededDataset): Map<string, Set<string>> {
+  const all = new Map<string, Set<string>>();
+  const add = (bucket: string, keys: readonly string[]) => {
+    const set = all.get(bucket) ?? new Set<string>();
+    for (const key of keys) set.add(key);
+    all.set(bucket, set);
+  };
+  for (const source of [dataset.target.objects, dataset.decoy.objects, dataset.strayDecoys])
+    for (const [bucket, keys] of Object.entries(source)) add(bucket, keys);
+  add(graph.buckets.images?.name ?? 'images', [...dataset.imageOwners.keys()]);
+  return all;
+}
+
+function expectedObjects(graph: Graph, dataset: SeededDataset): Map<string, Set<string>> {
+  const kept = new Map<string, Set<string>>();
+  for (const bucket of Object.values(graph.buckets)) kept.set(bucket.name, new Set());
+  for (const source of [dataset.decoy.objects, dataset.strayDecoys])
+    for (const [bucket, keys] of Object.entries(source))
+      for (const key of keys) kept.get(bucket)?.add(key);
+  const images = graph.buckets.images?.name ?? 'images';
+  for (const key of dataset.expected.imagesKept) kept.get(images)?.add(key);
+  return kept;
+}
+
+function counterTotals(job: Row | undefined): Record<string, number> {
+  const totals: Record<string, number> = {};
+  for (const [attribute, value] of Object.entries(job ?? {})) {
+    if (!attribute.startsWith('c|') || typeof value !== 'number') continue;
+    const kind = attribute.slice(attribute.lastIndexOf('|') + 1);
+    totals[kind] = (totals[kind] ?? 0) + value;
+  }
+  return totals;
+}
+
+export async function checkDeletion(input: CheckInput): Promise<CheckReport> {
+  const { clients, graph, dataset, settings } = input;
+  const checks: Check[] = [];
+  const check = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
+
+  // Rows: every table of the graph, read whole.
+  const wanted = expectedRows(graph, dataset);
+  let rowsGone = 0;
+  let rowsNulled = 0;
+  const owned: string[] = [];
+  const missing: string[] = [];
+  const changed: string[] = [];
+  for (const table of Object.values(graph.tables)) {
+    const keys = [table.partitionKey, ...(table.sortKey ? [table.sortKey] : [])];
+    const found = new Map((await scanTable(clients, table.name)).map((r) => [keyOf(r, keys), r]));
+    const expected = wanted.get(table.name) ?? new Map<string, Row>();
+    for (const [key, row] of expected) {
+      const actual = found.get(key);
+      if (!actual) missing.push(`${table.name} ${key}`);
+      else if (!isDeepStrictEqual(actual, row)) changed.push(`${table.name} ${key}`);
+    }
+    for (const key of found.keys()) if (!expected.has(key)) owned.push(`${table.name} ${key}`);
+    for (const tenant of [dataset.target, dataset.decoy]) {
+      for (const row of tenant.rows[table.name] ?? []) {
+        const actual = found.get(keyOf(row, keys));
+        if (!actual) rowsGone++;
+        else if (Object.keys(row).some((a) => !(a in actual))) rowsNulled++;
+      }
+    }
+  }
+  check('every owned row is gone', owned.length === 0, `${owned.length} left${sample(owned)}`);
+  check(
+    "every other tenant's row and every set-null row remains, as it should be",
+    missing.length === 0 && changed.length === 0,
+    `${missing.length} missing, ${changed.length} changed${sample([...missing, ...changed])}`,
+  );
+
+  // Objects: every bucket of the graph, listed whole.
+  const seeded = seededObjects(graph, dataset);
+  const keep = expectedObjects(graph, dataset);
+  let objectsGone = 0;
+  const leftOwned: string[] = [];
+  const lost: string[] = [];
+  for (const bucket of Object.values(graph.buckets)) {
+    const present = new Set(await listBucket(clients, bucket.name));
+    const kept = keep.get(bucket.name) ?? new Set<string>();
+    for (const key of present) if (!kept.has(key)) leftOwned.push(`${bucket.name}/${key}`);
+    for (const key of kept) if (!present.has(key)) lost.push(`${bucket.name}/${key}`);
+    for (const key of seeded.get(bucket.name) ?? []) if (!present.has(key)) objectsGone++;
+  }
+  check(
+    'every owned object is gone',
+    leftOwned.length === 0,
+    `${leftOwned.length} left${sample(leftOwned)}`,
+  );
+  check(
+    "every shared-referenced image, other tenant's object and decoy remains",
+    lost.length === 0,
+    `${lost.length} missing${sample(lost)}`,
+  );
+
+  // The job's counters against what the checker found.
+  const job = (
+    await clients.documents.send(
+      new GetCommand({
+        TableName: settings.stateTableName,
+        Key: { pk: `JOB#${input.jobId}`, sk: 'JOB' },
+        ConsistentRead: true,
+      }),
+    )
+  ).Item;
+  const counters = counterTotals(job);
+  const counted = (kind: string) => counters[kind] ?? 0;
+  check(
+    'counters equal reality',
+    counted('rowsDeleted') === rowsGone &&
+      counted('rowsNulled') === rowsNulled &&
+      counted('objectsDeleted') === objectsGone &&
+      counted('objectsShared') === dataset.expected.objectsShared,
+    `rows deleted ${counted('rowsDeleted')}/${rowsGone}, nulled ${counted('rowsNulled')}/${rowsNulled}, objects deleted ${counted('objectsDeleted')}/${objectsGone}, shared kept ${counted('objectsShared')}/${dataset.expected.objectsShared}`,
+  );
+  check(
+    'reality equals the seeded truth',
+    rowsGone === dataset.expected.rowsDeleted &&
+      rowsNulled === dataset.expected.rowsNulled &&
+      objectsGone === dataset.expected.objectsDeleted,
+    `rows ${rowsGone}/${dataset.expected.rowsDeleted}, nulled ${rowsNulled}/${dataset.expected.rowsNulled}, objects ${objectsGone}/${dataset.expected.objectsDeleted}`,
+  );
+  const failedCounts = ['failed', 'objectsFailed', 'manifestsUnreadable', 'blocked'].filter(
+    (kind) => counted(kind) > 0,
+  );
+  check(
+    'the job completed, deleted, with nothing failed',
+    job?.status === 'completed' &&
+      job.outcome === 'deleted' &&
+      job.planned === job.settled &&
+      Number(job.failed ?? 0) === 0 &&
+      failedCounts.length === 0,
+    `status ${String(job?.status)}, outcome ${String(job?.outcome)}, planned ${String(job?.planned)}, settled ${String(job?.settled)}, failed ${String(job?.failed)}${failedCounts.map((k) => `, ${k} ${counted(k)}`).join('')}`,
+  );
+
+  // Exactly once: one accepted completion write, its event published, the outbox empty.
+  const completed = input.events.filter(
+    (e) => e.detailType === 'DeletionCompleted' && e.detail.jobId === input.jobId,
+  );
+  const distinct = new Set(completed.map((e) => JSON.stringify(e.detail)));
+  const partition = await queryPartition(clients, settings.stateTableName, `JOB#${input.jobId}`);
+  const outbox = partition.filter((item) => String(item.sk).startsWith('EVENT#'));
+  check(
+    'the job completed exactly once',
+    input.completionWrites === 1 &&
+      completed.length >= 1 &&
+      distinct.size === 1 &&
+      outbox.length === 0,
+    `${input.completionWrites} completion write(s) accepted, ${completed.length} DeletionCompleted event(s) with ${distinct.size} distinct detail, ${outbox.length} left in the outbox`,
+  );
+  const intents = partition.filter((item) => String(item.sk).startsWith('INTENT#'));
+  const unsettled = partition.filter(
+    (item) => String(item.sk).startsWith('UNIT#') && item.status !== 'done',
+  );
+  check(
+    'no unit is left unsettled and no intent pinned',
+    intents.length === 0 && unsettled.length === 0,
+    `${unsettled.length} unsettled units, ${intents.length} intents${sample(unsettled.map((u) => `${String(u.unitId)} (${String(u.status)})`))}`,
+  );
+
+  // Queues.
+  const depth = await queueDepth(clients, input.workQueueUrl);
+  check(
+    'no message is left in flight',
+    depth.visible + depth.inFlight + depth.delayed === 0,
+    `${depth.visible} visible, ${depth.inFlight} in flight, ${depth.delayed} delayed`,
+  );
+  const units = new Map(partition.map((item) => [String(item.body ?? ''), item]));
+  const deadLetters = (await readDeadLetters(clients, input.deadLetterQueueUrl)).map(
+    (letter): DeadLetter => ({
+      ...letter,
+      reason: explainDeadLetter(letter.body, input, units),
+    }),
+  );
+  const unexplainedLetters = deadLetters.filter((l) => l.reason === undefined);
+  check(
+    "the DLQ's contents are explained",
+    unexplainedLetters.length === 0,
+    `${deadLetters.length} dead letters, ${unexplainedLetters.length} unexplained${sample(unexplainedLetters.map((l) => l.body.slice(0, 120)))}`,
+  );
+  const unexplained = input.failures.filter((f) => f.explained === undefined);
+  check(
+    'every handler error is an injected fault (or retryable contention)',
+    unexplained.length === 0,
+    `${input.failures.length} handler errors, ${unexplained.length} unexplained${sample(unexplained.map((f) => `${f.where}: ${f.message.slice(0, 160)}`))}`,
+  );
+
+  return {
+    ok: checks.every((c) => c.ok),
+    checks,
+    reality: { rowsGone, rowsNulled, objectsGone },
+    counters,
+    units: Number(job?.planned ?? 0),
+    deadLetters,
+    completedEvents: completed.length,
+  };
+}
+
+function explainDeadLetter(
+  body: string,
+  input: CheckInput,
+  units: Map<string, Row>,
+): string | undefined {
+  const bad = input.badInput?.(body);
+  if (bad) return `bad input: ${bad}`;
+  const failures = input.failures.filter((f) => f.body === body);
+  if (failures.length === 0 || failures.some((f) => f.explained === undefined)) return undefined;
+  // A unit's message dead-lettered by faults must still have been settled (the sweeper re-sends).
+  const unit = units.get(body);
+  if (unit?.status !== 'done') return undefined;
+  const kinds = [...new Set(failures.map((f) => f.explained))].join(', ');
+  return `failed ${failures.length} time(s) on injected faults (${kinds}); unit settled since`;
+}
+
+export async function queryPartition(
+  clients: AwsClients,
+  table: string,
+  pk: string,
+): Promise<Row[]> {
+  const items: Row[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await clients.documents.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ExclusiveStartKey: startKey,
+        ConsistentRead: true,
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
