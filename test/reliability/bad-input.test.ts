@@ -205,7 +205,9 @@ describe('Bad input: work messages into the worker', () => {
       stack: inject('localStack'),
       label: 'bad-worker',
       observability: recording.observability,
-      settings: { maxReceiveCount: 2, visibilityTimeoutSeconds: 2 },
+      // Long enough that no good unit outlives its visibility on a loaded machine: a good
+      // message received twice and still running would otherwise be dead-lettered.
+      settings: { maxReceiveCount: 2, visibilityTimeoutSeconds: 6 },
     });
     const dataset = await pipeline.seed(SIZE);
     const outside = await outsideTheGraph(pipeline);
