@@ -1,5 +1,6 @@
 // Turns bench results into docs/benchmarks.md and its SVG charts. `renderReport` is pure
 // (results in, markdown and SVG strings out); `writeReport` puts them on disk.
+
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import type {
@@ -11,6 +12,7 @@ import type {
 } from './bench-results.js';
 import type { CostBreakdown } from './cost-model.js';
 import { compactNumber, type LineSeries, renderBarChart, renderLineChart } from './svg-chart.js';
+import { evaluateTargets, targetsSection } from './targets.js';
 
 export interface RenderedReport {
   readonly markdown: string;
@@ -239,6 +241,8 @@ export function renderReport(results: BenchResults, options: RenderOptions): Ren
     'on Ctrl-C. No timing is part of `npm test`.',
     '',
   );
+
+  md.push(...targetsSection(evaluateTargets(results)));
 
   // Objects
   md.push('## Objects: delete every key under a prefix', '');

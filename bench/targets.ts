@@ -1,0 +1,159 @@
+// The benchmark targets of issue #8, judged from a results file: each target, at each size
+// and added latency it applies to, with the measured value and whether it was met. Targets
+// are not tests: a missed one is reported, with the number, never hidden.
+import type { BenchResults, RunRecord } from './bench-results.js';
+
+export type Verdict = 'met' | 'missed' | 'not measured';
+
+export interface TargetRow {
+  readonly target: string;
+  readonly where: string;
+  readonly measured: string;
+  readonly verdict: Verdict;
+}
+
+interface RatioTarget {
+  readonly label: string;
+  readonly suite: 'objects' | 'rows';
+  readonly baseline: string;
+  readonly atLeast: number;
+  /** Only at this added latency; every latency when undefined. */
+  readonly latencyMs?: number;
+}
+
+const RATIO_TARGETS: readonly RatioTarget[] = [
+  {
+    label: 'objects ≥ 50% of the bare DeleteObjects loop',
+    suite: 'objects',
+    baseline: 'bare-delete-objects',
+    atLeast: 0.5,
+  },
+  {
+    label: 'objects ≥ 15× DeleteObject per key (8 workers) at 20 ms',
+    suite: 'objects',
+    baseline: 'delete-object-8-workers',
+    atLeast: 15,
+    latencyMs: 20,
+  },
+  {
+    label: 'objects ≥ 15× `aws s3 rm` at 20 ms',
+    suite: 'objects',
+    baseline: 'aws-s3-rm',
+    atLeast: 15,
+    latencyMs: 20,
+  },
+  {
+    label: 'objects ≥ 15× `rclone delete` at 20 ms',
+    suite: 'objects',
+    baseline: 'rclone-delete',
+    atLeast: 15,
+    latencyMs: 20,
+  },
+  {
+    label: 'objects ≥ `rclone delete` on loopback',
+    suite: 'objects',
+    baseline: 'rclone-delete',
+    atLeast: 1,
+    latencyMs: 0,
+  },
+  {
+    label: 'rows ≥ 5× DeleteItem per row (8 workers)',
+    suite: 'rows',
+    baseline: 'delete-item-8-workers',
+    atLeast: 5,
+  },
+];
+
+const MAX_OBJECT_REQUESTS_PER_1000 = 3;
+const DEMO_SECONDS = 180;
+
+const ok = (run: RunRecord | undefined): run is RunRecord & { itemsPerSecond: number } =>
+  run?.status === 'ok' && run.itemsPerSecond !== undefined;
+
+const where = (run: RunRecord) =>
+  `${run.n.toLocaleString('en-US')} ${run.suite === 'rows' ? 'rows' : 'keys'}, +${run.latencyMs} ms`;
+
+export function evaluateTargets(results: BenchResults): TargetRow[] {
+  const rows: TargetRow[] = [];
+  const letheRuns = results.runs.filter((run) => run.role === 'lethe');
+  for (const target of RATIO_TARGETS) {
+    const applicable = letheRuns.filter(
+      (run) =>
+        run.suite === target.suite &&
+        (target.latencyMs === undefined || run.latencyMs === target.latencyMs),
+    );
+    for (const lethe of applicable) {
+      const baseline = results.runs.find(
+        (run) =>
+          run.runner === target.baseline &&
+          run.suite === lethe.suite &&
+          run.n === lethe.n &&
+          run.latencyMs === lethe.latencyMs,
+      );
+      if (!ok(lethe) || !ok(baseline)) {
+        rows.push({
+          target: target.label,
+          where: where(lethe),
+          measured: '—',
+          verdict: 'not measured',
+        });
+        continue;
+      }
+      const ratio = lethe.itemsPerSecond / baseline.itemsPerSecond;
+      rows.push({
+        target: target.label,
+        where: where(lethe),
+        measured:
+          target.atLeast < 1
+            ? `${Math.round(ratio * 100)}%`
+            : `${ratio.toFixed(1)}× (${Math.round(lethe.itemsPerSecond)} vs ${Math.round(baseline.itemsPerSecond)}/s)`,
+        verdict: ratio >= target.atLeast ? 'met' : 'missed',
+      });
+    }
+  }
+  for (const lethe of letheRuns.filter((run) => run.suite === 'objects')) {
+    const perThousand = lethe.requestsPer1000Items;
+    rows.push({
+      target: `objects ≤ ${MAX_OBJECT_REQUESTS_PER_1000} requests per 1,000 keys`,
+      where: where(lethe),
+      measured: perThousand === undefined ? '—' : perThousand.toFixed(1),
+      verdict:
+        perThousand === undefined || lethe.status !== 'ok'
+          ? 'not measured'
+          : perThousand <= MAX_OBJECT_REQUESTS_PER_1000
+            ? 'met'
+            : 'missed',
+    });
+  }
+  const demo = (results.endToEnd ?? []).find((record) => record.scale === 1);
+  rows.push({
+    target: `demo end to end ≤ ${DEMO_SECONDS / 60} minutes on 2 cores`,
+    where: `1× demo dataset, ${results.machine.cpus} cores`,
+    measured: demo?.wallTimeSeconds === undefined ? '—' : `${demo.wallTimeSeconds.toFixed(1)} s`,
+    verdict:
+      demo?.status !== 'ok' || demo.wallTimeSeconds === undefined
+        ? 'not measured'
+        : demo.wallTimeSeconds <= DEMO_SECONDS
+          ? 'met'
+          : 'missed',
+  });
+  return rows;
+}
+
+export function targetsSection(rows: readonly TargetRow[]): string[] {
+  const met = rows.filter((row) => row.verdict === 'met').length;
+  const missed = rows.filter((row) => row.verdict === 'missed').length;
+  return [
+    '## Targets',
+    '',
+    `Issue #8's targets, judged from this run: ${met} met, ${missed} missed, ${rows.length - met - missed} not measured. Targets are not tests; a missed one is reported with its number.`,
+    '',
+    '| target | where | measured | verdict |',
+    '|---|---|---:|---|',
+    ...rows.map(
+      (row) =>
+        `| ${row.target} | ${row.where} | ${row.measured} | ${row.verdict === 'met' ? 'met' : row.verdict === 'missed' ? '**missed**' : 'not measured'} |`,
+    ),
+    '',
+  ];
+}

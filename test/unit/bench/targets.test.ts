@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import type { BenchResults, RunRecord } from '../../../bench/bench-results.js';
+import { PRICES } from '../../../bench/prices.js';
+import { evaluateTargets, targetsSection } from '../../../bench/targets.js';
+
+function run(
+  suite: RunRecord['suite'],
+  runner: string,
+  role: RunRecord['role'],
+  latencyMs: number,
+  itemsPerSecond: number,
+  requestsPer1000Items = 2,
+): RunRecord {
+  return {
+    suite,
+    runner,
+    label: runner,
+    role,
+    n: 100_000,
+    latencyMs,
+    status: 'ok',
+    itemsPerSecond,
+    elapsedMs: 1000,
+    requestsTotal: requestsPer1000Items * 100,
+    requestsPer1000Items,
+    notes: [],
+  };
+}
+
+function results(runs: RunRecord[], demoSeconds?: number): BenchResults {
+  return {
+    schemaVersion: 1,
+    startedAt: 's',
+    finishedAt: 'f',
+    command: 'npm run bench',
+    options: { keys: [100_000], rows: [100_000], latencyMs: 20, quick: false, only: undefined },
+    machine: {
+      cpus: 2,
+      cpuModel: 'x',
+      memoryGb: 24,
+      platform: 'linux',
+      release: 'r',
+      arch: 'x64',
+      loadAverage: { start: [1, 1, 1], end: [1, 1, 1] },
+    },
+    versions: {
+      lethe: '0',
+      node: '24',
+      fauxqs: '2',
+      dynamoDbLocal: '11',
+      java: '17',
+      awsSdkClientS3: '3',
+      awsCli: 'aws',
+      rclone: 'rclone',
+    },
+    prices: PRICES,
+    runs,
+    ...(demoSeconds === undefined
+      ? {}
+      : {
+          endToEnd: [
+            {
+              scale: 1,
+              status: 'ok',
+              wallTimeSeconds: demoSeconds,
+              failedChecks: [],
+              loadAverage: 1,
+            },
+          ],
+        }),
+    notes: [],
+  };
+}
+
+describe('Function: evaluateTargets', () => {
+  it('judges each ratio against its baseline at the latency it applies to', () => {
+    // Prepare
+    const runs = [
+      run('objects', 'lethe', 'lethe', 20, 6_000, 2.6),
+      run('objects', 'bare-delete-objects', 'limit', 20, 10_000),
+      run('objects', 'delete-object-8-workers', 'baseline', 20, 300),
+      run('objects', 'aws-s3-rm', 'baseline', 20, 500),
+      run('objects', 'lethe', 'lethe', 0, 4_000, 3.4),
+      run('objects', 'bare-delete-objects', 'limit', 0, 20_000),
+      run('objects', 'rclone-delete', 'baseline', 0, 1_000),
+      run('rows', 'lethe', 'lethe', 0, 2_000),
+      run('rows', 'delete-item-8-workers', 'baseline', 0, 500),
+    ];
+
+    // Act
+    const rows = evaluateTargets(results(runs, 95));
+    const verdict = (target: string, where: string) =>
+      rows.find((r) => r.target.startsWith(target) && r.where === where)?.verdict;
+
+    // Assess
+    expect(verdict('objects ≥ 50% of the bare', '100,000 keys, +20 ms')).toBe('met');
+    expect(verdict('objects ≥ 50% of the bare', '100,000 keys, +0 ms')).toBe('missed');
+    expect(verdict('objects ≥ 15× DeleteObject per key', '100,000 keys, +20 ms')).toBe('met');
+    expect(verdict('objects ≥ 15× `aws s3 rm`', '100,000 keys, +20 ms')).toBe('missed');
+    expect(verdict('objects ≥ 15× `rclone delete`', '100,000 keys, +20 ms')).toBe('not measured');
+    expect(verdict('objects ≥ `rclone delete` on loopback', '100,000 keys, +0 ms')).toBe('met');
+    expect(verdict('objects ≤ 3 requests', '100,000 keys, +20 ms')).toBe('met');
+    expect(verdict('objects ≤ 3 requests', '100,000 keys, +0 ms')).toBe('missed');
+    expect(verdict('rows ≥ 5×', '100,000 rows, +0 ms')).toBe('missed');
+    expect(verdict('demo end to end', '1× demo dataset, 2 cores')).toBe('met');
+    expect(
+      rows.find((r) => r.target.startsWith('objects ≥ 50%') && r.where.endsWith('+20 ms'))
+        ?.measured,
+    ).toBe('60%');
+  });
+
+  it('says "not measured" for the demo when it did not run, and counts verdicts in the section', () => {
+    const rows = evaluateTargets(results([run('objects', 'lethe', 'lethe', 0, 1, 5)]));
+
+    const section = targetsSection(rows).join('\n');
+
+    expect(rows.find((r) => r.target.startsWith('demo'))?.verdict).toBe('not measured');
+    expect(section).toContain('## Targets');
+    expect(section).toContain('0 met, 1 missed');
+    expect(section).toContain(
+      '| objects ≤ 3 requests per 1,000 keys | 100,000 keys, +0 ms | 5.0 | **missed** |',
+    );
+  });
+});
