@@ -113,6 +113,12 @@ export interface DeletionPipelineProps {
    */
   readonly pageSize?: number;
   /**
+   * Pages of 1,000 keys one prefix unit lists and deletes (1–50): bookkeeping is paid once per
+   * this many pages, and the worker must finish them within its timeout.
+   * @default 10
+   */
+  readonly prefixPagesPerUnit?: number;
+  /**
    * How long tombstones stay after their job, refusing writes of deleted ids (whole days, 1–3,650).
    * @default Duration.days(30)
    */

@@ -156,6 +156,7 @@ export class DeletionPipeline extends Construct {
       [LETHE_ENV.eventBusName]: this.eventBus.eventBusName,
       [LETHE_ENV.shards]: String(config.shards),
       [LETHE_ENV.pageSize]: String(config.pageSize),
+      [LETHE_ENV.prefixPagesPerUnit]: String(config.prefixPagesPerUnit),
       [LETHE_ENV.maxReceiveCount]: String(config.maxReceiveCount),
       [LETHE_ENV.visibilityTimeoutSeconds]: String(config.visibilityTimeoutSeconds),
       [LETHE_ENV.tombstoneRetentionDays]: String(config.tombstoneRetentionDays),

@@ -44,6 +44,7 @@ export interface ResolvedPipelineProps {
   readonly memorySize: number;
   readonly shards: number;
   readonly pageSize: number;
+  readonly prefixPagesPerUnit: number;
   readonly tombstoneRetentionDays: number;
   readonly maxReceiveCount: number;
   readonly alarmThresholds: Required<AlarmThresholds>;
@@ -252,6 +253,7 @@ export function resolvePipelineProps(props: DeletionPipelineProps): ResolvedPipe
   const settings = settingsSchema.safeParse({
     shards: props.shards,
     pageSize: props.pageSize,
+    prefixPagesPerUnit: props.prefixPagesPerUnit,
     maxReceiveCount: props.maxReceiveCount,
     tombstoneRetentionDays: retentionDays,
     visibilityTimeoutSeconds: visibility,
@@ -300,6 +302,7 @@ export function resolvePipelineProps(props: DeletionPipelineProps): ResolvedPipe
     memorySize,
     shards: settings.data.shards,
     pageSize: settings.data.pageSize,
+    prefixPagesPerUnit: settings.data.prefixPagesPerUnit,
     tombstoneRetentionDays: settings.data.tombstoneRetentionDays,
     maxReceiveCount: settings.data.maxReceiveCount,
     alarmThresholds: thresholds,

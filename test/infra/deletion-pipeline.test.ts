@@ -133,6 +133,8 @@ describe('Class: DeletionPipeline (example stack)', () => {
               LETHE_STATE_TABLE: { Ref: expect.stringMatching(/^DeletionsStateTable/) },
               LETHE_WORK_QUEUE_URL: { Ref: expect.stringMatching(/^DeletionsWorkQueue/) },
               LETHE_GRAPH_FINGERPRINT: graphFingerprint(graph),
+              LETHE_PAGE_SIZE: '500',
+              LETHE_PREFIX_PAGES_PER_UNIT: '10',
               POWERTOOLS_SERVICE_NAME: 'LetheExampleStack-Deletions',
               POWERTOOLS_METRICS_NAMESPACE: 'Lethe',
             },

@@ -81,6 +81,13 @@ describe('Class: DeletionPipeline', () => {
       expect(act).toThrow(/invalid DeletionPipeline props:\n {2}- pageSize: /);
     });
 
+    it('refuses prefix units of more pages than a worker should list at once', () => {
+      const act = () =>
+        new DeletionPipeline(newStack(), 'Deletions', { ...base, prefixPagesPerUnit: 51 });
+
+      expect(act).toThrow(/- prefixPagesPerUnit: Too big/);
+    });
+
     it('refuses stream entities without a table construct, a stream, or the right role', () => {
       // Prepare
       const stack = newStack();
