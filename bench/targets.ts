@@ -106,7 +106,7 @@ export function evaluateTargets(results: BenchResults): TargetRow[] {
         measured:
           target.atLeast < 1
             ? `${Math.round(ratio * 100)}%`
-            : `${ratio.toFixed(1)}× (${Math.round(lethe.itemsPerSecond)} vs ${Math.round(baseline.itemsPerSecond)}/s)`,
+            : `${ratio.toFixed(2)}× (${Math.round(lethe.itemsPerSecond)} vs ${Math.round(baseline.itemsPerSecond)}/s)`,
         verdict: ratio >= target.atLeast ? 'met' : 'missed',
       });
     }
@@ -140,9 +140,32 @@ export function evaluateTargets(results: BenchResults): TargetRow[] {
   return rows;
 }
 
+/** Why a target is missed where it is: what lethe's design costs that the baseline does not. */
+const WHY_MISSED: readonly (readonly [string, string])[] = [
+  [
+    'objects ≥ 50%',
+    "Every job pays a fixed chain before and after its keys: the request's transaction, the root's cascade unit, and its finalize, each a queue round trip and a few state reads and writes. The bare loop pays none of it. At 10,000 keys that fixed part is most of lethe's time; at 100,000 it is spread thin.",
+  ],
+  [
+    'objects ≤ 3 requests',
+    "S3's own share is 2 requests per 1,000 keys (one ListObjectsV2, one DeleteObjects). lethe adds about 20 fixed requests per job and about 10 per 10,000-key segment (unit and intent reads, the holds query, the pin and settle transactions, the scope read, sending, receiving and deleting its message), plus the pollers' empty receives: at 10,000 keys the fixed part alone is 2 per 1,000.",
+  ],
+  [
+    'rows ≥ 5×',
+    "DynamoDB Local's CPU is the limit on this machine: a BatchWriteItem of 25 deletes costs the emulator about as much as 25 DeleteItems, so sending 40 times fewer requests does not make it 40 times faster. On DynamoDB, where the per-request round trip dominates, the request counts (in the table above) are the better guide.",
+  ],
+  [
+    'demo end to end',
+    'The demo dataset seeded and deleted on the same two cores as both emulators; see the end-to-end section.',
+  ],
+];
+
 export function targetsSection(rows: readonly TargetRow[]): string[] {
   const met = rows.filter((row) => row.verdict === 'met').length;
   const missed = rows.filter((row) => row.verdict === 'missed').length;
+  const why = WHY_MISSED.filter(([prefix]) =>
+    rows.some((row) => row.verdict === 'missed' && row.target.startsWith(prefix)),
+  );
   return [
     '## Targets',
     '',
@@ -155,5 +178,8 @@ export function targetsSection(rows: readonly TargetRow[]): string[] {
         `| ${row.target} | ${row.where} | ${row.measured} | ${row.verdict === 'met' ? 'met' : row.verdict === 'missed' ? '**missed**' : 'not measured'} |`,
     ),
     '',
+    ...(why.length > 0
+      ? ['Why the misses:', '', ...why.map(([prefix, text]) => `- **${prefix}…**: ${text}`), '']
+      : []),
   ];
 }
