@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { BenchOptionsRecord } from './bench-results.js';
+import { OBJECT_RUNNERS, ROW_RUNNERS } from './registry.js';
 
 export const USAGE = `usage: npm run bench -- [options]
 
@@ -39,6 +40,12 @@ const scales = z
 
 /** The runner id `--only` selects the end-to-end demo by. */
 export const E2E_ID = 'e2e';
+
+/** Every id `--only` accepts: the runners of both suites, and the demo. */
+export const RUNNER_IDS: readonly string[] = [
+  ...new Set([...OBJECT_RUNNERS, ...ROW_RUNNERS].map((runner) => runner.id)),
+  E2E_ID,
+];
 
 const schema = z.object({
   keys: counts.optional(),
@@ -99,6 +106,13 @@ export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
   const quick = flags.quick ?? false;
   const defaults = quick ? [500, 5_000] : [10_000, 100_000];
   const e2e = flags.e2e ?? (quick ? [0.1] : [1, 10]);
+  const unknown = (flags.only ?? []).filter((id) => !RUNNER_IDS.includes(id));
+  if (unknown.length > 0) {
+    throw new Error(
+      `bad arguments: --only: unknown runner ${unknown.map((id) => `"${id}"`).join(', ')}; known: ${RUNNER_IDS.join(', ')}`,
+    );
+  }
+  if (flags.only?.length === 0) throw new Error('bad arguments: --only: expected runner ids');
   if (flags.only?.length === 1 && flags.only[0] === E2E_ID && e2e.length === 0) {
     throw new Error(`bad arguments: --only ${E2E_ID} with --e2e ${E2E_NONE} runs nothing`);
   }

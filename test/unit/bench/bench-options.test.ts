@@ -59,6 +59,14 @@ describe('Function: parseBenchArgs', () => {
       expect(e2eOf(['--only', 'lethe', '--e2e', '1'])).toEqual([]);
     });
 
+    it('refuses an id no runner has, and names the ids it knows', () => {
+      // Act & Assess
+      expect(() => parseBenchArgs(['--only', 'lethe,bare-delete-object'])).toThrow(
+        /unknown runner "bare-delete-object"; known: lethe, bare-delete-objects, .*e2e/,
+      );
+      expect(() => parseBenchArgs(['--only', ','])).toThrow(/--only: expected runner ids/);
+    });
+
     it('refuses --only e2e with --e2e none, which would run nothing', () => {
       // Act & Assess
       expect(() => parseBenchArgs(['--only', 'e2e', '--e2e', 'none'])).toThrow(/runs nothing/);
