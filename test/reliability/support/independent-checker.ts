@@ -103,6 +103,11 @@ export async function listBucket(clients: AwsClients, bucket: string): Promise<s
   return keys;
 }
 
+/**
+ * The work queue's depth, asked of SQS directly. This repeats `depth` of `createSqsQueueConsumer` on
+ * purpose: the checker must not read through lethe's own adapters, or a bug there would hide
+ * itself from the check that should catch it.
+ */
 export async function queueDepth(clients: AwsClients, queueUrl: string) {
   const { Attributes = {} } = await clients.sqs.send(
     new GetQueueAttributesCommand({
