@@ -32,7 +32,7 @@ export async function executeFinalize(
     addCount(counts, label, 'blocked', 1);
     return { counts, spawn: [], block: true };
   }
-  const intent = await pinIntent(context.state, unit.jobId, unit.unitId, async () => {
+  const { intent } = await pinIntent(context.state, unit.jobId, unit.unitId, async () => {
     const rows = await entityRows(context, entity, message.id);
     // Guards, before anything is deleted: only a unit that has no intent yet checks them.
     await checkGuards(context, unit, {

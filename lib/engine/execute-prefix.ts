@@ -59,8 +59,8 @@ export async function executePrefix(
     target,
   });
 
-  let listed: IntentObject[] | undefined;
-  const intent = await pinIntent(
+  let listed: IntentObject[] = [];
+  const { intent, pinnedHere } = await pinIntent(
     context.state,
     unit.jobId,
     unit.unitId,
@@ -112,21 +112,11 @@ export async function executePrefix(
   );
 
   // This run's own listing when its pin won; otherwise (a re-run, a twin) what is left.
-  const pinnedHere =
-    listed !== undefined &&
-    intent.range?.count === listed.length &&
-    intent.range.last === listed.at(-1)?.key;
-  const objects =
-    pinnedHere && listed
-      ? listed
-      : toObjects(
-          await listRemaining(
-            context.objects,
-            target,
-            intent.range ?? { count: 0 },
-            objectPageSize,
-          ),
-        );
+  const objects = pinnedHere
+    ? listed
+    : toObjects(
+        await listRemaining(context.objects, target, intent.range ?? { count: 0 }, objectPageSize),
+      );
   const [first, rest] = [objects.slice(0, objectPageSize), objects.slice(objectPageSize)];
   const erased = await eraseObjects(context, entity, label, first);
   reachCrashPoint(context, 'mid-page', unit.unitId);
@@ -135,13 +125,12 @@ export async function executePrefix(
 
   const counts = mergeCounts(erased.counts, erasedRest.counts);
   if (!pinnedHere && group.shared === undefined) {
-    // Keys of the range that are gone already were deleted by the run that pinned it.
-    addCount(
-      counts,
-      label,
-      'objectsDeleted',
-      Math.max(0, (intent.range?.count ?? 0) - objects.length),
-    );
+    // A re-run counts the pinned range, not what it found: keys already gone were deleted by
+    // the run that pinned them, and keys written into the range since are deleted uncounted.
+    // So the counts are those of a run that never crashed.
+    const byKind = counts[label] ?? {};
+    const pinned = Math.max(0, (intent.range?.count ?? 0) - (byKind.objectsFailed ?? 0));
+    addCount(counts, label, 'objectsDeleted', pinned - (byKind.objectsDeleted ?? 0));
   }
   return {
     counts,

@@ -52,8 +52,8 @@ export async function executeRows(
   // Leaf and set-null pages plan their successor when they pin, and send it before erasing.
   const planNext = (content: { lastKey?: Key | undefined }) =>
     content.lastKey ? planSuccessor(context, unit, successor(content.lastKey)) : [];
-  const pinPage = (build: () => Promise<IntentContent>) =>
-    pinIntent(context.state, unit.jobId, unit.unitId, build, planNext);
+  const pinPage = async (build: () => Promise<IntentContent>) =>
+    (await pinIntent(context.state, unit.jobId, unit.unitId, build, planNext)).intent;
   const sendNext = async (intent: Intent) =>
     (await sendSuccessor(context, intent.lastKey ? successor(intent.lastKey) : undefined))?.unitId;
   let lastKey: Key | undefined;

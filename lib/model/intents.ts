@@ -84,12 +84,19 @@ export class UnitAlreadySettledError extends LetheError {
   }
 }
 
+export interface PinnedIntent {
+  readonly intent: Intent;
+  /** True when this run built and stored the intent; false for a re-run or a losing twin. */
+  readonly pinnedHere: boolean;
+}
+
 /**
  * Returns the unit's intent, building and persisting it first if there is none. When two
  * runs race, the first write wins and both continue with it. The write also checks that the
  * unit is still unsettled: a run that starts after its twin settled the unit (and cleared
  * the intent) must not pin, and act on, the next page. `alsoWrite` adds items to the pinning
  * transaction (a prefix unit plans its successor there), written only by the run that pins.
+ * `pinnedHere` says whether this run's build is the one that was stored.
  */
 export async function pinIntent(
   state: StateContext,
@@ -97,9 +104,9 @@ export async function pinIntent(
   unitId: string,
   build: () => Promise<IntentContent>,
   alsoWrite: (content: IntentContent) => TransactItem[] = () => [],
-): Promise<Intent> {
+): Promise<PinnedIntent> {
   const existing = await getIntent(state, jobId, unitId);
-  if (existing) return existing;
+  if (existing) return { intent: existing, pinnedHere: false };
   const content = await build();
   const intent: Intent = { jobId, unitId, ...content, createdAt: state.now().toISOString() };
   const item: Item = {
@@ -130,7 +137,7 @@ export async function pinIntent(
       },
       ...alsoWrite(content),
     ]);
-    return intent;
+    return { intent, pinnedHere: true };
   } catch (error) {
     if (!(error instanceof TransactionCancelledError)) throw error;
     if (error.reasons[1] === 'ConditionalCheckFailed') throw new UnitAlreadySettledError(unitId);
@@ -138,7 +145,7 @@ export async function pinIntent(
     // The twin that wrote it may already have settled the unit and cleared it.
     const winner = await getIntent(state, jobId, unitId);
     if (!winner) throw new UnitAlreadySettledError(unitId);
-    return winner;
+    return { intent: winner, pinnedHere: false };
   }
 }
 

@@ -1,4 +1,4 @@
-import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { createBulkWriter } from '../../../lib/adapters/bulk-writer.js';
 import type { CrashPoint } from '../../../lib/engine/engine-context.js';
@@ -288,6 +288,54 @@ describe('Engine: crash points', () => {
       expect(job.planned).toBe(expected.planned);
     },
   );
+
+  it('deletes a key written into a pinned range before the re-run, without counting it', async () => {
+    // Prepare
+    const expected = await noCrashRun();
+    const written: Promise<unknown>[] = [];
+    const lateProjects: string[] = [];
+    let pipeline: PipelineHarness | undefined;
+    pipeline = await createPipelineHarness('pinnedrange', {
+      settings: CHAINED_SETTINGS,
+      crashPoint: (reached, unitId) => {
+        // The first segment of each project's uploads pins file-0000 … file-0019; file-0005a
+        // sorts inside that range, and is written after the pin, before the re-run.
+        const [kind, , , page, projectId] = unitId.split('|');
+        if (reached !== 'after-intent' || kind !== 'prefix' || page !== '0' || !pipeline) return;
+        if (projectId === undefined || lateProjects.includes(projectId)) return;
+        lateProjects.push(projectId);
+        written.push(
+          pipeline.clients.s3.send(
+            new PutObjectCommand({
+              Bucket: pipeline.graph.buckets.artifacts?.name,
+              Key: `projects/${projectId}/uploads/file-0005a.dat`,
+              Body: 'late',
+            }),
+          ),
+        );
+        throw new Error(`crash after pinning ${unitId}`);
+      },
+    });
+    const dataset = await pipeline.seed(CHAINED_PAGES);
+
+    // Act
+    const job = await deleteOrganization(pipeline);
+    await Promise.all(written);
+
+    // Assess
+    expect(lateProjects).toHaveLength(CHAINED_PAGES.projects);
+    for (const projectId of lateProjects) {
+      const { KeyCount } = await pipeline.clients.s3.send(
+        new ListObjectsV2Command({
+          Bucket: pipeline.graph.buckets.artifacts?.name,
+          Prefix: `projects/${projectId}/uploads/`,
+        }),
+      );
+      expect(KeyCount, projectId).toBe(0);
+    }
+    await expectExactDeletion(pipeline, dataset, job);
+    expect(job.counts).toEqual(expected.counts);
+  });
 
   it('counts every prefix key exactly once when every message is delivered twice at once', async () => {
     // Prepare
