@@ -11,7 +11,13 @@ import type {
   Suite,
 } from './bench-results.js';
 import type { CostBreakdown } from './cost-model.js';
-import { compactNumber, type LineSeries, renderBarChart, renderLineChart } from './svg-chart.js';
+import {
+  type BarChartSpec,
+  compactNumber,
+  type LineSeries,
+  renderBarChart,
+  renderLineChart,
+} from './svg-chart.js';
 import { evaluateTargets, targetsSection } from './targets.js';
 
 export interface RenderedReport {
@@ -252,28 +258,14 @@ export function renderReport(results: BenchResults, options: RenderOptions): Ren
     md.push(`### +${latencyMs} ms per request`, '', ...resultsTable('objects', runs), '');
   }
   if (objectRuns.some(measured)) {
-    const largest = Math.max(...objectRuns.map((run) => run.n));
-    const runners = runnersInOrder(objectRuns);
     images.set(
       'bench-objects-throughput.svg',
-      renderBarChart({
+      throughputChart(objectRuns, (largest) => ({
         title: `Objects: keys deleted per second (${int(largest)} keys)`,
         subtitle: 'log scale; one bar per added latency; higher is better',
         axisLabel: 'keys / s',
-        categories: runners.map((r) => r.label),
         scale: 'log',
-        formatValue: int,
-        missingLabel: 'not run',
-        series: objectLatencies.map((latencyMs) => ({
-          name: `+${latencyMs} ms`,
-          values: runners.map(({ id }) => {
-            const run = objectRuns.find(
-              (r) => r.runner === id && r.n === largest && r.latencyMs === latencyMs,
-            );
-            return run && measured(run) ? run.itemsPerSecond : undefined;
-          }),
-        })),
-      }),
+      })),
     );
     md.push('![Objects: keys per second](img/bench-objects-throughput.svg)', '');
   }
@@ -286,26 +278,13 @@ export function renderReport(results: BenchResults, options: RenderOptions): Ren
     md.push('Not run.', '');
   }
   if (rowRuns.some(measured)) {
-    const largest = Math.max(...rowRuns.map((run) => run.n));
-    const runners = runnersInOrder(rowRuns);
     images.set(
       'bench-rows-throughput.svg',
-      renderBarChart({
+      throughputChart(rowRuns, (largest) => ({
         title: `Rows: rows deleted per second (${int(largest)} rows)`,
         subtitle: 'DynamoDB Local, +0 ms; higher is better',
         axisLabel: 'rows / s',
-        categories: runners.map((r) => r.label),
-        formatValue: int,
-        series: [
-          {
-            name: '+0 ms',
-            values: runners.map(({ id }) => {
-              const run = rowRuns.find((r) => r.runner === id && r.n === largest);
-              return run && measured(run) ? run.itemsPerSecond : undefined;
-            }),
-          },
-        ],
-      }),
+      })),
     );
     md.push('![Rows: rows per second](img/bench-rows-throughput.svg)', '');
   }
@@ -645,6 +624,29 @@ function endToEndSection(records: readonly EndToEndRecord[], machine: MachineInf
     lines.push('');
   }
   return lines;
+}
+
+/** Items per second at a suite's largest size: one bar per runner, one series per latency. */
+function throughputChart(
+  runs: readonly RunRecord[],
+  labels: (largest: number) => Pick<BarChartSpec, 'title' | 'subtitle' | 'axisLabel' | 'scale'>,
+): string {
+  const largest = Math.max(...runs.map((run) => run.n));
+  const runners = runnersInOrder(runs);
+  return renderBarChart({
+    ...labels(largest),
+    categories: runners.map((r) => r.label),
+    formatValue: int,
+    series: uniqueSorted(runs.map((run) => run.latencyMs)).map((latencyMs) => ({
+      name: `+${latencyMs} ms`,
+      values: runners.map(({ id }) => {
+        const run = runs.find(
+          (r) => r.runner === id && r.n === largest && r.latencyMs === latencyMs,
+        );
+        return run && measured(run) ? run.itemsPerSecond : undefined;
+      }),
+    })),
+  });
 }
 
 /** The growth chart from the smallest to the largest verified scale, and the same in words. */
