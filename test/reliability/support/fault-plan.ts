@@ -89,6 +89,39 @@ const DATA_COMMANDS = {
   sqs: new Set(['SendMessageCommand', 'SendMessageBatchCommand']),
 };
 
+type CallArgs = { input: unknown };
+type CallHandler = (args: CallArgs) => Promise<{ output: unknown; response: unknown }>;
+
+/** The part of an SDK client's middleware stack a fault plan uses. */
+interface ClientStack {
+  add(
+    middleware: (next: CallHandler, context: { commandName?: string }) => CallHandler,
+    options: { step: 'initialize' | 'finalizeRequest'; priority?: 'low'; name: string },
+  ): void;
+}
+
+/** Where and how one service fails. */
+interface ServiceFaults {
+  /** Names the middlewares: `chaos<name>Call-<where>`, `chaos<name>Attempt-<where>`. */
+  readonly name: string;
+  readonly commands: ReadonlySet<string>;
+  /** A whole call fails past the SDK's retries with `outageError`. */
+  readonly outage: FaultKind;
+  readonly outageError: (command: string) => Error;
+  /** One attempt fails with `attemptError`; the SDK retries it. */
+  readonly attempt: FaultKind;
+  readonly attemptError: (command: string) => Error;
+  /**
+   * Fails part of a call (a transaction cancelled, part of a batch answered as failed) and
+   * returns the output; undefined lets the call through.
+   */
+  readonly partial?: (
+    command: string,
+    input: unknown,
+    send: (input: unknown) => Promise<unknown>,
+  ) => Promise<unknown>;
+}
+
 /** A per-key error DeleteObjects answers with; both pass with time, so the adapter retries. */
 const KEY_ERROR_CODES = ['InternalError', 'SlowDown'] as const;
 
@@ -179,24 +212,60 @@ export class FaultPlan {
     return chosen;
   }
 
-  private installDynamoDb(clients: AwsClients, where: string): void {
-    const stack = clients.dynamodb.middlewareStack;
-    const commands = DATA_COMMANDS.dynamodb;
+  /**
+   * Two middlewares on one client: faults of a whole call (an outage, or part of a batch
+   * answered as failed) outside the SDK's retries, and faults of one attempt inside them.
+   * Decisions are taken in the same order on every run, so a seed replays.
+   */
+  private installService(stack: ClientStack, where: string, faults: ServiceFaults): void {
     stack.add(
       (next, context) => async (args) => {
         const command = context.commandName ?? '';
-        if (!commands.has(command)) return next(args);
-        if (this.decide('dynamodb.outage', where, command)) {
-          throw markInjected(
-            new ProvisionedThroughputExceededException({
-              message: `injected: ${command} throttled past the SDK's retries`,
-              $metadata: { httpStatusCode: 400, attempts: 8 },
-            }),
-            'dynamodb.outage',
-          );
+        if (!faults.commands.has(command)) return next(args);
+        if (this.decide(faults.outage, where, command)) {
+          throw markInjected(faults.outageError(command), faults.outage);
         }
+        const send = async (input: unknown) => (await next({ ...args, input })).output;
+        const output = await faults.partial?.(command, args.input, send);
+        return output === undefined ? next(args) : { output, response: {} };
+      },
+      { step: 'initialize', name: `chaos${faults.name}Call-${where}` },
+    );
+    stack.add(
+      (next, context) => async (args) => {
+        const command = context.commandName ?? '';
+        if (faults.commands.has(command) && this.decide(faults.attempt, where, command)) {
+          throw markInjected(faults.attemptError(command), faults.attempt);
+        }
+        return next(args);
+      },
+      { step: 'finalizeRequest', priority: 'low', name: `chaos${faults.name}Attempt-${where}` },
+    );
+  }
+
+  private installDynamoDb(clients: AwsClients, where: string): void {
+    const throttled = (message: string, attempts?: number) => ({
+      message,
+      $metadata: { httpStatusCode: 400, ...(attempts ? { attempts } : {}) },
+    });
+    this.installService(clients.dynamodb.middlewareStack as ClientStack, where, {
+      name: 'DynamoDb',
+      commands: DATA_COMMANDS.dynamodb,
+      outage: 'dynamodb.outage',
+      outageError: (command) =>
+        new ProvisionedThroughputExceededException(
+          throttled(`injected: ${command} throttled past the SDK's retries`, 8),
+        ),
+      attempt: 'dynamodb.throttle',
+      attemptError: (command) => {
+        const options = throttled(`injected: ${command} throttled (one attempt)`);
+        return this.prng.chance(0.5)
+          ? new ProvisionedThroughputExceededException(options)
+          : new ThrottlingException(options);
+      },
+      partial: async (command, input, send) => {
         if (command === 'TransactWriteItemsCommand') {
-          const items = (args.input as { TransactItems?: unknown[] }).TransactItems ?? [];
+          const items = (input as { TransactItems?: unknown[] }).TransactItems ?? [];
           if (items.length > 0 && this.decide('dynamodb.txCancelled', where, command)) {
             const victim = this.prng.int(0, items.length - 1);
             const code = this.prng.chance(0.5) ? 'TransactionConflict' : 'ThrottlingError';
@@ -211,53 +280,29 @@ export class FaultPlan {
             );
           }
         }
-        if (command === 'BatchWriteItemCommand') {
-          const input = args.input as BatchWriteItemCommandInput;
-          const [table, requests] = Object.entries(input.RequestItems ?? {})[0] ?? [];
-          if (table && requests && this.decide('dynamodb.unprocessed', where, table)) {
-            const withheld = this.pickSome(requests);
-            const sent = requests.filter((_, i) => !withheld.has(i));
-            const kept = requests.filter((_, i) => withheld.has(i));
-            const output =
-              sent.length === 0
-                ? ({ $metadata: {} } as BatchWriteItemCommandOutput)
-                : ((await next({ ...args, input: { ...input, RequestItems: { [table]: sent } } }))
-                    .output as BatchWriteItemCommandOutput);
-            const unprocessed = [...(output.UnprocessedItems?.[table] ?? []), ...kept];
-            return {
-              output: { ...output, UnprocessedItems: { [table]: unprocessed } },
-              response: {},
-            } as Awaited<ReturnType<typeof next>>;
-          }
+        if (command !== 'BatchWriteItemCommand') return undefined;
+        const batch = input as BatchWriteItemCommandInput;
+        const [table, requests] = Object.entries(batch.RequestItems ?? {})[0] ?? [];
+        if (!table || !requests || !this.decide('dynamodb.unprocessed', where, table)) {
+          return undefined;
         }
-        return next(args);
+        const withheld = this.pickSome(requests);
+        const sent = requests.filter((_, i) => !withheld.has(i));
+        const kept = requests.filter((_, i) => withheld.has(i));
+        const output =
+          sent.length === 0
+            ? ({ $metadata: {} } as BatchWriteItemCommandOutput)
+            : ((await send({
+                ...batch,
+                RequestItems: { [table]: sent },
+              })) as BatchWriteItemCommandOutput);
+        const unprocessed = [...(output.UnprocessedItems?.[table] ?? []), ...kept];
+        return { ...output, UnprocessedItems: { [table]: unprocessed } };
       },
-      { step: 'initialize', name: `chaosDynamoDbCall-${where}` },
-    );
-    stack.add(
-      (next, context) => async (args) => {
-        const command = context.commandName ?? '';
-        if (commands.has(command) && this.decide('dynamodb.throttle', where, command)) {
-          const options = {
-            message: `injected: ${command} throttled (one attempt)`,
-            $metadata: { httpStatusCode: 400 },
-          };
-          throw markInjected(
-            this.prng.chance(0.5)
-              ? new ProvisionedThroughputExceededException(options)
-              : new ThrottlingException(options),
-            'dynamodb.throttle',
-          );
-        }
-        return next(args);
-      },
-      { step: 'finalizeRequest', priority: 'low', name: `chaosDynamoDbAttempt-${where}` },
-    );
+    });
   }
 
   private installS3(clients: AwsClients, where: string): void {
-    const stack = clients.s3.middlewareStack;
-    const commands = DATA_COMMANDS.s3;
     const slowDown = (message: string, attempts?: number) =>
       new S3ServiceException({
         name: 'SlowDown',
@@ -265,66 +310,43 @@ export class FaultPlan {
         message,
         $metadata: { httpStatusCode: 503, ...(attempts ? { attempts } : {}) },
       });
-    stack.add(
-      (next, context) => async (args) => {
-        const command = context.commandName ?? '';
-        if (!commands.has(command)) return next(args);
-        if (this.decide('s3.outage', where, command)) {
-          throw markInjected(
-            slowDown(`injected: ${command} slowed down past the SDK's retries`, 8),
-            's3.outage',
-          );
+    this.installService(clients.s3.middlewareStack as ClientStack, where, {
+      name: 'S3',
+      commands: DATA_COMMANDS.s3,
+      outage: 's3.outage',
+      outageError: (command) =>
+        slowDown(`injected: ${command} slowed down past the SDK's retries`, 8),
+      attempt: 's3.slowdown',
+      attemptError: (command) => slowDown(`injected: ${command} SlowDown (one attempt)`),
+      partial: async (command, input, send) => {
+        if (command !== 'DeleteObjectsCommand') return undefined;
+        const request = input as DeleteObjectsCommandInput;
+        const objects = request.Delete?.Objects ?? [];
+        if (objects.length === 0 || !this.decide('s3.keyErrors', where, request.Bucket ?? '')) {
+          return undefined;
         }
-        if (command === 'DeleteObjectsCommand') {
-          const input = args.input as DeleteObjectsCommandInput;
-          const objects = input.Delete?.Objects ?? [];
-          if (objects.length > 0 && this.decide('s3.keyErrors', where, input.Bucket ?? '')) {
-            const failing = this.pickSome(objects);
-            const errors = objects
-              .filter((_, i) => failing.has(i))
-              .map((object) => ({
-                Key: object.Key,
-                Code: this.prng.pick(KEY_ERROR_CODES),
-                Message: 'injected: per-key error',
-              }));
-            const sent = objects.filter((_, i) => !failing.has(i));
-            const output =
-              sent.length === 0
-                ? ({ Deleted: [], $metadata: {} } as DeleteObjectsCommandOutput)
-                : ((
-                    await next({
-                      ...args,
-                      input: { ...input, Delete: { ...input.Delete, Objects: sent } },
-                    })
-                  ).output as DeleteObjectsCommandOutput);
-            return {
-              output: { ...output, Errors: [...(output.Errors ?? []), ...errors] },
-              response: {},
-            } as Awaited<ReturnType<typeof next>>;
-          }
-        }
-        return next(args);
+        const failing = this.pickSome(objects);
+        const errors = objects
+          .filter((_, i) => failing.has(i))
+          .map((object) => ({
+            Key: object.Key,
+            Code: this.prng.pick(KEY_ERROR_CODES),
+            Message: 'injected: per-key error',
+          }));
+        const sent = objects.filter((_, i) => !failing.has(i));
+        const output =
+          sent.length === 0
+            ? ({ Deleted: [], $metadata: {} } as DeleteObjectsCommandOutput)
+            : ((await send({
+                ...request,
+                Delete: { ...request.Delete, Objects: sent },
+              })) as DeleteObjectsCommandOutput);
+        return { ...output, Errors: [...(output.Errors ?? []), ...errors] };
       },
-      { step: 'initialize', name: `chaosS3Call-${where}` },
-    );
-    stack.add(
-      (next, context) => async (args) => {
-        const command = context.commandName ?? '';
-        if (commands.has(command) && this.decide('s3.slowdown', where, command)) {
-          throw markInjected(
-            slowDown(`injected: ${command} SlowDown (one attempt)`),
-            's3.slowdown',
-          );
-        }
-        return next(args);
-      },
-      { step: 'finalizeRequest', priority: 'low', name: `chaosS3Attempt-${where}` },
-    );
+    });
   }
 
   private installSqs(clients: AwsClients, where: string): void {
-    const stack = clients.sqs.middlewareStack;
-    const commands = DATA_COMMANDS.sqs;
     const unavailable = (message: string, attempts?: number) =>
       new SQSServiceException({
         name: 'ServiceUnavailable',
@@ -332,57 +354,37 @@ export class FaultPlan {
         message,
         $metadata: { httpStatusCode: 503, ...(attempts ? { attempts } : {}) },
       });
-    stack.add(
-      (next, context) => async (args) => {
-        const command = context.commandName ?? '';
-        if (!commands.has(command)) return next(args);
-        if (this.decide('sqs.sendOutage', where, command)) {
-          throw markInjected(
-            unavailable(`injected: ${command} failed past the SDK's retries`, 8),
-            'sqs.sendOutage',
-          );
+    this.installService(clients.sqs.middlewareStack as ClientStack, where, {
+      name: 'Sqs',
+      commands: DATA_COMMANDS.sqs,
+      outage: 'sqs.sendOutage',
+      outageError: (command) =>
+        unavailable(`injected: ${command} failed past the SDK's retries`, 8),
+      attempt: 'sqs.sendError',
+      attemptError: (command) => unavailable(`injected: ${command} 503 (one attempt)`),
+      partial: async (command, input, send) => {
+        if (command !== 'SendMessageBatchCommand') return undefined;
+        const batch = input as SendMessageBatchCommandInput;
+        const entries = batch.Entries ?? [];
+        if (entries.length === 0 || !this.decide('sqs.partialBatch', where, command)) {
+          return undefined;
         }
-        if (command === 'SendMessageBatchCommand') {
-          const input = args.input as SendMessageBatchCommandInput;
-          const entries = input.Entries ?? [];
-          if (entries.length > 0 && this.decide('sqs.partialBatch', where, command)) {
-            const failing = this.pickSome(entries);
-            const sent = entries.filter((_, i) => !failing.has(i));
-            const output =
-              sent.length === 0
-                ? ({ Successful: [], $metadata: {} } as unknown as SendMessageBatchCommandOutput)
-                : ((await next({ ...args, input: { ...input, Entries: sent } }))
-                    .output as SendMessageBatchCommandOutput);
-            const failed = entries
-              .filter((_, i) => failing.has(i))
-              .map((entry) => ({
-                Id: entry.Id,
-                SenderFault: false,
-                Code: 'InternalError',
-                Message: 'injected: entry not sent',
-              }));
-            return {
-              output: { ...output, Failed: [...(output.Failed ?? []), ...failed] },
-              response: {},
-            } as Awaited<ReturnType<typeof next>>;
-          }
-        }
-        return next(args);
+        const failing = this.pickSome(entries);
+        const sent = entries.filter((_, i) => !failing.has(i));
+        const output =
+          sent.length === 0
+            ? ({ Successful: [], $metadata: {} } as unknown as SendMessageBatchCommandOutput)
+            : ((await send({ ...batch, Entries: sent })) as SendMessageBatchCommandOutput);
+        const failed = entries
+          .filter((_, i) => failing.has(i))
+          .map((entry) => ({
+            Id: entry.Id,
+            SenderFault: false,
+            Code: 'InternalError',
+            Message: 'injected: entry not sent',
+          }));
+        return { ...output, Failed: [...(output.Failed ?? []), ...failed] };
       },
-      { step: 'initialize', name: `chaosSqsCall-${where}` },
-    );
-    stack.add(
-      (next, context) => async (args) => {
-        const command = context.commandName ?? '';
-        if (commands.has(command) && this.decide('sqs.sendError', where, command)) {
-          throw markInjected(
-            unavailable(`injected: ${command} 503 (one attempt)`),
-            'sqs.sendError',
-          );
-        }
-        return next(args);
-      },
-      { step: 'finalizeRequest', priority: 'low', name: `chaosSqsAttempt-${where}` },
-    );
+    });
   }
 }
