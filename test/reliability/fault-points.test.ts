@@ -5,10 +5,17 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { S3ServiceException } from '@aws-sdk/client-s3';
 import { describe, expect, inject, it } from 'vitest';
 import type { AwsClients } from '../../lib/adapters/aws-clients.js';
-import { type ExampleDatasetSize, SMALL_SIZE } from '../../lib/local/example-dataset.js';
+import {
+  type ExampleDatasetSize,
+  type SeededDataset,
+  SMALL_SIZE,
+} from '../../lib/local/example-dataset.js';
 import { checkDeletion } from './support/independent-checker.js';
 import { markInjected } from './support/injected.js';
-import { createReliabilityPipeline } from './support/reliability-pipeline.js';
+import {
+  createReliabilityPipeline,
+  type ReliabilityPipeline,
+} from './support/reliability-pipeline.js';
 
 const SIZE: ExampleDatasetSize = { ...SMALL_SIZE, projects: 2 };
 
@@ -45,6 +52,17 @@ function cancelCompletionWrites(clients: AwsClients, cancel: () => boolean) {
   return cancelled;
 }
 
+/** Deletes acme with the pipeline running, stops it, and checks the emulators directly. */
+async function deleteAcmeAndCheck(pipeline: ReliabilityPipeline, dataset: SeededDataset) {
+  pipeline.start();
+  const jobId = await pipeline.requestDeletion({ entity: 'organization', id: 'acme' });
+  await pipeline.waitForCompletion(jobId, 60_000).catch(() => undefined);
+  await pipeline.stop();
+  const report = await checkDeletion(pipeline.checkInput(jobId, dataset));
+  await pipeline.destroy();
+  return report;
+}
+
 describe('Fault: the write that completes a job is cancelled', () => {
   it('completes the job exactly once when the completion write meets a TransactionConflict', async () => {
     // Prepare
@@ -61,14 +79,9 @@ describe('Fault: the write that completes a job is cancelled', () => {
     const dataset = await pipeline.seed(SIZE);
 
     // Act
-    pipeline.start();
-    const jobId = await pipeline.requestDeletion({ entity: 'organization', id: 'acme' });
-    await pipeline.waitForCompletion(jobId, 60_000).catch(() => undefined);
-    await pipeline.stop();
+    const report = await deleteAcmeAndCheck(pipeline, dataset);
 
     // Assess
-    const report = await checkDeletion(pipeline.checkInput(jobId, dataset));
-    await pipeline.destroy();
     expect(cancelled.count).toBe(1);
     expect(report.checks.filter((c) => !c.ok)).toEqual([]);
   });
@@ -134,14 +147,9 @@ describe('Fault: a manifest cannot be read for a while', () => {
     const dataset = await pipeline.seed(SIZE);
 
     // Act
-    pipeline.start();
-    const jobId = await pipeline.requestDeletion({ entity: 'organization', id: 'acme' });
-    await pipeline.waitForCompletion(jobId, 60_000).catch(() => undefined);
-    await pipeline.stop();
+    const report = await deleteAcmeAndCheck(pipeline, dataset);
 
     // Assess
-    const report = await checkDeletion(pipeline.checkInput(jobId, dataset));
-    await pipeline.destroy();
     expect(failedOnce.size).toBeGreaterThan(0);
     expect(report.checks.filter((c) => !c.ok)).toEqual([]);
   });
