@@ -7,7 +7,7 @@ import { ConditionFailedError } from '../../errors.js';
 import { stateIndex, stateKeys } from '../../model/state-keys.js';
 import type { Item } from '../../ports/document-store.js';
 import { completeAndPublish } from '../publish-completion.js';
-import { hasBudget, type SweepContext, secondsBetween } from './sweep-context.js';
+import { hasBudget, idleSeconds, type SweepContext } from './sweep-context.js';
 
 export interface StallReport {
   readonly redispatched: number;
@@ -58,7 +58,7 @@ export async function detectStalledJobs(sweep: SweepContext): Promise<StallRepor
       if (await completeAndPublish(engine, jobId).catch(() => false)) report.completed++;
       continue;
     }
-    const idle = secondsBetween(String(job.updatedAt), sweep.now);
+    const idle = idleSeconds(sweep, String(job.updatedAt));
     if (idle < engine.settings.stallAfterSeconds) continue;
     const redispatchedAt = job.redispatchedAt as string | undefined;
     if (!redispatchedAt) {
@@ -82,10 +82,7 @@ export async function detectStalledJobs(sweep: SweepContext): Promise<StallRepor
       report.redispatched++;
       continue;
     }
-    if (
-      job.stalledAt ||
-      secondsBetween(redispatchedAt, sweep.now) < engine.settings.stallAfterSeconds
-    )
+    if (job.stalledAt || idleSeconds(sweep, redispatchedAt) < engine.settings.stallAfterSeconds)
       continue;
     if (!(await markJob(sweep, job, 'stalledAt'))) continue;
     await engine.docs.put(engine.state.table, {

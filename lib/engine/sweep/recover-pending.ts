@@ -7,9 +7,13 @@ import { handleWorkMessage } from '../handle-work-message.js';
 import { claimAndResend } from './resend-unit.js';
 import { hasBudget, type SweepContext } from './sweep-context.js';
 
-/** Items of one gsi1 partition whose sort key (a time first) is older than `seconds`. */
+/**
+ * Items of one gsi1 partition whose sort key (a time first) is older than `seconds`; none
+ * while the pipeline has run for less than that since its last resume.
+ */
 async function olderThan(sweep: SweepContext, partition: string, seconds: number, limit: number) {
   const cutoff = new Date(sweep.now.getTime() - seconds * 1000).toISOString();
+  if (sweep.resumedAt !== undefined && sweep.resumedAt > cutoff) return [];
   const page = await sweep.engine.docs.query({
     table: sweep.engine.state.table,
     index: stateIndex.name,

@@ -13,6 +13,8 @@ export interface SweepContext {
   readonly meter: SweepMeter;
   readonly now: Date;
   readonly sweeper: string;
+  /** When the pause flag was last cleared, if it ever was (ISO time). */
+  readonly resumedAt?: string;
 }
 
 export function hasBudget(sweep: SweepContext): boolean {
@@ -38,4 +40,14 @@ export function meteredDocuments(docs: DocumentStore, meter: SweepMeter): Docume
 
 export function secondsBetween(earlier: string, now: Date): number {
   return Math.max(0, Math.round((now.getTime() - Date.parse(earlier)) / 1000));
+}
+
+/**
+ * Seconds something has waited since `earlier` while the pipeline ran: time spent paused does
+ * not count, so what waited through a pause is not taken for lost or stalled on resume.
+ */
+export function idleSeconds(sweep: SweepContext, earlier: string): number {
+  const from =
+    sweep.resumedAt !== undefined && sweep.resumedAt > earlier ? sweep.resumedAt : earlier;
+  return secondsBetween(from, sweep.now);
 }

@@ -8,7 +8,7 @@ import { advanceWatermark, getWatermark, highestSeq } from '../../model/watermar
 import type { Item } from '../../ports/document-store.js';
 import { reachCrashPoint } from '../engine-context.js';
 import { claimAndResend } from './resend-unit.js';
-import { hasBudget, type SweepContext, secondsBetween } from './sweep-context.js';
+import { hasBudget, idleSeconds, type SweepContext, secondsBetween } from './sweep-context.js';
 
 export interface ShardReport {
   readonly shard: number;
@@ -37,8 +37,7 @@ async function dispatchState(
   if (unit.status === 'done' || unit.status === 'failed') return 'dispatched';
   // Planned and never settled: the lost-event case once it is old enough.
   const plannedAt = String(unit.lastSentAt ?? unit.plannedAt);
-  if (secondsBetween(plannedAt, sweep.now) < engine.settings.resendAfterSeconds)
-    return 'dispatched';
+  if (idleSeconds(sweep, plannedAt) < engine.settings.resendAfterSeconds) return 'dispatched';
   // Out of individual resends: the stall detection owns it from here.
   if (Number(unit.resends ?? 0) >= engine.settings.maxResends) return 'dispatched';
   try {

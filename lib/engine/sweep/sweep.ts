@@ -2,7 +2,7 @@
 // and stale units, interrupted intents, stalled jobs, the outbox, retention policies and
 // garbage collection — each bounded, all together within the run's read budget, so a run's
 // cost does not grow with the size of the tables. Paused, it does nothing.
-import { isPaused } from '../../model/control.js';
+import { readPause } from '../../model/control.js';
 import type { EngineContext } from '../engine-context.js';
 import { applyRetention } from './apply-retention.js';
 import { collectGarbage } from './collect-garbage.js';
@@ -46,11 +46,13 @@ export async function sweep(
   const meter = { itemsRead: 0, budget: options.budget ?? context.settings.sweepBudget };
   const docs = meteredDocuments(context.docs, meter);
   const engine: EngineContext = { ...context, docs, state: { ...context.state, docs } };
+  const pause = await readPause(engine.state);
   const run: SweepContext = {
     engine,
     meter,
     now: options.now ?? context.state.now(),
     sweeper: options.sweeper ?? 'main',
+    ...(!pause.paused && pause.updatedAt ? { resumedAt: pause.updatedAt } : {}),
   };
   const empty = {
     shards: [],
@@ -65,8 +67,7 @@ export async function sweep(
     retentionRequested: 0,
     jobsCollected: 0,
   };
-  if (await isPaused(engine.state))
-    return { paused: true, ...empty, itemsRead: meter.itemsRead, more: false };
+  if (pause.paused) return { paused: true, ...empty, itemsRead: meter.itemsRead, more: false };
 
   const shards: ShardReport[] = [];
   for (let shard = 0; shard < context.settings.shards && hasBudget(run); shard++)

@@ -4,9 +4,11 @@ import { createDynamoDbStreamReader } from '../../../lib/adapters/dynamodb-strea
 import { enableStreams, provisionResources } from '../../../lib/adapters/provision-resources.js';
 import { createEngine } from '../../../lib/engine/create-engine.js';
 import { TombstonedError } from '../../../lib/engine/guarded-put.js';
+import type { SweepReport } from '../../../lib/engine/sweep/sweep.js';
 import { SMALL_SIZE } from '../../../lib/local/example-dataset.js';
 import { stateTablePlan } from '../../../lib/local/local-resource-plan.js';
 import { startStreamPoller } from '../../../lib/local/stream-poller.js';
+import { setPaused } from '../../../lib/model/control.js';
 import { totalOf } from '../../../lib/model/counters.js';
 import { stateKeys } from '../../../lib/model/state-keys.js';
 import { writeTombstone } from '../../../lib/model/tombstones.js';
@@ -369,5 +371,29 @@ describe('Sweeper: bounded work', () => {
     const resumed = await pipeline.engine.sweep({ now: minutesFromNow(10) });
     expect(paused).toMatchObject({ paused: true, unitsResent: 0, shards: [] });
     expect(resumed.shards[0]?.resent).toBe(1);
+  });
+
+  it('counts waiting from the resume: what waited through a long pause is not re-sent or stalled at once', async () => {
+    // Prepare: a unit planned now, then an hour-long pause that ends at minute 60.
+    const pipeline = await createPipelineHarness('longpause', {
+      settings: { shards: 1, resendAfterSeconds: 120, stallAfterSeconds: 600 },
+    });
+    await lostRequests(pipeline, 'artifact', ['p-long']);
+    const atMinute60 = { ...pipeline.engine.context.state, now: () => minutesFromNow(60) };
+    await setPaused(atMinute60, true, 'restore');
+    await setPaused(atMinute60, false);
+
+    // Act
+    const oneMinuteIn = await pipeline.engine.sweep({ now: minutesFromNow(61) });
+    const threeMinutesIn = await pipeline.engine.sweep({ now: minutesFromNow(63) });
+
+    // Assess: at minute 61 the unit has waited 1 minute of running time, not 61.
+    // (The watermark path or the pending-units path may re-send it, whichever meets it first.)
+    const resent = (report: SweepReport) => report.unitsResent + (report.shards[0]?.resent ?? 0);
+    expect(oneMinuteIn).toMatchObject({ paused: false, jobsRedispatched: 0 });
+    expect(resent(oneMinuteIn)).toBe(0);
+    expect(resent(threeMinutesIn)).toBe(1);
+    expect(threeMinutesIn).toMatchObject({ jobsRedispatched: 0, jobsStalled: 0 });
+    expect(await queuedMessages(pipeline)).toBe(1);
   });
 });
