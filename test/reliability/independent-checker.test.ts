@@ -6,7 +6,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
 import { SMALL_SIZE } from '../../lib/local/example-dataset.js';
-import { checkDeletion } from './support/independent-checker.js';
+import { checkDeletion, queryPartition } from './support/independent-checker.js';
 import { createReliabilityPipeline } from './support/reliability-pipeline.js';
 
 describe('Function: checkDeletion', () => {
@@ -78,5 +78,50 @@ describe('Function: checkDeletion', () => {
     expect(clean.checks).toHaveLength(12);
     expect(broken.checks.filter((c) => c.ok).map((c) => c.name)).toEqual([]);
     expect(broken.ok).toBe(false);
+  });
+
+  it('explains a dead letter by its receives: faults or visibility overruns, and a settled unit', async () => {
+    // Prepare: a finished job; one of its settled units' messages will be put in the DLQ.
+    const pipeline = await createReliabilityPipeline({
+      stack: inject('localStack'),
+      label: 'checker-dlq',
+    });
+    const dataset = await pipeline.seed({ ...SMALL_SIZE, projects: 1 });
+    pipeline.start();
+    const jobId = await pipeline.requestDeletion({ entity: 'organization', id: 'acme' });
+    await pipeline.waitForCompletion(jobId, 60_000);
+    await pipeline.stop();
+    const partition = await queryPartition(
+      pipeline.clean,
+      pipeline.settings.stateTableName,
+      `JOB#${jobId}`,
+    );
+    const body = String(partition.find((item) => String(item.sk).startsWith('UNIT#'))?.body);
+    // The checker reads the DLQ by receiving (hidden for 300 s after), so each check gets its own copy.
+    const dlqCheck = async (overruns: { body: string; seconds: number }[]) => {
+      await pipeline.clean.sqs.send(
+        new SendMessageCommand({ QueueUrl: pipeline.deadLetterQueueUrl, MessageBody: body }),
+      );
+      const report = await checkDeletion({ ...pipeline.checkInput(jobId, dataset), overruns });
+      return {
+        check: report.checks.find((c) => c.name === "the DLQ's contents are explained"),
+        letter: report.deadLetters[0],
+      };
+    };
+
+    // Act
+    const unaccounted = await dlqCheck([]);
+    const overran = await dlqCheck([{ body, seconds: 12.4 }]);
+    await pipeline.destroy();
+
+    // Assess
+    expect(unaccounted.check?.ok).toBe(false);
+    expect(unaccounted.letter?.unexplainedBecause).toBe(
+      'no handler error and no overrun recorded for it',
+    );
+    expect(overran.check?.ok).toBe(true);
+    expect(overran.letter?.reason).toBe(
+      'outlasted its visibility timeout 1 time(s) (longest 12 s); unit settled since',
+    );
   });
 });

@@ -3,7 +3,7 @@
 // a JSON and a markdown report to test/reliability/results/ and the summary into
 // docs/reliability.md. Exits 0 only when every seed holds.
 //
-//   npm run soak -- --seeds 50 [--from 1] [--scale 1] [--timeout-seconds 900] [--no-docs]
+//   npm run soak -- --seeds 50 [--from 1] [--lanes 2] [--scale 1] [--timeout-seconds 900] [--no-docs]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as z from 'zod';
@@ -13,10 +13,12 @@ import { type ChaosResult, runChaosSeed } from './support/chaos-run.js';
 import { FAULT_KINDS } from './support/fault-plan.js';
 import { writeResult } from './support/results.js';
 
-const USAGE = `usage: npm run soak -- [--seeds N] [--from S] [--scale F] [--timeout-seconds T] [--no-docs]
+const USAGE = `usage: npm run soak -- [--seeds N] [--from S] [--lanes L] [--scale F] [--timeout-seconds T] [--no-docs]
 
   --seeds N            how many seeds to run (1–1000, default 10)
   --from S             the first seed (default 1): seeds S, S+1, … S+N-1
+  --lanes L            seeds run at once, each on its own tables, queues and buckets (1–4,
+                       default 2: a deletion under faults mostly waits on timeouts)
   --scale F            data set size as a share of the demo's (0.01–1, default 1)
   --timeout-seconds T  give up on one seed's deletion after T seconds (default 900)
   --no-docs            do not rewrite the soak section of docs/reliability.md`;
@@ -28,6 +30,7 @@ const numberFlag = (pattern: RegExp, expected: string, range: z.ZodNumber) =>
 const optionsSchema = z.strictObject({
   seeds: numberFlag(/^\d+$/, 'expected a whole number', z.number().min(1).max(1000)),
   from: numberFlag(/^\d+$/, 'expected a whole number', z.number().max(2 ** 31)),
+  lanes: numberFlag(/^\d+$/, 'expected a whole number', z.number().min(1).max(4)),
   scale: numberFlag(/^(\d+\.?\d*|\.\d+)$/, 'expected a number', z.number().min(0.01).max(1)),
   'timeout-seconds': numberFlag(/^\d+$/, 'expected a whole number', z.number().min(30).max(7200)),
   docs: z.boolean(),
@@ -36,6 +39,7 @@ const optionsSchema = z.strictObject({
 interface SoakOptions {
   readonly seeds: number;
   readonly from: number;
+  readonly lanes: number;
   readonly scale: number;
   readonly 'timeout-seconds': number;
   readonly docs: boolean;
@@ -51,6 +55,7 @@ function parseOptions(argv: string[]): SoakOptions | 'help' {
       options: {
         seeds: { type: 'string' },
         from: { type: 'string' },
+        lanes: { type: 'string' },
         scale: { type: 'string' },
         'timeout-seconds': { type: 'string' },
         'no-docs': { type: 'boolean' },
@@ -72,13 +77,19 @@ function parseOptions(argv: string[]): SoakOptions | 'help' {
       `--${flag} ${JSON.stringify(values[flag as keyof typeof values])}: ${issue?.message}`,
     );
   }
-  const { seeds = 10, from = 1, scale = 1, docs } = result.data;
-  return { seeds, from, scale, 'timeout-seconds': result.data['timeout-seconds'] ?? 900, docs };
+  const { seeds = 10, from = 1, lanes = 2, scale = 1, docs } = result.data;
+  const timeout = result.data['timeout-seconds'] ?? 900;
+  return { seeds, from, lanes, scale, 'timeout-seconds': timeout, docs };
 }
 
 const seconds = (s: number) => `${s.toFixed(0)} s`;
 
-function markdown(results: readonly ChaosResult[], options: SoakOptions, startedAt: Date): string {
+function markdown(
+  results: readonly ChaosResult[],
+  options: SoakOptions,
+  startedAt: Date,
+  finishedAt: Date,
+): string {
   const passed = results.filter((r) => r.ok).length;
   const totals: Record<string, number> = {};
   for (const result of results)
@@ -87,7 +98,7 @@ function markdown(results: readonly ChaosResult[], options: SoakOptions, started
   const size =
     options.scale === 1 ? 'the demo size (`DEMO_SIZE`)' : `${options.scale} × the demo size`;
   const lines = [
-    `Last soak: \`npm run soak -- --seeds ${options.seeds} --from ${options.from}${options.scale === 1 ? '' : ` --scale ${options.scale}`}\`, started ${startedAt.toISOString()}, at ${size}: **${passed} of ${results.length} seeds held every check**.`,
+    `Last soak: \`npm run soak -- --seeds ${options.seeds} --from ${options.from} --lanes ${options.lanes}${options.scale === 1 ? '' : ` --scale ${options.scale}`}\`, started ${startedAt.toISOString()}, finished ${finishedAt.toISOString()}, at ${size}: **${passed} of ${results.length} seeds held every check**.`,
     '',
     '| seed | result | faults injected | handler errors | dead letters | units | seeding | deletion | failed checks |',
     '|---:|---|---:|---:|---:|---:|---:|---:|---|',
@@ -143,17 +154,24 @@ async function main(argv: string[]): Promise<number> {
   const startedAt = new Date();
   const size = options.scale === 1 ? DEMO_SIZE : scaleSize(DEMO_SIZE, options.scale);
   const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
-  log(`soak: ${options.seeds} seeds from ${options.from}, ${size.projects} projects each`);
+  log(
+    `soak: ${options.seeds} seeds from ${options.from}, ${options.lanes} at once, ${size.projects} projects each`,
+  );
   const stack = await startLocalStack();
   const stop = () => {
     void stack.stop().finally(() => process.exit(130));
   };
   process.once('SIGINT', stop);
   const results: ChaosResult[] = [];
-  try {
-    for (let i = 0; i < options.seeds; i++) {
-      const seed = options.from + i;
-      log(`seed ${seed} (${i + 1}/${options.seeds}): starting`);
+  const stamp = startedAt.toISOString().replaceAll(':', '-').slice(0, 19);
+  const seeds = Array.from({ length: options.seeds }, (_, i) => options.from + i);
+  let next = 0;
+  // Each lane takes the next seed when its last one is checked; a seed has resources of its own.
+  const lane = async () => {
+    while (next < seeds.length) {
+      const index = next++;
+      const seed = seeds[index] ?? 0;
+      log(`seed ${seed} (${index + 1}/${seeds.length}): starting`);
       const result = await runChaosSeed({
         stack,
         seed,
@@ -171,18 +189,24 @@ async function main(argv: string[]): Promise<number> {
         },
       });
       results.push(result);
+      // Kept as it goes, so an interrupted soak still leaves what it found.
+      writeResult(`soak-${stamp}-progress.json`, { startedAt, options, size, results });
       const failed = result.check.checks.filter((c) => !c.ok).map((c) => c.name);
       log(
         `seed ${seed}: ${result.ok ? 'held' : `FAILED (${[result.error, ...failed].filter(Boolean).join('; ')})`} — ${results.filter((r) => r.ok).length}/${results.length} held so far`,
       );
     }
+  };
+  try {
+    await Promise.all(Array.from({ length: options.lanes }, lane));
   } finally {
     process.removeListener('SIGINT', stop);
     await stack.stop();
   }
-  const stamp = startedAt.toISOString().replaceAll(':', '-').slice(0, 19);
-  const report = { startedAt, finishedAt: new Date(), options, size, results };
-  const summary = markdown(results, options, startedAt);
+  results.sort((a, b) => a.seed - b.seed);
+  const finishedAt = new Date();
+  const report = { startedAt, finishedAt, options, size, results };
+  const summary = markdown(results, options, startedAt, finishedAt);
   writeResult(`soak-${stamp}.json`, report);
   writeResult('soak-latest.json', report);
   writeFileSync(`test/reliability/results/soak-${stamp}.md`, `# Soak\n\n${summary}`);

@@ -28,11 +28,19 @@ export interface HandlerFailure {
   readonly explained: string | undefined;
 }
 
+/** A delivery whose visibility timeout ran out while its batch was handled: a receive without a failure. */
+export interface Overrun {
+  readonly body: string;
+  readonly seconds: number;
+}
+
 export interface DeadLetter {
   readonly body: string;
   readonly receiveCount: number;
   /** Why it is there; undefined when nothing explains it. */
   readonly reason: string | undefined;
+  /** When nothing explains it: what was missing. */
+  readonly unexplainedBecause?: string;
 }
 
 export interface CheckInput {
@@ -47,6 +55,8 @@ export interface CheckInput {
   /** Completion writes DynamoDB accepted for the job, seen on the wire. */
   readonly completionWrites: number;
   readonly failures: readonly HandlerFailure[];
+  /** Deliveries that outlasted their visibility timeout (each one is a receive SQS counted). */
+  readonly overruns?: readonly Overrun[];
   /** Explains a dead letter that is bad input on purpose; undefined for anything else. */
   readonly badInput?: (body: string) => string | undefined;
 }
@@ -346,16 +356,13 @@ export async function checkDeletion(input: CheckInput): Promise<CheckReport> {
   );
   const units = new Map(partition.map((item) => [String(item.body ?? ''), item]));
   const deadLetters = (await readDeadLetters(clients, input.deadLetterQueueUrl)).map(
-    (letter): DeadLetter => ({
-      ...letter,
-      reason: explainDeadLetter(letter.body, input, units),
-    }),
+    (letter): DeadLetter => ({ ...letter, ...explainDeadLetter(letter.body, input, units) }),
   );
   const unexplainedLetters = deadLetters.filter((l) => l.reason === undefined);
   check(
     "the DLQ's contents are explained",
     unexplainedLetters.length === 0,
-    `${deadLetters.length} dead letters, ${unexplainedLetters.length} unexplained${sample(unexplainedLetters.map((l) => l.body.slice(0, 120)))}`,
+    `${deadLetters.length} dead letters, ${unexplainedLetters.length} unexplained${sample(unexplainedLetters.map((l) => `${l.body.slice(0, 120)} (${l.unexplainedBecause})`))}`,
   );
   const unexplained = input.failures.filter((f) => f.explained === undefined);
   check(
@@ -375,20 +382,41 @@ export async function checkDeletion(input: CheckInput): Promise<CheckReport> {
   };
 }
 
+/**
+ * Why a letter is in the DLQ. Each of its receives must be accounted for — a handler failure
+ * traced to an injected fault, or a delivery that outlasted its visibility timeout — and its
+ * unit must have settled since (the sweeper re-sends what the DLQ took).
+ */
 function explainDeadLetter(
   body: string,
   input: CheckInput,
   units: Map<string, Row>,
-): string | undefined {
+): Pick<DeadLetter, 'reason' | 'unexplainedBecause'> {
   const bad = input.badInput?.(body);
-  if (bad) return `bad input: ${bad}`;
+  if (bad) return { reason: `bad input: ${bad}` };
   const failures = input.failures.filter((f) => f.body === body);
-  if (failures.length === 0 || failures.some((f) => f.explained === undefined)) return undefined;
-  // A unit's message dead-lettered by faults must still have been settled (the sweeper re-sends).
+  const overran = (input.overruns ?? []).filter((o) => o.body === body);
+  const unexplained = (because: string) => ({ reason: undefined, unexplainedBecause: because });
+  if (failures.some((f) => f.explained === undefined))
+    return unexplained('a handler error no injected fault explains');
+  if (failures.length + overran.length === 0)
+    return unexplained('no handler error and no overrun recorded for it');
   const unit = units.get(body);
-  if (unit?.status !== 'done') return undefined;
-  const kinds = [...new Set(failures.map((f) => f.explained))].join(', ');
-  return `failed ${failures.length} time(s) on injected faults (${kinds}); unit settled since`;
+  if (unit?.status !== 'done')
+    return unexplained(unit ? `its unit is ${String(unit.status)}` : 'no unit has this body');
+  const causes = [
+    ...(failures.length > 0
+      ? [
+          `failed ${failures.length} time(s) on injected faults (${[...new Set(failures.map((f) => f.explained))].join(', ')})`,
+        ]
+      : []),
+    ...(overran.length > 0
+      ? [
+          `outlasted its visibility timeout ${overran.length} time(s) (longest ${Math.max(...overran.map((o) => o.seconds)).toFixed(0)} s)`,
+        ]
+      : []),
+  ];
+  return { reason: `${causes.join(' and ')}; unit settled since` };
 }
 
 export async function queryPartition(

@@ -47,7 +47,7 @@ import { sleep } from '../../../lib/retry.js';
 import { resolveSettings, type SettingsInput } from '../../../lib/settings.js';
 import { CompletionObserver } from './completion-observer.js';
 import type { FaultPlan } from './fault-plan.js';
-import type { CheckInput, HandlerFailure } from './independent-checker.js';
+import type { CheckInput, HandlerFailure, Overrun } from './independent-checker.js';
 import { listBucket, queueDepth } from './independent-checker.js';
 import { explainError, runInvocation } from './injected.js';
 import type { Prng } from './prng.js';
@@ -122,6 +122,8 @@ export async function createReliabilityPipeline(options: PipelineOptions) {
   const failures: HandlerFailure[] = [];
   /** body → times handed to a worker. */
   const deliveries = new Map<string, number>();
+  /** Deliveries whose visibility timeout ran out before their batch was answered. */
+  const overruns: Overrun[] = [];
   /** What the engine answered the workers, by outcome. */
   const outcomes: Record<HandleOutcome, number> = { done: 0, failed: 0, waiting: 0, duplicate: 0 };
   const observability = options.observability ?? (() => localObservability('SILENT'));
@@ -202,6 +204,13 @@ export async function createReliabilityPipeline(options: PipelineOptions) {
     const run = await runInvocation(() =>
       pool.worker({ Records: records } satisfies SQSEvent, localLambdaContext('lethe-worker')),
     );
+    // The poller stamps each record when it receives it; past the visibility timeout, SQS has
+    // handed the message out again (another receive) before this batch answered.
+    for (const record of records) {
+      const heldMs = Date.now() - Number(record.attributes.ApproximateFirstReceiveTimestamp);
+      if (heldMs > settings.visibilityTimeoutSeconds * 1000)
+        overruns.push({ body: record.body, seconds: heldMs / 1000 });
+    }
     if (run.crashed || run.error !== undefined) {
       // The process died (or the invocation failed): Lambda retries the whole batch.
       for (const record of records) {
@@ -401,6 +410,7 @@ export async function createReliabilityPipeline(options: PipelineOptions) {
       events: events.events,
       completionWrites: observer.count(jobId),
       failures,
+      overruns,
     };
   }
 
@@ -453,6 +463,7 @@ export async function createReliabilityPipeline(options: PipelineOptions) {
     observer,
     failures,
     deliveries,
+    overruns,
     outcomes,
     activity,
     workQueueUrl,
