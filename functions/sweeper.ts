@@ -12,6 +12,9 @@ import {
   withObservability,
 } from './observability.js';
 
+/** The share of the invocation's remaining time a sweep may start new work in. */
+export const SWEEP_SHARE_OF_TIMEOUT = 0.5;
+
 export interface SweeperHandlerOptions extends HandlerDependencies, ObservabilityOptions {}
 
 export function createSweeperHandler(graph: Graph, options: SweeperHandlerOptions = {}) {
@@ -19,8 +22,12 @@ export function createSweeperHandler(graph: Graph, options: SweeperHandlerOption
   const { logger, metrics } = observability;
   const engine = engineFromEnv(graph, options, observability);
 
-  async function handleSweep(event: ScheduledEvent, _context: Context) {
-    const report = await engine.sweep();
+  async function handleSweep(event: ScheduledEvent, context: Context) {
+    // Half the invocation's time for new work; the rest lets the last step finish.
+    const deadline = new Date(
+      Date.now() + context.getRemainingTimeInMillis() * SWEEP_SHARE_OF_TIMEOUT,
+    );
+    const report = await engine.sweep({ deadline });
     metrics.addMetric(
       METRIC.oldestPendingTombstoneAgeSeconds,
       MetricUnit.Seconds,

@@ -37,6 +37,7 @@ export async function resendStaleUnits(sweep: SweepContext): Promise<number> {
       Math.max(1, Math.min(100, sweep.meter.budget - sweep.meter.itemsRead)),
     );
     for (const unit of units) {
+      if (!hasBudget(sweep)) break;
       if (Number(unit.resends ?? 0) >= engine.settings.maxResends) continue;
       if (await claimAndResend(engine, unit, sweep.now)) resent++;
     }
@@ -55,6 +56,7 @@ export async function finishStaleIntents(sweep: SweepContext): Promise<number> {
       25,
     );
     for (const intent of intents) {
+      if (!hasBudget(sweep)) break;
       const unit = await engine.docs.get(
         engine.state.table,
         stateKeys.unit(String(intent.jobId), String(intent.unitId)),

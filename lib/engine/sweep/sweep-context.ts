@@ -15,10 +15,16 @@ export interface SweepContext {
   readonly sweeper: string;
   /** When the pause flag was last cleared, if it ever was (ISO time). */
   readonly resumedAt?: string;
+  /** Wall-clock time (ms since the epoch) after which the run starts no new work. */
+  readonly deadline?: number;
 }
 
+/** True while the run may start more work: items left to read, and time before its deadline. */
 export function hasBudget(sweep: SweepContext): boolean {
-  return sweep.meter.itemsRead < sweep.meter.budget;
+  return (
+    sweep.meter.itemsRead < sweep.meter.budget &&
+    (sweep.deadline === undefined || Date.now() < sweep.deadline)
+  );
 }
 
 /** A DocumentStore that counts what it reads, so a run's cost can be bounded and measured. */

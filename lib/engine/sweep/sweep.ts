@@ -17,6 +17,11 @@ export interface SweepOptions {
   readonly sweeper?: string;
   readonly budget?: number;
   readonly now?: Date;
+  /**
+   * Real time after which the run starts no new work and reports `more`: a Lambda passes a
+   * point well inside its timeout, so a slow sweep ends on its own instead of being killed.
+   */
+  readonly deadline?: Date;
 }
 
 export interface SweepReport {
@@ -53,6 +58,7 @@ export async function sweep(
     now: options.now ?? context.state.now(),
     sweeper: options.sweeper ?? 'main',
     ...(!pause.paused && pause.updatedAt ? { resumedAt: pause.updatedAt } : {}),
+    ...(options.deadline ? { deadline: options.deadline.getTime() } : {}),
   };
   const empty = {
     shards: [],

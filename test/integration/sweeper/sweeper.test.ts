@@ -362,6 +362,26 @@ describe('Sweeper: bounded work', () => {
     expect(report.shards[0]?.watermark).toBeLessThan(30);
   });
 
+  it('starts no new work past its deadline, and says more remains', async () => {
+    // Prepare
+    const pipeline = await createPipelineHarness('deadline', { settings: { shards: 1 } });
+    await lostRequests(pipeline, 'artifact', ['d-1']);
+
+    // Act
+    const late = await pipeline.engine.sweep({
+      now: minutesFromNow(10),
+      deadline: new Date(Date.now() - 1),
+    });
+    const inTime = await pipeline.engine.sweep({
+      now: minutesFromNow(10),
+      deadline: new Date(Date.now() + 60_000),
+    });
+
+    // Assess
+    expect(late).toMatchObject({ shards: [], unitsResent: 0, intentsFinished: 0, more: true });
+    expect(inTime.shards[0]?.resent).toBe(1);
+  });
+
   it('does nothing while paused', async () => {
     const pipeline = await createPipelineHarness('paused', { settings: { shards: 1 } });
     await lostRequests(pipeline, 'artifact', ['p-1']);
