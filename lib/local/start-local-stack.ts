@@ -81,6 +81,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
 }
 
+/** Something other than our DynamoDB Local holds the port it was given. */
+class PortTakenError extends LocalStackError {}
+
+/** Tries this many ports: between picking a free one and the JVM binding it, another may take it. */
+const DYNAMODB_PORT_ATTEMPTS = 3;
+
 async function startDynamoDbLocal(
   java: string,
   options: LocalStackOptions,
@@ -88,7 +94,35 @@ async function startDynamoDbLocal(
   children: ChildProcess[],
   pids: number[],
 ): Promise<string> {
-  const port = options.dynamodbPort ?? (await freePort());
+  for (let attempt = 1; ; attempt++) {
+    const port = options.dynamodbPort ?? (await freePort());
+    const started = { children: [] as ChildProcess[], pids: [] as number[] };
+    try {
+      const endpoint = await startDynamoDbLocalOn(port, java, options, timeoutMs, started);
+      children.push(...started.children);
+      pids.push(...started.pids);
+      return endpoint;
+    } catch (error) {
+      await Promise.all(started.children.map(stopChild));
+      const retry =
+        error instanceof PortTakenError &&
+        options.dynamodbPort === undefined &&
+        attempt < DYNAMODB_PORT_ATTEMPTS;
+      if (!retry) {
+        children.push(...started.children);
+        throw error;
+      }
+    }
+  }
+}
+
+async function startDynamoDbLocalOn(
+  port: number,
+  java: string,
+  options: LocalStackOptions,
+  timeoutMs: number,
+  started: { children: ChildProcess[]; pids: number[] },
+): Promise<string> {
   const home = dynamoDbLocalHome();
   const args = [
     `-Xmx${options.javaHeap ?? '2g'}`,
@@ -104,8 +138,8 @@ async function startDynamoDbLocal(
   const supervisor = fork(join(here, 'supervise-child.mjs'), [java, ...args], {
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
-  children.push(supervisor);
-  if (supervisor.pid) pids.push(supervisor.pid);
+  started.children.push(supervisor);
+  if (supervisor.pid) started.pids.push(supervisor.pid);
   const stderr = collect(supervisor);
   const javaPid = await new Promise<number>((resolve, reject) => {
     supervisor.on('message', (message: { type?: string; pid?: number; message?: string }) => {
@@ -117,18 +151,38 @@ async function startDynamoDbLocal(
       reject(new LocalStackError(`DynamoDB Local exited early (${code}): ${stderr()}`)),
     );
   });
-  pids.push(javaPid);
+  started.pids.push(javaPid);
   const endpoint = `http://127.0.0.1:${port}`;
-  await waitUntilAnswers(endpoint, 'DynamoDB Local', timeoutMs, supervisor, stderr, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-amz-json-1.0',
-      'x-amz-target': 'DynamoDB_20120810.ListTables',
-      authorization:
-        'AWS4-HMAC-SHA256 Credential=lethelocal/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+  const stderrOrTaken = () => {
+    const text = stderr();
+    if (/BindException|Address already in use/i.test(text))
+      throw new PortTakenError(`port ${port} was taken before DynamoDB Local bound it: ${text}`);
+    return text;
+  };
+  await waitUntilAnswers(
+    endpoint,
+    'DynamoDB Local',
+    timeoutMs,
+    supervisor,
+    stderrOrTaken,
+    {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': 'DynamoDB_20120810.ListTables',
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=lethelocal/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+      },
+      body: '{}',
     },
-    body: '{}',
-  });
+    // Only DynamoDB answers ListTables with a table list; anything else holds the port.
+    async (response) => {
+      if (response.status === 200 && (await response.text()).includes('"TableNames"')) return;
+      throw new PortTakenError(
+        `port ${port} answers, but not as DynamoDB Local (HTTP ${response.status})`,
+      );
+    },
+  );
   return endpoint;
 }
 
@@ -180,18 +234,21 @@ async function waitUntilAnswers(
   child: ChildProcess,
   stderr: () => string,
   init: RequestInit,
+  /** Throws when the answer is not from the expected server. */
+  verify: (response: Response) => Promise<void> = async () => undefined,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
       throw new LocalStackError(`${what} exited (${child.exitCode}): ${stderr()}`);
     }
+    let response: Response | undefined;
     try {
-      const response = await fetch(url, { ...init, signal: AbortSignal.timeout(2000) });
-      if (response.status < 500) return;
+      response = await fetch(url, { ...init, signal: AbortSignal.timeout(2000) });
     } catch {
       // not listening yet
     }
+    if (response && response.status < 500) return verify(response);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new LocalStackError(`${what} did not answer at ${url} within ${timeoutMs} ms`);

@@ -62,6 +62,17 @@ describe('Function: startLocalStack', () => {
     expect(stack.pids.filter(isPidAlive)).toEqual([]);
   });
 
+  it('refuses a DynamoDB port that another server answers on, instead of taking it for DynamoDB', async () => {
+    // Prepare: the shared stack's fauxqs holds this port.
+    const taken = Number(new URL(inject('localStack').endpoints.sqs).port);
+
+    // Act
+    const started = startLocalStack({ dynamodbPort: taken, startTimeoutMs: 20_000 });
+
+    // Assess
+    await expect(started).rejects.toThrow(`port ${taken} answers, but not as DynamoDB Local`);
+  });
+
   it('stops its emulators when the process that started them is killed outright', async () => {
     // Prepare
     const { child, pids } = await startHolder();
