@@ -6,7 +6,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
 import { SMALL_SIZE } from '../../lib/local/example-dataset.js';
-import { checkDeletion, queryPartition } from './support/independent-checker.js';
+import { canonicalJson, checkDeletion, queryPartition } from './support/independent-checker.js';
 import { createReliabilityPipeline } from './support/reliability-pipeline.js';
 
 describe('Function: checkDeletion', () => {
@@ -123,5 +123,26 @@ describe('Function: checkDeletion', () => {
     expect(overran.letter?.reason).toBe(
       'outlasted its visibility timeout 1 time(s) (longest 12 s); unit settled since',
     );
+  });
+});
+
+describe('Function: canonicalJson', () => {
+  it('writes equal content as equal text whatever the key order, and tells other content apart', () => {
+    // Prepare: an event as the completer built it, and as DynamoDB returns it from the outbox.
+    const built = {
+      jobId: 'j',
+      counts: { b: { rowsDeleted: 2 }, a: { rowsDeleted: 1 } },
+      ids: [1, 2],
+    };
+    const stored = {
+      ids: [1, 2],
+      counts: { a: { rowsDeleted: 1 }, b: { rowsDeleted: 2 } },
+      jobId: 'j',
+    };
+
+    // Act & Assess
+    expect(JSON.stringify(built)).not.toBe(JSON.stringify(stored));
+    expect(canonicalJson(built)).toBe(canonicalJson(stored));
+    expect(canonicalJson({ ...stored, ids: [2, 1] })).not.toBe(canonicalJson(built));
   });
 });

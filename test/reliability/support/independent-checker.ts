@@ -326,7 +326,9 @@ export async function checkDeletion(input: CheckInput): Promise<CheckReport> {
   const completed = input.events.filter(
     (e) => e.detailType === 'DeletionCompleted' && e.detail.jobId === input.jobId,
   );
-  const distinct = new Set(completed.map((e) => JSON.stringify(e.detail)));
+  // The completer publishes the detail it built; a re-publish from the outbox sends the item as
+  // DynamoDB returns it, same content with its keys in another order.
+  const distinct = new Set(completed.map((e) => canonicalJson(e.detail)));
   const partition = await queryPartition(clients, settings.stateTableName, `JOB#${input.jobId}`);
   const outbox = partition.filter((item) => String(item.sk).startsWith('EVENT#'));
   check(
@@ -380,6 +382,20 @@ export async function checkDeletion(input: CheckInput): Promise<CheckReport> {
     deadLetters,
     completedEvents: completed.length,
   };
+}
+
+/** JSON with object keys sorted at every depth: equal text for equal content. */
+export function canonicalJson(value: unknown): string {
+  const sorted = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sorted);
+    if (v === null || typeof v !== 'object') return v;
+    return Object.fromEntries(
+      Object.entries(v)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([k, inner]) => [k, sorted(inner)]),
+    );
+  };
+  return JSON.stringify(sorted(value));
 }
 
 /**
