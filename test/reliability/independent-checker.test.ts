@@ -9,18 +9,21 @@ import { SMALL_SIZE } from '../../lib/local/example-dataset.js';
 import { canonicalJson, checkDeletion, queryPartition } from './support/independent-checker.js';
 import { createReliabilityPipeline } from './support/reliability-pipeline.js';
 
+/** A pipeline that has deleted acme (of `projects` projects) and stopped. */
+async function deletedAcme(label: string, projects: number) {
+  const pipeline = await createReliabilityPipeline({ stack: inject('localStack'), label });
+  const dataset = await pipeline.seed({ ...SMALL_SIZE, projects });
+  pipeline.start();
+  const jobId = await pipeline.requestDeletion({ entity: 'organization', id: 'acme' });
+  await pipeline.waitForCompletion(jobId, 60_000);
+  await pipeline.stop();
+  return { pipeline, dataset, jobId };
+}
+
 describe('Function: checkDeletion', () => {
   it('passes a clean deletion, and fails each check whose property is broken', async () => {
     // Prepare
-    const pipeline = await createReliabilityPipeline({
-      stack: inject('localStack'),
-      label: 'checker',
-    });
-    const dataset = await pipeline.seed({ ...SMALL_SIZE, projects: 2 });
-    pipeline.start();
-    const jobId = await pipeline.requestDeletion({ entity: 'organization', id: 'acme' });
-    await pipeline.waitForCompletion(jobId, 60_000);
-    await pipeline.stop();
+    const { pipeline, dataset, jobId } = await deletedAcme('checker', 2);
     const clean = await checkDeletion(pipeline.checkInput(jobId, dataset));
 
     // Act: break every property once, directly on the emulators.
@@ -82,15 +85,7 @@ describe('Function: checkDeletion', () => {
 
   it('explains a dead letter by its receives: faults or visibility overruns, and a settled unit', async () => {
     // Prepare: a finished job; one of its settled units' messages will be put in the DLQ.
-    const pipeline = await createReliabilityPipeline({
-      stack: inject('localStack'),
-      label: 'checker-dlq',
-    });
-    const dataset = await pipeline.seed({ ...SMALL_SIZE, projects: 1 });
-    pipeline.start();
-    const jobId = await pipeline.requestDeletion({ entity: 'organization', id: 'acme' });
-    await pipeline.waitForCompletion(jobId, 60_000);
-    await pipeline.stop();
+    const { pipeline, dataset, jobId } = await deletedAcme('checker-dlq', 1);
     const partition = await queryPartition(
       pipeline.clean,
       pipeline.settings.stateTableName,
