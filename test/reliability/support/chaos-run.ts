@@ -13,7 +13,12 @@ import {
   type FaultRates,
   type FaultSample,
 } from './fault-plan.js';
-import { type CheckReport, checkDeletion } from './independent-checker.js';
+import {
+  type CheckReport,
+  checkDeletion,
+  type HandlerFailure,
+  type Overrun,
+} from './independent-checker.js';
 import { createPrng } from './prng.js';
 import { createReliabilityPipeline, type StackInfo } from './reliability-pipeline.js';
 
@@ -99,6 +104,10 @@ export interface ChaosResult {
   readonly faultsInjected: number;
   readonly check: CheckReport;
   readonly handlerErrors: number;
+  /** The handler errors nothing explains (the first 50), with the record each one was on. */
+  readonly unexplainedErrors: readonly HandlerFailure[];
+  /** Deliveries that outlasted their visibility timeout, slowest first (the first 50). */
+  readonly overruns: readonly Overrun[];
   readonly units: number;
   readonly seedSeconds: number;
   readonly deleteSeconds: number;
@@ -170,6 +179,8 @@ export async function runChaosSeed(options: ChaosRunOptions): Promise<ChaosResul
       faultsInjected: plan.total,
       check,
       handlerErrors: pipeline.failures.length,
+      unexplainedErrors: pipeline.failures.filter((f) => f.explained === undefined).slice(0, 50),
+      overruns: [...pipeline.overruns].sort((a, b) => b.seconds - a.seconds).slice(0, 50),
       units: check.units,
       seedSeconds,
       deleteSeconds,

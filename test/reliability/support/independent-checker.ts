@@ -370,7 +370,7 @@ export async function checkDeletion(input: CheckInput): Promise<CheckReport> {
   check(
     'every handler error is an injected fault (or retryable contention)',
     unexplained.length === 0,
-    `${input.failures.length} handler errors, ${unexplained.length} unexplained${sample(unexplained.map((f) => `${f.where}: ${f.message.slice(0, 160)}`))}`,
+    `${input.failures.length} handler errors, ${unexplained.length} unexplained${sample(unexplained.map((f) => `${f.where}: ${f.message.slice(0, 160)}${f.body ? ` (${f.body.slice(0, 160)})` : ''}`))}`,
   );
 
   return {
