@@ -1,4 +1,4 @@
-// `npm run soak`: many seeded chaos runs at the demo's size, one after the other, on a local
+// `npm run soak`: many seeded chaos runs at the demo's size, two at a time, each on a local
 // stack of its own — the long version of test/reliability/chaos.test.ts, outside CI. Writes
 // a JSON and a markdown report to test/reliability/results/ and the summary into
 // docs/reliability.md. Exits 0 only when every seed holds.
@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as z from 'zod';
 import { DEMO_SIZE, scaleSize } from '../../lib/local/example-dataset.js';
-import { startLocalStack } from '../../lib/local/start-local-stack.js';
+import { type LocalStack, startLocalStack } from '../../lib/local/start-local-stack.js';
 import { type ChaosResult, runChaosSeed } from './support/chaos-run.js';
 import { FAULT_KINDS } from './support/fault-plan.js';
 import { writeResult } from './support/results.js';
@@ -157,9 +157,12 @@ async function main(argv: string[]): Promise<number> {
   log(
     `soak: ${options.seeds} seeds from ${options.from}, ${options.lanes} at once, ${size.projects} projects each`,
   );
-  const stack = await startLocalStack();
+  // Every seed gets fresh emulators: one DynamoDB Local shared by every seed slowed down seed
+  // after seed (the heavier profiles' worker batches then outlasted their 60 s), and a lane
+  // with emulators of its own does not compete with the other lane's for one JVM.
+  const stacks = new Set<LocalStack>();
   const stop = () => {
-    void stack.stop().finally(() => process.exit(130));
+    void Promise.all([...stacks].map((s) => s.stop())).finally(() => process.exit(130));
   };
   process.once('SIGINT', stop);
   const results: ChaosResult[] = [];
@@ -172,12 +175,14 @@ async function main(argv: string[]): Promise<number> {
       const index = next++;
       const seed = seeds[index] ?? 0;
       log(`seed ${seed} (${index + 1}/${seeds.length}): starting`);
+      const stack = await startLocalStack();
+      stacks.add(stack);
       const result = await runChaosSeed({
         stack,
         seed,
         size,
         timeoutMs: options['timeout-seconds'] * 1000,
-        removeResources: true,
+        removeResources: false, // the stack goes with the seed
         log,
         // Demo-sized pages, and patience to match: units of 500 rows take seconds.
         settings: {
@@ -187,6 +192,9 @@ async function main(argv: string[]): Promise<number> {
           resendAfterSeconds: 30,
           intentRecoveryAfterSeconds: 60,
         },
+      }).finally(async () => {
+        stacks.delete(stack);
+        await stack.stop();
       });
       results.push(result);
       // Kept as it goes, so an interrupted soak still leaves what it found.
@@ -201,7 +209,7 @@ async function main(argv: string[]): Promise<number> {
     await Promise.all(Array.from({ length: options.lanes }, lane));
   } finally {
     process.removeListener('SIGINT', stop);
-    await stack.stop();
+    await Promise.all([...stacks].map((s) => s.stop()));
   }
   results.sort((a, b) => a.seed - b.seed);
   const finishedAt = new Date();
