@@ -157,9 +157,10 @@ async function main(argv: string[]): Promise<number> {
   log(
     `soak: ${options.seeds} seeds from ${options.from}, ${options.lanes} at once, ${size.projects} projects each`,
   );
-  // Every seed gets fresh emulators: one DynamoDB Local shared by every seed slowed down seed
-  // after seed (the heavier profiles' worker batches then outlasted their 60 s), and a lane
-  // with emulators of its own does not compete with the other lane's for one JVM.
+  // Every seed gets fresh emulators. With one DynamoDB Local for the whole soak, every attempt
+  // held its first four seeds and then slowed down seed after seed until worker batches
+  // outlasted their 60 s (suspected: the shared JVM); a lane with emulators of its own also
+  // does not compete with the other lane for one.
   const stacks = new Set<LocalStack>();
   const stop = () => {
     void Promise.all([...stacks].map((s) => s.stop())).finally(() => process.exit(130));
