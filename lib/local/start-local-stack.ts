@@ -96,24 +96,29 @@ async function startDynamoDbLocal(
 ): Promise<string> {
   for (let attempt = 1; ; attempt++) {
     const port = options.dynamodbPort ?? (await freePort());
+    // Registered with the stack at once, so the stack's cleanup sees this attempt's processes
+    // even if fauxqs fails while the JVM is still starting.
     const started = { children: [] as ChildProcess[], pids: [] as number[] };
     try {
-      const endpoint = await startDynamoDbLocalOn(port, java, options, timeoutMs, started);
-      children.push(...started.children);
-      pids.push(...started.pids);
-      return endpoint;
+      return await startDynamoDbLocalOn(port, java, options, timeoutMs, started, {
+        children,
+        pids,
+      });
     } catch (error) {
-      await Promise.all(started.children.map(stopChild));
       const retry =
         error instanceof PortTakenError &&
         options.dynamodbPort === undefined &&
         attempt < DYNAMODB_PORT_ATTEMPTS;
-      if (!retry) {
-        children.push(...started.children);
-        throw error;
-      }
+      if (!retry) throw error;
+      await Promise.all(started.children.map(stopChild));
+      removeAll(children, started.children);
+      removeAll(pids, started.pids);
     }
   }
+}
+
+function removeAll<T>(list: T[], items: readonly T[]): void {
+  for (const item of items) list.splice(list.indexOf(item), 1);
 }
 
 async function startDynamoDbLocalOn(
@@ -121,8 +126,14 @@ async function startDynamoDbLocalOn(
   java: string,
   options: LocalStackOptions,
   timeoutMs: number,
-  started: { children: ChildProcess[]; pids: number[] },
+  ...registries: { children: ChildProcess[]; pids: number[] }[]
 ): Promise<string> {
+  const register = (child: ChildProcess | undefined, pid: number | undefined) => {
+    for (const registry of registries) {
+      if (child) registry.children.push(child);
+      if (pid) registry.pids.push(pid);
+    }
+  };
   const home = dynamoDbLocalHome();
   const args = [
     `-Xmx${options.javaHeap ?? '2g'}`,
@@ -138,8 +149,7 @@ async function startDynamoDbLocalOn(
   const supervisor = fork(join(here, 'supervise-child.mjs'), [java, ...args], {
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
-  started.children.push(supervisor);
-  if (supervisor.pid) started.pids.push(supervisor.pid);
+  register(supervisor, supervisor.pid);
   const stderr = collect(supervisor);
   const javaPid = await new Promise<number>((resolve, reject) => {
     supervisor.on('message', (message: { type?: string; pid?: number; message?: string }) => {
@@ -151,7 +161,7 @@ async function startDynamoDbLocalOn(
       reject(new LocalStackError(`DynamoDB Local exited early (${code}): ${stderr()}`)),
     );
   });
-  started.pids.push(javaPid);
+  register(undefined, javaPid);
   const endpoint = `http://127.0.0.1:${port}`;
   const stderrOrTaken = () => {
     const text = stderr();

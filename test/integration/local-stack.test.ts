@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListBucketsCommand } from '@aws-sdk/client-s3';
@@ -23,6 +23,22 @@ async function startHolder(): Promise<{ child: ReturnType<typeof spawn>; pids: n
   const [line] = (await once(child.stdout, 'data')) as [Buffer];
   const { pids } = JSON.parse(line.toString()) as { pids: number[] };
   return { child, pids };
+}
+
+/** The processes this test process has started and that still run. */
+function ownChildren(): number[] {
+  try {
+    const out = execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], {
+      encoding: 'utf8',
+    });
+    return out
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/))
+      .filter(([pid, command]) => Number(pid) > 0 && command !== 'ps')
+      .map(([pid]) => Number(pid));
+  } catch {
+    return []; // ps exits 1 when there are none
+  }
 }
 
 describe('Function: startLocalStack', () => {
@@ -71,6 +87,20 @@ describe('Function: startLocalStack', () => {
 
     // Assess
     await expect(started).rejects.toThrow(`port ${taken} answers, but not as DynamoDB Local`);
+  });
+
+  it('stops a DynamoDB Local that is still starting when fauxqs fails', async () => {
+    // Prepare: the shared stack's DynamoDB Local holds the port fauxqs is given.
+    const taken = Number(new URL(inject('localStack').endpoints.dynamodb).port);
+    const before = ownChildren();
+
+    // Act
+    const started = startLocalStack({ fauxqsPort: taken, startTimeoutMs: 20_000 });
+
+    // Assess
+    await expect(started).rejects.toThrow('fauxqs exited early');
+    const left = () => ownChildren().filter((pid) => !before.includes(pid));
+    expect(await waitUntil(() => left().length === 0, 10_000)).toBe(true);
   });
 
   it('stops its emulators when the process that started them is killed outright', async () => {
