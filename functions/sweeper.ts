@@ -13,7 +13,7 @@ import {
 } from './observability.js';
 
 /** The share of the invocation's remaining time a sweep may start new work in. */
-export const SWEEP_SHARE_OF_TIMEOUT = 0.5;
+const SWEEP_SHARE_OF_TIMEOUT = 0.5;
 
 export interface SweeperHandlerOptions extends HandlerDependencies, ObservabilityOptions {}
 

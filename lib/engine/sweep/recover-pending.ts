@@ -5,7 +5,7 @@
 import { PENDING_BUCKETS, stateIndex, stateKeys } from '../../model/state-keys.js';
 import { handleWorkMessage } from '../handle-work-message.js';
 import { claimAndResend } from './resend-unit.js';
-import { hasBudget, type SweepContext } from './sweep-context.js';
+import { hasBudget, idleSeconds, type SweepContext } from './sweep-context.js';
 
 /**
  * Items of one gsi1 partition whose sort key (a time first) is older than `seconds`; none
@@ -13,7 +13,8 @@ import { hasBudget, type SweepContext } from './sweep-context.js';
  */
 async function olderThan(sweep: SweepContext, partition: string, seconds: number, limit: number) {
   const cutoff = new Date(sweep.now.getTime() - seconds * 1000).toISOString();
-  if (sweep.resumedAt !== undefined && sweep.resumedAt > cutoff) return [];
+  // Nothing has waited that long while the pipeline has run for less since its last resume.
+  if (idleSeconds(sweep, cutoff) < seconds) return [];
   const page = await sweep.engine.docs.query({
     table: sweep.engine.state.table,
     index: stateIndex.name,
