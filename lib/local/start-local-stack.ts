@@ -96,29 +96,16 @@ async function startDynamoDbLocal(
 ): Promise<string> {
   for (let attempt = 1; ; attempt++) {
     const port = options.dynamodbPort ?? (await freePort());
-    // Registered with the stack at once, so the stack's cleanup sees this attempt's processes
-    // even if fauxqs fails while the JVM is still starting.
-    const started = { children: [] as ChildProcess[], pids: [] as number[] };
     try {
-      return await startDynamoDbLocalOn(port, java, options, timeoutMs, started, {
-        children,
-        pids,
-      });
+      return await startDynamoDbLocalOn(port, java, options, timeoutMs, children, pids);
     } catch (error) {
       const retry =
         error instanceof PortTakenError &&
         options.dynamodbPort === undefined &&
         attempt < DYNAMODB_PORT_ATTEMPTS;
       if (!retry) throw error;
-      await Promise.all(started.children.map(stopChild));
-      removeAll(children, started.children);
-      removeAll(pids, started.pids);
     }
   }
-}
-
-function removeAll<T>(list: T[], items: readonly T[]): void {
-  for (const item of items) list.splice(list.indexOf(item), 1);
 }
 
 async function startDynamoDbLocalOn(
@@ -126,14 +113,9 @@ async function startDynamoDbLocalOn(
   java: string,
   options: LocalStackOptions,
   timeoutMs: number,
-  ...registries: { children: ChildProcess[]; pids: number[] }[]
+  children: ChildProcess[],
+  pids: number[],
 ): Promise<string> {
-  const register = (child: ChildProcess | undefined, pid: number | undefined) => {
-    for (const registry of registries) {
-      if (child) registry.children.push(child);
-      if (pid) registry.pids.push(pid);
-    }
-  };
   const home = dynamoDbLocalHome();
   const args = [
     `-Xmx${options.javaHeap ?? '2g'}`,
@@ -149,7 +131,10 @@ async function startDynamoDbLocalOn(
   const supervisor = fork(join(here, 'supervise-child.mjs'), [java, ...args], {
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
-  register(supervisor, supervisor.pid);
+  // Listed with the stack at once, so its cleanup stops this JVM even if fauxqs fails while
+  // the JVM is still starting.
+  children.push(supervisor);
+  if (supervisor.pid) pids.push(supervisor.pid);
   const stderr = collect(supervisor);
   const javaPid = await new Promise<number>((resolve, reject) => {
     supervisor.on('message', (message: { type?: string; pid?: number; message?: string }) => {
@@ -161,7 +146,7 @@ async function startDynamoDbLocalOn(
       reject(new LocalStackError(`DynamoDB Local exited early (${code}): ${stderr()}`)),
     );
   });
-  register(undefined, javaPid);
+  pids.push(javaPid);
   const endpoint = `http://127.0.0.1:${port}`;
   const stderrOrTaken = () => {
     const text = stderr();
@@ -169,30 +154,36 @@ async function startDynamoDbLocalOn(
       throw new PortTakenError(`port ${port} was taken before DynamoDB Local bound it: ${text}`);
     return text;
   };
-  await waitUntilAnswers(
-    endpoint,
-    'DynamoDB Local',
-    timeoutMs,
-    supervisor,
-    stderrOrTaken,
-    {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-amz-json-1.0',
-        'x-amz-target': 'DynamoDB_20120810.ListTables',
-        authorization:
-          'AWS4-HMAC-SHA256 Credential=lethelocal/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+  try {
+    await waitUntilAnswers(
+      endpoint,
+      'DynamoDB Local',
+      timeoutMs,
+      supervisor,
+      stderrOrTaken,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-amz-json-1.0',
+          'x-amz-target': 'DynamoDB_20120810.ListTables',
+          authorization:
+            'AWS4-HMAC-SHA256 Credential=lethelocal/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+        },
+        body: '{}',
       },
-      body: '{}',
-    },
-    // Only DynamoDB answers ListTables with a table list; anything else holds the port.
-    async (response) => {
-      if (response.status === 200 && (await response.text()).includes('"TableNames"')) return;
-      throw new PortTakenError(
-        `port ${port} answers, but not as DynamoDB Local (HTTP ${response.status})`,
-      );
-    },
-  );
+      // Only DynamoDB answers ListTables with a table list; anything else holds the port.
+      async (response) => {
+        if (response.status === 200 && (await response.text()).includes('"TableNames"')) return;
+        throw new PortTakenError(
+          `port ${port} answers, but not as DynamoDB Local (HTTP ${response.status})`,
+        );
+      },
+    );
+  } catch (error) {
+    // A JVM that lost its port is of no use: stopped now (it stays listed, as started).
+    if (error instanceof PortTakenError) await stopChild(supervisor);
+    throw error;
+  }
   return endpoint;
 }
 

@@ -420,18 +420,17 @@ function explainDeadLetter(
   const unit = units.get(body);
   if (unit?.status !== 'done')
     return unexplained(unit ? `its unit is ${String(unit.status)}` : 'no unit has this body');
-  const causes = [
-    ...(failures.length > 0
-      ? [
-          `failed ${failures.length} time(s) on injected faults (${[...new Set(failures.map((f) => f.explained))].join(', ')})`,
-        ]
-      : []),
-    ...(overran.length > 0
-      ? [
-          `outlasted its visibility timeout ${overran.length} time(s) (longest ${Math.max(...overran.map((o) => o.seconds)).toFixed(0)} s)`,
-        ]
-      : []),
-  ];
+  const causes: string[] = [];
+  if (failures.length > 0) {
+    const kinds = [...new Set(failures.map((f) => f.explained))].join(', ');
+    causes.push(`failed ${failures.length} time(s) on injected faults (${kinds})`);
+  }
+  if (overran.length > 0) {
+    const longest = Math.max(...overran.map((o) => o.seconds)).toFixed(0);
+    causes.push(
+      `outlasted its visibility timeout ${overran.length} time(s) (longest ${longest} s)`,
+    );
+  }
   return { reason: `${causes.join(' and ')}; unit settled since` };
 }
 
