@@ -3,6 +3,12 @@
 // own, requested on behalf of the parent's job; that works the same whether the parent's
 // job is still running (its pages may already have passed the row) or long completed.
 import { getEntity } from '../graph/graph-queries.js';
+import {
+  canonicalId,
+  entityKeyType,
+  InvalidKeyValueError,
+  type KeyAttributeType,
+} from '../graph/key-types.js';
 import { getTombstone } from '../model/tombstones.js';
 import type { Item } from '../ports/document-store.js';
 import type { EngineContext } from './engine-context.js';
@@ -16,18 +22,31 @@ export interface RowAfterTombstone {
   readonly deletion?: DeletionRequested | undefined;
 }
 
+function idOrUndefined(type: KeyAttributeType, value: unknown): string | undefined {
+  try {
+    return canonicalId(type, value, 'id');
+  } catch (error) {
+    if (error instanceof InvalidKeyValueError) return undefined;
+    throw error;
+  }
+}
+
 export async function catchRowAfterTombstone(
   context: EngineContext,
   entityName: string,
   item: Item,
 ): Promise<RowAfterTombstone> {
   const entity = getEntity(context.graph, entityName);
-  const id = item[entity.partitionKey];
-  if (typeof id !== 'string' || id.length === 0) return {};
+  const id = idOrUndefined(entity.idType, item[entity.partitionKey]);
+  if (id === undefined) return {};
   for (const relation of entity.parents) {
     if (relation.onDelete !== 'cascade') continue;
-    const parentId = item[relation.attribute];
-    if (typeof parentId !== 'string' || parentId.length === 0) continue;
+    // Canonical, as tombstones are keyed: a Number parent id 7 and "007" find the same one.
+    const parentId = idOrUndefined(
+      entityKeyType(entity, relation.attribute),
+      item[relation.attribute],
+    );
+    if (parentId === undefined) continue;
     const tombstone = await getTombstone(context.state, relation.parent, parentId);
     if (!tombstone) continue;
     const deletion = await requestDeletion(context, {
