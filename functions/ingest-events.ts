@@ -32,15 +32,12 @@ export const MAX_EVENT_BYTES = 64 * 1024;
 // Upstream ids are often numbers (and an entity keyed by a DynamoDB Number has numeric ids):
 // accept integers JSON carries exactly. A larger one has already lost digits when the event
 // was parsed, and deleting a neighbour's id is the worst outcome: such ids must come as strings.
-const entityId = z.union([
-  plainString(1, 512),
-  z
-    .int({
-      error:
-        'a numeric id must be an integer within ±(2^53 - 1); send larger or decimal ids as strings',
-    })
-    .transform(String),
-]);
+const entityId = z.union([plainString(1, 512), z.int().transform(String)], {
+  error: (issue) =>
+    typeof issue.input === 'number'
+      ? 'a numeric id must be an integer within ±(2^53 - 1); send larger or decimal ids as strings'
+      : undefined,
+});
 
 /** `detail` of an EntityDeleted event, and the body of a direct request on a queue. */
 export const entityDeletedDetailSchema = z.object({
