@@ -98,25 +98,19 @@ function checkKeyTypes(
   declared: TableDefinition,
   problems: string[],
 ): void {
-  const schemas: { where: string; schema: dynamodb.SchemaOptions }[] = [
-    { where: '', schema: table.schema() },
+  const schemas: { where: string; schema: dynamodb.KeySchema }[] = [
+    { where: '', schema: table.schemaV2() },
   ];
   for (const index of Object.keys(declared.indexes ?? {})) {
     try {
-      schemas.push({ where: ` index "${index}"`, schema: table.schema(index) });
+      schemas.push({ where: ` index "${index}"`, schema: table.schemaV2(index) });
     } catch {
       // An index the table lacks is not a key-type question; the table is taken as it is.
     }
   }
   for (const { where, schema } of schemas) {
-    for (const attribute of [schema.partitionKey, schema.sortKey]) {
-      if (attribute === undefined) continue;
-      const actual =
-        attribute.type === dynamodb.AttributeType.NUMBER
-          ? 'number'
-          : attribute.type === dynamodb.AttributeType.STRING
-            ? 'string'
-            : 'binary';
+    for (const attribute of [...schema.partitionKeys, ...schema.sortKeys]) {
+      const actual = cdkKeyType(attribute.type);
       const expected = tableKeyType(declared, attribute.name);
       if (actual !== expected) {
         problems.push(
@@ -124,6 +118,17 @@ function checkKeyTypes(
         );
       }
     }
+  }
+}
+
+function cdkKeyType(type: dynamodb.AttributeType): string {
+  switch (type) {
+    case dynamodb.AttributeType.NUMBER:
+      return 'number';
+    case dynamodb.AttributeType.STRING:
+      return 'string';
+    default:
+      return 'binary';
   }
 }
 
