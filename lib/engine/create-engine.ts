@@ -58,6 +58,15 @@ function lookupId(graph: Graph, entity: string, id: string): string {
   return known?.idType === 'number' ? (canonicalNumber(id) ?? id) : id;
 }
 
+/** A hold on a Number entity is keyed by its canonical id, as the guards look it up. */
+function canonicalHold<T extends { entity?: string | undefined; id?: string | undefined }>(
+  graph: Graph,
+  selector: T,
+): T {
+  if (selector.entity === undefined || typeof selector.id !== 'string') return selector;
+  return { ...selector, id: lookupId(graph, selector.entity, selector.id) };
+}
+
 export interface Engine {
   readonly context: EngineContext;
   requestDeletion(request: DeletionRequest): Promise<DeletionRequested>;
@@ -139,9 +148,9 @@ export function createEngine(options: EngineOptions): Engine {
     placeHold: async (hold) => {
       // An entity the graph does not know would hold nothing: say so instead.
       if (hold.entity !== undefined) getEntity(context.graph, hold.entity);
-      return placeHold(context.state, hold);
+      return placeHold(context.state, canonicalHold(options.graph, hold));
     },
-    liftHold: (selector) => liftHold(context.state, selector),
+    liftHold: (selector) => liftHold(context.state, canonicalHold(options.graph, selector)),
     listHolds: () => listHolds(context.state),
   };
 }
