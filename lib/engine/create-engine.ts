@@ -55,7 +55,7 @@ export interface EngineOptions {
 /** The id a tombstone of this entity is keyed by: canonical for a Number id, else as given. */
 function lookupId(graph: Graph, entity: string, id: string): string {
   const known = Object.hasOwn(graph.entities, entity) ? graph.entities[entity] : undefined;
-  return known?.idType === 'number' ? (canonicalNumber(id) ?? id) : id;
+  return known?.idType === 'number' ? (canonicalNumber(id.trim()) ?? id) : id;
 }
 
 /** A hold on a Number entity is keyed by its canonical id, as the guards look it up. */

@@ -384,6 +384,30 @@ describe('Engine: entities keyed by DynamoDB Numbers', () => {
     expect(refused.Item).toBeUndefined();
   }, 120_000);
 
+  it('catches a row written under a deleted Number parent, and holds by the canonical id', async () => {
+    // Prepare
+    const pipeline = await createPipelineHarness('numlate', { graph: accountsGraph });
+    await seedAccount(pipeline, 4);
+    const { jobId } = await pipeline.engine.requestDeletion({ entity: 'account', id: '4' });
+    await pipeline.run(jobId);
+
+    // Act: a writer that does not use guardedPut puts a project back under account 4.
+    const caught = await pipeline.engine.catchRowAfterTombstone('project', {
+      projectId: 498,
+      accountId: 4,
+    });
+    const hold = await pipeline.engine.placeHold({
+      entity: 'account',
+      id: '0012',
+      reason: 'legal',
+    });
+
+    // Assess
+    expect(caught.parent).toEqual({ entity: 'account', id: '4', jobId });
+    expect(caught.deletion?.created).toBe(true);
+    expect(hold).toMatchObject({ entity: 'account', id: '12', holdId: 'entity:account:12' });
+  }, 120_000);
+
   it('refuses a non-numeric id for a Number key before anything is written', async () => {
     // Prepare
     const pipeline = await createPipelineHarness('numrefuse', { graph: accountsGraph });
