@@ -289,7 +289,11 @@ function removeRecord(tableName: string, keys: Record<string, { N: string }>): D
 describe('Engine: entities keyed by DynamoDB Numbers', () => {
   it('plans and deletes an account from an event with a numeric id, and keeps account 70', async () => {
     // Prepare
-    const pipeline = await createPipelineHarness('numkeys', { graph: accountsGraph });
+    // Pages of 2: cursors (LastEvaluatedKey) carry Number keys from unit to unit.
+    const pipeline = await createPipelineHarness('numkeys', {
+      graph: accountsGraph,
+      settings: { pageSize: 2 },
+    });
     const target = await seedAccount(pipeline, 7);
     // 70 renders accounts/70/: a prefix "accounts/7" without its "/" would reach it.
     const neighbour = await seedAccount(pipeline, 70);
