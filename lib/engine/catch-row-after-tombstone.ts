@@ -3,12 +3,7 @@
 // own, requested on behalf of the parent's job; that works the same whether the parent's
 // job is still running (its pages may already have passed the row) or long completed.
 import { getEntity } from '../graph/graph-queries.js';
-import {
-  canonicalId,
-  entityKeyType,
-  InvalidKeyValueError,
-  type KeyAttributeType,
-} from '../graph/key-types.js';
+import { canonicalIdOrUndefined, entityKeyType } from '../graph/key-types.js';
 import { getTombstone } from '../model/tombstones.js';
 import type { Item } from '../ports/document-store.js';
 import type { EngineContext } from './engine-context.js';
@@ -22,27 +17,18 @@ export interface RowAfterTombstone {
   readonly deletion?: DeletionRequested | undefined;
 }
 
-function idOrUndefined(type: KeyAttributeType, value: unknown): string | undefined {
-  try {
-    return canonicalId(type, value, 'id');
-  } catch (error) {
-    if (error instanceof InvalidKeyValueError) return undefined;
-    throw error;
-  }
-}
-
 export async function catchRowAfterTombstone(
   context: EngineContext,
   entityName: string,
   item: Item,
 ): Promise<RowAfterTombstone> {
   const entity = getEntity(context.graph, entityName);
-  const id = idOrUndefined(entity.idType, item[entity.partitionKey]);
+  const id = canonicalIdOrUndefined(entity.idType, item[entity.partitionKey]);
   if (id === undefined) return {};
   for (const relation of entity.parents) {
     if (relation.onDelete !== 'cascade') continue;
     // Canonical, as tombstones are keyed: a Number parent id 7 and "007" find the same one.
-    const parentId = idOrUndefined(
+    const parentId = canonicalIdOrUndefined(
       entityKeyType(entity, relation.attribute),
       item[relation.attribute],
     );

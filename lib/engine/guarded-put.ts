@@ -4,11 +4,10 @@ import { LetheError, TransactionCancelledError } from '../errors.js';
 import { getEntity } from '../graph/graph-queries.js';
 import type { Entity } from '../graph/graph-types.js';
 import {
-  canonicalId,
+  canonicalIdOrUndefined,
   entityIdOf,
   entityKeyType,
   InvalidKeyValueError,
-  type KeyAttributeType,
 } from '../graph/key-types.js';
 import { stateKeys } from '../model/state-keys.js';
 import type { Item, TransactItem } from '../ports/document-store.js';
@@ -36,17 +35,6 @@ function itemId(entity: Entity, item: Item): string {
   }
 }
 
-/** A parent attribute's id, or undefined when the item does not point at a parent (or not by a usable id). */
-function optionalId(type: KeyAttributeType, value: unknown): string | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  try {
-    return canonicalId(type, value, 'parent id');
-  } catch (error) {
-    if (error instanceof InvalidKeyValueError) return undefined;
-    throw error;
-  }
-}
-
 export async function guardedPut(
   context: EngineContext,
   entityName: string,
@@ -58,7 +46,7 @@ export async function guardedPut(
   ];
   for (const relation of entity.parents) {
     // Tombstones are looked up by canonical id: a Number parent written as 7 or "007" is "7".
-    const parentId = optionalId(
+    const parentId = canonicalIdOrUndefined(
       entityKeyType(entity, relation.attribute),
       item[relation.attribute],
     );

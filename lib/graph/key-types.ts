@@ -94,6 +94,20 @@ export function canonicalId(type: KeyAttributeType, value: unknown, what: string
 }
 
 /**
+ * The canonical id for a value, or undefined when the value is absent or cannot be an id of
+ * this type: for attributes that may or may not point at a parent.
+ */
+export function canonicalIdOrUndefined(type: KeyAttributeType, value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  try {
+    return canonicalId(type, value, 'id');
+  } catch (error) {
+    if (error instanceof InvalidKeyValueError) return undefined;
+    throw error;
+  }
+}
+
+/**
  * The value to send to DynamoDB for an id of the given type: the string itself for a String
  * key, a JS number for a Number key. Number ids must survive a JS number exactly (integers up
  * to 2^53 - 1 and decimals a double holds exactly): lethe carries cursors and messages as

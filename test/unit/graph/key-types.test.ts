@@ -4,6 +4,7 @@ import type { GraphDefinition } from '../../../lib/graph/graph-types.js';
 import { renderKey } from '../../../lib/graph/key-template.js';
 import {
   canonicalId,
+  canonicalIdOrUndefined,
   canonicalNumber,
   InvalidKeyValueError,
   keyValue,
@@ -193,6 +194,17 @@ describe('Function: canonicalId', () => {
     expect(() => canonicalId('string', 7, 'org id (orgId)')).toThrowError(
       'org id (orgId) must be a non-empty string (its key type is String), got 7',
     );
+  });
+});
+
+describe('Function: canonicalIdOrUndefined', () => {
+  it('gives the canonical id of a parent attribute, or undefined when it names no usable id', () => {
+    expect(canonicalIdOrUndefined('number', 7)).toBe('7');
+    expect(canonicalIdOrUndefined('number', '007')).toBe('7');
+    expect(canonicalIdOrUndefined('number', 'acme')).toBeUndefined();
+    expect(canonicalIdOrUndefined('string', '')).toBeUndefined();
+    expect(canonicalIdOrUndefined('string', null)).toBeUndefined();
+    expect(canonicalIdOrUndefined('string', 'p1')).toBe('p1');
   });
 });
 
