@@ -9,6 +9,7 @@ import * as z from 'zod';
 import type { DeletionRequest } from '../lib/engine/request-deletion.js';
 import { LetheError } from '../lib/errors.js';
 import type { Entity, Graph } from '../lib/graph/graph-types.js';
+import { entityIdOf } from '../lib/graph/key-types.js';
 import { plainString } from '../lib/plain-text.js';
 
 export const ENTITY_DELETED = 'EntityDeleted';
@@ -28,8 +29,15 @@ export const REQUEST_VERSION = 1;
 /** A deletion request needs well under a kilobyte; anything past this is not one. */
 export const MAX_EVENT_BYTES = 64 * 1024;
 
-// Upstream ids are often numbers; key templates accept safe integers, so accept them too.
-const entityId = z.union([plainString(1, 512), z.int().transform(String)]);
+// Upstream ids are often numbers (and an entity keyed by a DynamoDB Number has numeric ids):
+// accept integers JSON carries exactly. A larger one has already lost digits when the event
+// was parsed, and deleting a neighbour's id is the worst outcome: such ids must come as strings.
+const entityId = z.union([plainString(1, 512), z.int().transform(String)], {
+  error: (issue) =>
+    typeof issue.input === 'number'
+      ? 'a numeric id must be an integer within ±(2^53 - 1); send larger or decimal ids as strings'
+      : undefined,
+});
 
 /** `detail` of an EntityDeleted event, and the body of a direct request on a queue. */
 export const entityDeletedDetailSchema = z.object({
@@ -191,14 +199,28 @@ export function entityOfTable(
   return only;
 }
 
-/** The partition key value of a stream record's item: the entity id. */
-export function idOfStreamItem(entity: Entity, keys: Record<string, unknown>): string {
-  const value = keys[entity.partitionKey];
-  if (typeof value === 'string' && value !== '') return value;
-  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
-  throw new InvalidEventError(
-    `stream record of ${entity.name} has no usable key ${entity.partitionKey}: ${JSON.stringify(value)}`,
-  );
+/**
+ * The partition key value of a stream record's item: the entity id, canonical for a Number
+ * key. `keys` are the record's unmarshalled keys; `rawKeys`, when given, its marshalled ones,
+ * whose `N` text is read in preference, so no digit is lost to a JS number.
+ */
+export function idOfStreamItem(
+  entity: Entity,
+  keys: Record<string, unknown>,
+  rawKeys?: Record<string, unknown>,
+): string {
+  const raw = rawKeys?.[entity.partitionKey];
+  const numberText =
+    isRecord(raw) && typeof raw.N === 'string' && entity.idType === 'number' ? raw.N : undefined;
+  const value = numberText ?? keys[entity.partitionKey];
+  try {
+    return entityIdOf(entity, value);
+  } catch (error) {
+    throw new InvalidEventError(
+      `stream record of ${entity.name} has no usable key ${entity.partitionKey}: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
 }
 
 function unmarshallImage(
@@ -262,7 +284,7 @@ export function requestFromStreamRecord(
   }
   return {
     entity: entity.name,
-    id: idOfStreamItem(entity, change.keys),
+    id: idOfStreamItem(entity, change.keys, record.dynamodb?.Keys),
     requester: requester('dynamodb-stream', entity.tableName),
     ...(record.eventID === undefined ? {} : { requestId: record.eventID.slice(0, 256) }),
   };

@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
+import type { TableDefinition } from '../lib/graph/graph-types.js';
+import { tableKeyType } from '../lib/graph/key-types.js';
 import { DeletionPipeline } from './deletion-pipeline.js';
 import { graph } from './example-graph-module.js';
 import { shipsHandler } from './handler-entry.js';
@@ -14,6 +16,13 @@ import { shipsHandler } from './handler-entry.js';
 export const EXAMPLE_GRAPH_MODULE = fileURLToPath(
   new URL('./example-graph-module.ts', import.meta.url),
 );
+
+/** A key attribute's CDK type, as the graph declares it (String unless keyTypes says Number). */
+function attributeType(table: TableDefinition, attribute: string): dynamodb.AttributeType {
+  return tableKeyType(table, attribute) === 'number'
+    ? dynamodb.AttributeType.NUMBER
+    : dynamodb.AttributeType.STRING;
+}
 
 export class LetheExampleStack extends Stack {
   public readonly pipeline: DeletionPipeline;
@@ -25,9 +34,9 @@ export class LetheExampleStack extends Stack {
     for (const [key, table] of Object.entries(graph.tables)) {
       const created = new dynamodb.Table(this, `Table-${key}`, {
         tableName: table.name,
-        partitionKey: { name: table.partitionKey, type: dynamodb.AttributeType.STRING },
+        partitionKey: { name: table.partitionKey, type: attributeType(table, table.partitionKey) },
         ...(table.sortKey
-          ? { sortKey: { name: table.sortKey, type: dynamodb.AttributeType.STRING } }
+          ? { sortKey: { name: table.sortKey, type: attributeType(table, table.sortKey) } }
           : {}),
         billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
         stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
@@ -38,9 +47,12 @@ export class LetheExampleStack extends Stack {
       for (const [indexName, index] of Object.entries(table.indexes ?? {})) {
         created.addGlobalSecondaryIndex({
           indexName,
-          partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
+          partitionKey: {
+            name: index.partitionKey,
+            type: attributeType(table, index.partitionKey),
+          },
           ...(index.sortKey
-            ? { sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING } }
+            ? { sortKey: { name: index.sortKey, type: attributeType(table, index.sortKey) } }
             : {}),
         });
       }

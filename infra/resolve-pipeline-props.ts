@@ -8,7 +8,8 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
 import { LetheError } from '../lib/errors.js';
-import type { Graph } from '../lib/graph/graph-types.js';
+import type { Graph, TableDefinition } from '../lib/graph/graph-types.js';
+import { tableKeyType } from '../lib/graph/key-types.js';
 import { settingsSchema } from '../lib/settings.js';
 import type { AlarmThresholds, DeletionPipelineProps } from './deletion-pipeline-props.js';
 import { shipsHandler } from './handler-entry.js';
@@ -86,6 +87,51 @@ function checkGraphModule(props: DeletionPipelineProps, problems: string[]): voi
   }
 }
 
+/**
+ * A key the table stores as a Number but the graph declares a string (or the reverse) makes
+ * every query and delete on it fail at run time: say so at synth. Only a Table made in this
+ * app knows its schema; an imported one is taken as declared.
+ */
+function checkKeyTypes(
+  key: string,
+  table: dynamodb.Table,
+  declared: TableDefinition,
+  problems: string[],
+): void {
+  const schemas: { where: string; schema: dynamodb.KeySchema }[] = [
+    { where: '', schema: table.schemaV2() },
+  ];
+  for (const index of Object.keys(declared.indexes ?? {})) {
+    try {
+      schemas.push({ where: ` index "${index}"`, schema: table.schemaV2(index) });
+    } catch {
+      // An index the table lacks is not a key-type question; the table is taken as it is.
+    }
+  }
+  for (const { where, schema } of schemas) {
+    for (const attribute of [...schema.partitionKeys, ...schema.sortKeys]) {
+      const actual = cdkKeyType(attribute.type);
+      const expected = tableKeyType(declared, attribute.name);
+      if (actual !== expected) {
+        problems.push(
+          `tables.${key}:${where} key "${attribute.name}" is a ${actual} in the table, but the graph declares it a ${expected} (keyTypes of table "${key}")`,
+        );
+      }
+    }
+  }
+}
+
+function cdkKeyType(type: dynamodb.AttributeType): string {
+  switch (type) {
+    case dynamodb.AttributeType.NUMBER:
+      return 'number';
+    case dynamodb.AttributeType.STRING:
+      return 'string';
+    default:
+      return 'binary';
+  }
+}
+
 function checkResources(props: DeletionPipelineProps, problems: string[]): void {
   const { graph } = props;
   for (const [key, table] of Object.entries(props.tables ?? {})) {
@@ -106,6 +152,7 @@ function checkResources(props: DeletionPipelineProps, problems: string[]): void 
         `tables.${key}: the table is named "${name}", but the graph declares "${declared.name}"`,
       );
     }
+    if (table instanceof dynamodb.Table) checkKeyTypes(key, table, declared, problems);
   }
   for (const [key, bucket] of Object.entries(props.buckets ?? {})) {
     const declared = Object.hasOwn(graph.buckets, key) ? graph.buckets[key] : undefined;

@@ -94,3 +94,39 @@ export class PipelineSwitchError extends LetheError {
     this.awsError = details.awsError;
   }
 }
+
+/**
+ * DynamoDB refused a request as invalid (`ValidationException`): a key of the wrong type, an
+ * attribute or index the table does not have. The same request fails the same way every time,
+ * so it is not retryable: a unit that meets it is settled as failed with this message rather
+ * than walked to the DLQ. `table` and `operation` say where; `awsError` is the AWS error name.
+ */
+export class DynamoDbRequestRefusedError extends LetheError {
+  readonly table: string;
+  readonly index: string | undefined;
+  readonly operation: string;
+  readonly awsError: string;
+
+  constructor(
+    details: {
+      table: string;
+      index?: string | undefined;
+      operation: string;
+      awsError: string;
+      reason: string;
+    },
+    options: { cause?: unknown } = {},
+  ) {
+    const where = `${details.index === undefined ? '' : `index "${details.index}" of `}table "${details.table}"`;
+    super(
+      'DYNAMODB_REQUEST_REFUSED',
+      `DynamoDB refused ${details.operation} on ${where}: ${details.awsError}: ${details.reason}; no retry can fix this: check that the graph matches the table (key names, index names, and key types declared in keyTypes)`,
+      options,
+    );
+    this.name = 'DynamoDbRequestRefusedError';
+    this.table = details.table;
+    this.index = details.index;
+    this.operation = details.operation;
+    this.awsError = details.awsError;
+  }
+}

@@ -10,7 +10,12 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { ConditionFailedError, LetheError, TransactionCancelledError } from '../errors.js';
+import {
+  ConditionFailedError,
+  DynamoDbRequestRefusedError,
+  LetheError,
+  TransactionCancelledError,
+} from '../errors.js';
 import type {
   DocumentStore,
   Expression,
@@ -54,6 +59,33 @@ function isConditionFailure(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
 
+/** AWS errors that answer the request itself, so repeating it cannot change the answer. */
+const REFUSED_REQUEST_ERRORS = new Set(['ValidationException']);
+
+/**
+ * Sends a command, turning a refusal that no retry can fix into DynamoDbRequestRefusedError
+ * (naming the table and operation), so the engine can settle a unit with the reason instead
+ * of letting the raw error walk the message to the DLQ.
+ */
+async function sendOrExplain<T>(
+  table: string,
+  operation: string,
+  send: () => Promise<T>,
+  index?: string,
+): Promise<T> {
+  try {
+    return await send();
+  } catch (error) {
+    if (error instanceof Error && REFUSED_REQUEST_ERRORS.has(error.name)) {
+      throw new DynamoDbRequestRefusedError(
+        { table, index, operation, awsError: error.name, reason: error.message },
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
 export function createDynamoDbDocumentStore(
   clients: AwsClients,
   options: DynamoDbDocumentStoreOptions = {},
@@ -77,7 +109,9 @@ export function createDynamoDbDocumentStore(
           );
         }
         if (attempt > 0) await sleep(backoffDelay(attempt));
-        const result = await db.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+        const result = await sendOrExplain(table, 'BatchWriteItem', () =>
+          db.send(new BatchWriteCommand({ RequestItems: { [table]: pending } })),
+        );
         pending = (result.UnprocessedItems?.[table] ?? []) as WriteRequest[];
       }
     });
@@ -85,21 +119,23 @@ export function createDynamoDbDocumentStore(
 
   return {
     async get(table, key, consistent = true) {
-      const result = await db.send(
-        new GetCommand({ TableName: table, Key: key, ConsistentRead: consistent }),
+      const result = await sendOrExplain(table, 'GetItem', () =>
+        db.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: consistent })),
       );
       return result.Item;
     },
 
     async put(table, item, condition) {
       try {
-        await db.send(
-          new PutCommand({
-            TableName: table,
-            Item: item,
-            ...conditionPart(condition),
-            ...mergeNamesValues(condition),
-          }),
+        await sendOrExplain(table, 'PutItem', () =>
+          db.send(
+            new PutCommand({
+              TableName: table,
+              Item: item,
+              ...conditionPart(condition),
+              ...mergeNamesValues(condition),
+            }),
+          ),
         );
       } catch (error) {
         if (isConditionFailure(error))
@@ -110,15 +146,17 @@ export function createDynamoDbDocumentStore(
 
     async update(spec: UpdateSpec) {
       try {
-        const result = await db.send(
-          new UpdateCommand({
-            TableName: spec.table,
-            Key: spec.key,
-            UpdateExpression: spec.update.expression,
-            ...conditionPart(spec.condition),
-            ...mergeNamesValues(spec.update, spec.condition),
-            ReturnValues: 'ALL_NEW',
-          }),
+        const result = await sendOrExplain(spec.table, 'UpdateItem', () =>
+          db.send(
+            new UpdateCommand({
+              TableName: spec.table,
+              Key: spec.key,
+              UpdateExpression: spec.update.expression,
+              ...conditionPart(spec.condition),
+              ...mergeNamesValues(spec.update, spec.condition),
+              ReturnValues: 'ALL_NEW',
+            }),
+          ),
         );
         return result.Attributes ?? {};
       } catch (error) {
@@ -130,13 +168,15 @@ export function createDynamoDbDocumentStore(
 
     async delete(table, key, condition) {
       try {
-        await db.send(
-          new DeleteCommand({
-            TableName: table,
-            Key: key,
-            ...conditionPart(condition),
-            ...mergeNamesValues(condition),
-          }),
+        await sendOrExplain(table, 'DeleteItem', () =>
+          db.send(
+            new DeleteCommand({
+              TableName: table,
+              Key: key,
+              ...conditionPart(condition),
+              ...mergeNamesValues(condition),
+            }),
+          ),
         );
       } catch (error) {
         if (isConditionFailure(error))
@@ -146,25 +186,34 @@ export function createDynamoDbDocumentStore(
     },
 
     async query(spec: QuerySpec): Promise<QueryPage> {
-      const result = await db.send(
-        new QueryCommand({
-          TableName: spec.table,
-          ...(spec.index ? { IndexName: spec.index } : {}),
-          KeyConditionExpression: spec.keyCondition.expression,
-          ...filterPart(spec.filter),
-          ...mergeNamesValues(spec.keyCondition, spec.filter),
-          ...(spec.limit ? { Limit: spec.limit } : {}),
-          ...(spec.startKey ? { ExclusiveStartKey: spec.startKey } : {}),
-          ...(spec.consistent && !spec.index ? { ConsistentRead: true } : {}),
-          ...(spec.descending ? { ScanIndexForward: false } : {}),
-        }),
+      const result = await sendOrExplain(
+        spec.table,
+        'Query',
+        () =>
+          db.send(
+            new QueryCommand({
+              TableName: spec.table,
+              ...(spec.index ? { IndexName: spec.index } : {}),
+              KeyConditionExpression: spec.keyCondition.expression,
+              ...filterPart(spec.filter),
+              ...mergeNamesValues(spec.keyCondition, spec.filter),
+              ...(spec.limit ? { Limit: spec.limit } : {}),
+              ...(spec.startKey ? { ExclusiveStartKey: spec.startKey } : {}),
+              ...(spec.consistent && !spec.index ? { ConsistentRead: true } : {}),
+              ...(spec.descending ? { ScanIndexForward: false } : {}),
+            }),
+          ),
+        spec.index,
       );
       return { items: result.Items ?? [], lastKey: result.LastEvaluatedKey as Key | undefined };
     },
 
     async transact(items: readonly TransactItem[]) {
       try {
-        await db.send(new TransactWriteCommand({ TransactItems: items.map(toTransactItem) }));
+        const tables = [...new Set(items.map((item) => item.table))].join('", "');
+        await sendOrExplain(tables, 'TransactWriteItems', () =>
+          db.send(new TransactWriteCommand({ TransactItems: items.map(toTransactItem) })),
+        );
       } catch (error) {
         if (error instanceof TransactionCanceledException) {
           const reasons = (error.CancellationReasons ?? []).map((r) => r.Code ?? 'None');

@@ -24,6 +24,11 @@ export interface TablePlan {
   readonly partitionKey: string;
   readonly sortKey?: string | undefined;
   readonly indexes: readonly IndexPlan[];
+  /**
+   * DynamoDB types of key attributes (table and index keys) by name.
+   * @default 'S' for every key attribute not named here
+   */
+  readonly attributeTypes?: Readonly<Record<string, 'S' | 'N'>> | undefined;
   readonly ttlAttribute?: string | undefined;
   readonly stream: boolean;
 }
@@ -80,7 +85,7 @@ async function createTable(clients: AwsClients, table: TablePlan): Promise<void>
         BillingMode: 'PAY_PER_REQUEST',
         AttributeDefinitions: [...attributeNames].map((name) => ({
           AttributeName: name,
-          AttributeType: 'S',
+          AttributeType: attributeTypeOf(table, name),
         })),
         KeySchema: keySchema(table.partitionKey, table.sortKey),
         ...(indexes.length > 0 ? { GlobalSecondaryIndexes: indexes } : {}),
@@ -101,6 +106,11 @@ async function createTable(clients: AwsClients, table: TablePlan): Promise<void>
       }),
     );
   }
+}
+
+function attributeTypeOf(table: TablePlan, name: string): 'S' | 'N' {
+  const types = table.attributeTypes;
+  return (types !== undefined && Object.hasOwn(types, name) ? types[name] : undefined) ?? 'S';
 }
 
 function keySchema(partitionKey: string, sortKey: string | undefined) {

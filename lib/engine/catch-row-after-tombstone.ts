@@ -3,6 +3,7 @@
 // own, requested on behalf of the parent's job; that works the same whether the parent's
 // job is still running (its pages may already have passed the row) or long completed.
 import { getEntity } from '../graph/graph-queries.js';
+import { canonicalIdOrUndefined, entityKeyType } from '../graph/key-types.js';
 import { getTombstone } from '../model/tombstones.js';
 import type { Item } from '../ports/document-store.js';
 import type { EngineContext } from './engine-context.js';
@@ -22,12 +23,16 @@ export async function catchRowAfterTombstone(
   item: Item,
 ): Promise<RowAfterTombstone> {
   const entity = getEntity(context.graph, entityName);
-  const id = item[entity.partitionKey];
-  if (typeof id !== 'string' || id.length === 0) return {};
+  const id = canonicalIdOrUndefined(entity.idType, item[entity.partitionKey]);
+  if (id === undefined) return {};
   for (const relation of entity.parents) {
     if (relation.onDelete !== 'cascade') continue;
-    const parentId = item[relation.attribute];
-    if (typeof parentId !== 'string' || parentId.length === 0) continue;
+    // Canonical, as tombstones are keyed: a Number parent id 7 and "007" find the same one.
+    const parentId = canonicalIdOrUndefined(
+      entityKeyType(entity, relation.attribute),
+      item[relation.attribute],
+    );
+    if (parentId === undefined) continue;
     const tombstone = await getTombstone(context.state, relation.parent, parentId);
     if (!tombstone) continue;
     const deletion = await requestDeletion(context, {

@@ -4,6 +4,7 @@
 import { LetheError, UnsafeKeyValueError } from '../errors.js';
 import type { Entity, Graph, ManifestObjectDefinition } from '../graph/graph-types.js';
 import { renderKey } from '../graph/key-template.js';
+import { entityIdOf } from '../graph/key-types.js';
 import type { IntentObject, IntentPrefix, UnreadableManifest } from '../model/intents.js';
 import type { Item } from '../ports/document-store.js';
 import type { ObjectStore } from '../ports/object-store.js';
@@ -109,7 +110,7 @@ export async function collectObjects(
     owner: string;
   }[] = [];
   for (const row of rows) {
-    const owner = `${entity.name}#${String(row[entity.partitionKey])}`;
+    const owner = `${entity.name}#${entityIdOf(entity, row[entity.partitionKey])}`;
     for (const [index, group] of entity.objects.entries()) {
       const bucket = bucketName(graph, group.bucket);
       const key = renderKey(group.template, row);

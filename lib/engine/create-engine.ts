@@ -7,6 +7,7 @@ import { createS3ObjectStore } from '../adapters/s3-object-store.js';
 import { createSqsWorkQueue } from '../adapters/sqs-work-queue.js';
 import { getEntity } from '../graph/graph-queries.js';
 import type { Graph } from '../graph/graph-types.js';
+import { canonicalNumber } from '../graph/key-types.js';
 import { isPaused, setPaused } from '../model/control.js';
 import {
   type Hold,
@@ -49,6 +50,21 @@ export interface EngineOptions {
   readonly events?: EventBus;
   readonly now?: () => Date;
   readonly crashPoint?: (point: CrashPoint, detail: string) => void;
+}
+
+/** The id a tombstone of this entity is keyed by: canonical for a Number id, else as given. */
+function lookupId(graph: Graph, entity: string, id: string): string {
+  const known = Object.hasOwn(graph.entities, entity) ? graph.entities[entity] : undefined;
+  return known?.idType === 'number' ? (canonicalNumber(id.trim()) ?? id) : id;
+}
+
+/** A hold on a Number entity is keyed by its canonical id, as the guards look it up. */
+function canonicalHold<T extends { entity?: string | undefined; id?: string | undefined }>(
+  graph: Graph,
+  selector: T,
+): T {
+  if (selector.entity === undefined || typeof selector.id !== 'string') return selector;
+  return { ...selector, id: lookupId(graph, selector.entity, selector.id) };
 }
 
 export interface Engine {
@@ -118,7 +134,9 @@ export function createEngine(options: EngineOptions): Engine {
     handleMessage: (body) => handleWorkMessage(context, body),
     guardedPut: (entity, item) => guardedPut(context, entity, item),
     getJob: (jobId) => getJob(context.state, jobId),
-    getTombstone: (entity, id) => getTombstone(context.state, entity, id),
+    // Tombstones are keyed by canonical id: `007` finds the tombstone of Number id 7.
+    getTombstone: (entity, id) =>
+      getTombstone(context.state, entity, lookupId(options.graph, entity, id)),
     plan: (entity, id) => planDeletion(context, entity, id),
     sweep: (sweepOptions) => sweep(context, sweepOptions),
     catchRowAfterTombstone: (entity, item) => catchRowAfterTombstone(context, entity, item),
@@ -130,9 +148,9 @@ export function createEngine(options: EngineOptions): Engine {
     placeHold: async (hold) => {
       // An entity the graph does not know would hold nothing: say so instead.
       if (hold.entity !== undefined) getEntity(context.graph, hold.entity);
-      return placeHold(context.state, hold);
+      return placeHold(context.state, canonicalHold(options.graph, hold));
     },
-    liftHold: (selector) => liftHold(context.state, selector),
+    liftHold: (selector) => liftHold(context.state, canonicalHold(options.graph, selector)),
     listHolds: () => listHolds(context.state),
   };
 }

@@ -1,6 +1,7 @@
 // The rows that make up one entity instance: its item, or every item of its partition when
 // the table has a sort key. Empty when the instance is already gone (deleted upstream).
 import type { Entity } from '../graph/graph-types.js';
+import { entityKeyValue } from '../graph/key-types.js';
 import type { Item, Key } from '../ports/document-store.js';
 import type { EngineContext } from './engine-context.js';
 
@@ -10,8 +11,9 @@ export async function entityRows(
   id: string,
   limit?: number,
 ): Promise<Item[]> {
+  const key = entityKeyValue(entity, id);
   if (entity.sortKey === undefined) {
-    const row = await context.docs.get(entity.tableName, { [entity.partitionKey]: id });
+    const row = await context.docs.get(entity.tableName, { [entity.partitionKey]: key });
     return row ? [row] : [];
   }
   const rows: Item[] = [];
@@ -22,7 +24,7 @@ export async function entityRows(
       keyCondition: {
         expression: '#pk = :id',
         names: { '#pk': entity.partitionKey },
-        values: { ':id': id },
+        values: { ':id': key },
       },
       startKey: cursor,
       consistent: true,

@@ -3,6 +3,7 @@
 // restrict relation or a failed unit — then the row stays and the block travels upwards.
 // Its guards are checked first: a held or guarded entity waits.
 import { getEntity } from '../graph/graph-queries.js';
+import { entityKeyValue } from '../graph/key-types.js';
 import { addCount, type Counts } from '../model/counters.js';
 import { pinIntent } from '../model/intents.js';
 import { getScope, scopeIdOf } from '../model/scopes.js';
@@ -48,7 +49,7 @@ export async function executeFinalize(
     const located =
       rows.length > 0 || entity.sortKey !== undefined
         ? rows
-        : [{ [entity.partitionKey]: message.id }];
+        : [{ [entity.partitionKey]: entityKeyValue(entity, message.id) }];
     const content = await rowsIntentContent(context, entity, label, located);
     await checkArchiveCopies(context, entity, content.objects);
     return content;

@@ -22,7 +22,7 @@ import { eraseIntent, rowsIntentContent } from './erase-rows.js';
 import { pageLimit } from './page-limit.js';
 import { planSuccessor, sendSuccessor } from './plan-successor.js';
 import { prefixUnits } from './prefix-units.js';
-import { idOf, queryChildren, rowKeyOf } from './query-children.js';
+import { idOf, queryChildren, relationKeyValue, rowKeyOf } from './query-children.js';
 import type { SpawnedUnit, UnitWork } from './unit-work.js';
 import type { RowsMessage } from './work-message.js';
 
@@ -169,6 +169,7 @@ async function nullifyRows(
   intent: Intent,
 ): Promise<void> {
   const child = getEntity(context.graph, relation.child);
+  const parent = relationKeyValue(relation, child, parentId);
   await mapConcurrent(intent.rowKeys, context.settings.batchWriteConcurrency, async (key: Key) => {
     try {
       await context.docs.update({
@@ -178,7 +179,7 @@ async function nullifyRows(
         condition: {
           expression: '#attr = :parent',
           names: { '#attr': relation.attribute },
-          values: { ':parent': parentId },
+          values: { ':parent': parent },
         },
       });
     } catch (error) {

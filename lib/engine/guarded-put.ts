@@ -2,6 +2,13 @@
 // write commits only if neither the item's own id nor any of its parents' ids is tombstoned.
 import { LetheError, TransactionCancelledError } from '../errors.js';
 import { getEntity } from '../graph/graph-queries.js';
+import type { Entity } from '../graph/graph-types.js';
+import {
+  canonicalIdOrUndefined,
+  entityIdOf,
+  entityKeyType,
+  InvalidKeyValueError,
+} from '../graph/key-types.js';
 import { stateKeys } from '../model/state-keys.js';
 import type { Item, TransactItem } from '../ports/document-store.js';
 import type { EngineContext } from './engine-context.js';
@@ -18,24 +25,32 @@ export class TombstonedError extends LetheError {
   }
 }
 
+/** The item's own id, canonical for its key type; refused (`INVALID_ITEM`) when it has none. */
+function itemId(entity: Entity, item: Item): string {
+  try {
+    return entityIdOf(entity, item[entity.partitionKey]);
+  } catch (error) {
+    if (!(error instanceof InvalidKeyValueError)) throw error;
+    throw new LetheError('INVALID_ITEM', `${entity.name} item: ${error.message}`, { cause: error });
+  }
+}
+
 export async function guardedPut(
   context: EngineContext,
   entityName: string,
   item: Item,
 ): Promise<void> {
   const entity = getEntity(context.graph, entityName);
-  const id = item[entity.partitionKey];
-  if (typeof id !== 'string' || id.length === 0) {
-    throw new LetheError(
-      'INVALID_ITEM',
-      `${entity.name} item has no string "${entity.partitionKey}"`,
-    );
-  }
-  const guarded: { entity: string; id: string }[] = [{ entity: entity.name, id }];
+  const guarded: { entity: string; id: string }[] = [
+    { entity: entity.name, id: itemId(entity, item) },
+  ];
   for (const relation of entity.parents) {
-    const parentId = item[relation.attribute];
-    if (typeof parentId === 'string' && parentId.length > 0)
-      guarded.push({ entity: relation.parent, id: parentId });
+    // Tombstones are looked up by canonical id: a Number parent written as 7 or "007" is "7".
+    const parentId = canonicalIdOrUndefined(
+      entityKeyType(entity, relation.attribute),
+      item[relation.attribute],
+    );
+    if (parentId !== undefined) guarded.push({ entity: relation.parent, id: parentId });
   }
   const checks: TransactItem[] = guarded.map((g) => ({
     kind: 'check',

@@ -28,7 +28,15 @@ import {
 export type HandleOutcome = 'done' | 'failed' | 'waiting' | 'duplicate';
 
 /** Errors that no retry can fix for this unit: it is settled as failed, with the reason. */
-const UNIT_FAILURE_CODES = new Set(['UNSAFE_KEY_VALUE', 'UNDECLARED_OBJECT', 'UNDECLARED_PREFIX']);
+const UNIT_FAILURE_CODES = new Set([
+  'UNSAFE_KEY_VALUE',
+  'UNDECLARED_OBJECT',
+  'UNDECLARED_PREFIX',
+  // A key value its declared type cannot hold, and a request DynamoDB refuses as invalid
+  // (ValidationException): the same input fails the same way on every delivery.
+  'INVALID_KEY_VALUE',
+  'DYNAMODB_REQUEST_REFUSED',
+]);
 
 function execute(context: EngineContext, unit: Unit, message: WorkMessage): Promise<UnitWork> {
   switch (message.type) {

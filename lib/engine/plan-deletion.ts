@@ -3,6 +3,7 @@
 // go only if every owner it has is inside this deletion.
 import { getEntity } from '../graph/graph-queries.js';
 import type { Entity } from '../graph/graph-types.js';
+import { entityIdOf, entityKeyValue } from '../graph/key-types.js';
 import { addCount, type Counts, totalOf } from '../model/counters.js';
 import { refKey } from '../model/refs.js';
 import type { Item, Key } from '../ports/document-store.js';
@@ -40,9 +41,13 @@ interface SharedCandidate {
 export async function planDeletion(
   context: EngineContext,
   entityName: string,
-  id: string,
+  requestedId: string,
 ): Promise<DeletionPlan> {
   const entity = getEntity(context.graph, entityName);
+  // The id as a deletion would use it (`007` plans entity 7); an id its key type cannot hold
+  // is refused here, with the reason, before any query (InvalidKeyValueError).
+  const id = entityIdOf(entity, requestedId);
+  entityKeyValue(entity, id);
   const counts: Counts = {};
   const owners = new Set<string>();
   const shared: SharedCandidate[] = [];
@@ -109,7 +114,9 @@ export async function planDeletion(
     const rows = await entityRows(context, of, entityId);
     addCount(counts, label, 'rowsDeleted', rows.length);
     const located =
-      rows.length > 0 || of.sortKey !== undefined ? rows : [{ [of.partitionKey]: entityId }];
+      rows.length > 0 || of.sortKey !== undefined
+        ? rows
+        : [{ [of.partitionKey]: entityKeyValue(of, entityId) }];
     await planObjects(of, label, located);
     return true;
   }

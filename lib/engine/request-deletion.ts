@@ -8,6 +8,7 @@ import { LetheError } from '../errors.js';
 import { getEntity } from '../graph/graph-queries.js';
 import type { Entity } from '../graph/graph-types.js';
 import { keyValueProblem, templateAttributes } from '../graph/key-template.js';
+import { entityIdOf, entityKeyValue, InvalidKeyValueError } from '../graph/key-types.js';
 import { newJobItem } from '../model/jobs.js';
 import { JOB_SCOPE } from '../model/scopes.js';
 import { writeTombstone } from '../model/tombstones.js';
@@ -51,12 +52,29 @@ export class InvalidRequestError extends LetheError {
 function refuseUnrenderableId(entity: Entity, id: string): void {
   for (const group of entity.objects) {
     if (!templateAttributes(group.template).includes(entity.partitionKey)) continue;
-    const problem = keyValueProblem(id);
+    // The typed value, as a row would hold it: a Number id renders as a number does.
+    const problem = keyValueProblem(entityKeyValue(entity, id));
     if (problem !== undefined) {
       throw new InvalidRequestError(
         `${entity.name} id cannot be deleted safely: unsafe value for {${entity.partitionKey}} in "${group.template}": ${problem}`,
       );
     }
+  }
+}
+
+/**
+ * The id in the form every later step uses: as given for a String key, canonical decimal text
+ * for a Number key (`007` and `7` are one entity, with one tombstone and one job). An id its
+ * key type cannot hold is refused before anything is written.
+ */
+function typedId(entity: Entity, id: string): string {
+  try {
+    const canonical = entityIdOf(entity, id);
+    entityKeyValue(entity, canonical);
+    return canonical;
+  } catch (error) {
+    if (!(error instanceof InvalidKeyValueError)) throw error;
+    throw new InvalidRequestError(`invalid deletion request: ${error.message}`);
   }
 }
 
@@ -72,14 +90,15 @@ export async function requestDeletion(
   }
   const request = parsed.data;
   const entity = getEntity(context.graph, request.entity);
-  refuseUnrenderableId(entity, request.id);
+  const id = typedId(entity, request.id);
+  refuseUnrenderableId(entity, id);
   const jobId = randomUUID();
   const message: CascadeMessage = {
     v: 1,
     jobId,
     type: 'cascade',
     entity: entity.name,
-    id: request.id,
+    id,
   };
   const root: PlannedUnit = {
     unitId: unitIdOf(message),
@@ -90,7 +109,7 @@ export async function requestDeletion(
 
   const result = await writeTombstone(context.state, {
     entity: entity.name,
-    id: request.id,
+    id,
     jobId,
     shards: context.settings.shards,
     root: true,
@@ -105,7 +124,7 @@ export async function requestDeletion(
           {
             jobId,
             entity: entity.name,
-            id: request.id,
+            id,
             shard,
             seq,
             tenantId: request.tenantId,

@@ -4,7 +4,15 @@
 import { GraphValidationError } from '../errors.js';
 import { declaredAttributes, findGraphProblems } from './graph-problems.js';
 import { parseGraphDefinition } from './graph-schema.js';
-import type { Entity, Graph, GraphDefinition, Relation } from './graph-types.js';
+import type {
+  Entity,
+  Graph,
+  GraphDefinition,
+  KeyAttributeType,
+  Relation,
+  TableDefinition,
+} from './graph-types.js';
+import { tableKeyType } from './key-types.js';
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
@@ -14,6 +22,17 @@ function deepFreeze<T>(value: T): T {
     }
   }
   return value;
+}
+
+function keyTypesOf(table: TableDefinition): Record<string, KeyAttributeType> {
+  const types: Record<string, KeyAttributeType> = {};
+  const keys = [table.partitionKey, table.sortKey];
+  for (const index of Object.values(table.indexes ?? {}))
+    keys.push(index.partitionKey, index.sortKey);
+  for (const key of keys) {
+    if (key !== undefined) types[key] = tableKeyType(table, key);
+  }
+  return types;
 }
 
 function buildGraph(definition: Required<GraphDefinition>): Graph {
@@ -44,6 +63,8 @@ function buildGraph(definition: Required<GraphDefinition>): Graph {
       tableName: table.name,
       partitionKey: table.partitionKey,
       sortKey: table.sortKey,
+      idType: tableKeyType(table, table.partitionKey),
+      keyTypes: keyTypesOf(table),
       attributes: declaredAttributes(entity, table),
       parents: relations.filter((relation) => relation.child === name),
       children,

@@ -10,6 +10,7 @@ import type {
   TableDefinition,
 } from './graph-types.js';
 import { parseKeyTemplate, templateSyntaxProblem } from './key-template.js';
+import { canonicalNumber, tableKeyType } from './key-types.js';
 
 const NO_SCANS = 'children must be found by a key or an index, no scans are allowed';
 
@@ -48,6 +49,31 @@ function duplicatePhysicalNames(
       problems.push(
         `${kind} "${key}": name "${entry.name}" is already the name of ${kind} "${owner}"`,
       );
+    }
+  }
+  return problems;
+}
+
+/** Every key attribute of a table: its own partition and sort key and those of its indexes. */
+function keyAttributesOf(table: TableDefinition): string[] {
+  const names = [table.partitionKey, table.sortKey];
+  for (const index of Object.values(table.indexes ?? {})) {
+    names.push(index.partitionKey, index.sortKey);
+  }
+  return [...new Set(names.filter((name): name is string => name !== undefined))];
+}
+
+/** A type declared for an attribute that is no key would be silently ignored: say so. */
+function checkKeyTypes(tables: Readonly<Record<string, TableDefinition>>): string[] {
+  const problems: string[] = [];
+  for (const [key, table] of Object.entries(tables)) {
+    const keys = keyAttributesOf(table);
+    for (const attribute of Object.keys(table.keyTypes ?? {})) {
+      if (!keys.includes(attribute)) {
+        problems.push(
+          `table "${key}": keyTypes.${attribute} names no key of the table or its indexes (keys: ${keys.join(', ')}); only key attributes have a declared type`,
+        );
+      }
     }
   }
   return problems;
@@ -103,6 +129,7 @@ function checkParent(
       );
     }
   }
+  checkRelationType(context, parent, field);
   if (
     parent.onDelete === 'set-null' &&
     (parent.attribute === table.partitionKey || parent.attribute === table.sortKey)
@@ -111,6 +138,30 @@ function checkParent(
       context,
       `${field}.onDelete`,
       `"set-null" cannot clear "${parent.attribute}", a key attribute of table "${tableKey}"`,
+    );
+  }
+}
+
+/**
+ * The child's attribute holds the parent's id, so both must have one type: a Number parent id
+ * queried against a String index (or the reverse) would find nothing, or be refused by DynamoDB.
+ */
+function checkRelationType(
+  context: EntityContext,
+  parent: ParentRelationDefinition,
+  field: string,
+): void {
+  const { table, tableKey, parsed } = context;
+  const parentEntity = own(parsed.definition.entities, parent.entity);
+  const parentTable = parentEntity && own(parsed.definition.tables, parentEntity.table);
+  if (table === undefined || parentEntity === undefined || parentTable === undefined) return;
+  const childType = tableKeyType(table, parent.attribute);
+  const parentType = tableKeyType(parentTable, parentTable.partitionKey);
+  if (childType !== parentType) {
+    report(
+      context,
+      `${field}.attribute`,
+      `"${parent.attribute}" is a ${childType} key of table "${tableKey}", but the id of "${parent.entity}" ("${parentTable.partitionKey}" of table "${parentEntity.table}") is a ${parentType}; declare the same type in both tables' keyTypes`,
     );
   }
 }
@@ -249,6 +300,24 @@ function checkGuardsAndRetention(context: EntityContext): void {
       'retention.index',
       `"${retention.index}" has no sort key; retention needs the time as the index's sort key`,
     );
+  } else {
+    if (tableKeyType(table, index.sortKey) !== 'string') {
+      report(
+        context,
+        'retention.index',
+        `"${retention.index}" has a number sort key "${index.sortKey}"; retention compares ISO-8601 times, so it must be a string`,
+      );
+    }
+    if (
+      tableKeyType(table, index.partitionKey) === 'number' &&
+      canonicalNumber(retention.partitionValue) === undefined
+    ) {
+      report(
+        context,
+        'retention.partitionValue',
+        `"${retention.partitionValue}" is not a number, but the partition key "${index.partitionKey}" of "${retention.index}" is a number`,
+      );
+    }
   }
 }
 
@@ -320,6 +389,7 @@ export function findGraphProblems(parsed: ParsedGraphDefinition): string[] {
   const { tables, buckets, entities } = parsed.definition;
   problems.push(...duplicatePhysicalNames('table', tables));
   problems.push(...duplicatePhysicalNames('bucket', buckets));
+  problems.push(...checkKeyTypes(tables));
   checkSharedTables(parsed, problems);
   for (const [name, entity] of Object.entries(entities)) {
     checkEntity({

@@ -55,6 +55,23 @@ function oneOf<const Values extends readonly [string, ...string[]]>(values: Valu
 
 const indexSchema = object({ partitionKey: name, sortKey: name.optional() });
 
+const BINARY_TYPES = new Set(['binary', 'B', 'b']);
+
+// 'string' | 'number' rather than DynamoDB's 'S' | 'N': a graph is read by people who may
+// never have seen an AttributeDefinition. The short forms are refused with a hint.
+const keyAttributeType = z.enum(['string', 'number'], {
+  error: (issue: ErrorInput) => {
+    if (issue.input === undefined) return 'is required';
+    if (typeof issue.input === 'string' && BINARY_TYPES.has(issue.input)) {
+      return 'is a Binary key: lethe does not support Binary key attributes (ids travel as text in messages, tombstones and key templates); store the key as a string or a number';
+    }
+    if (issue.input === 'S' || issue.input === 'N') {
+      return `must be "string" or "number" (write "${issue.input === 'S' ? 'string' : 'number'}" for DynamoDB's "${issue.input}")`;
+    }
+    return 'must be "string" or "number"';
+  },
+});
+
 const tableSchema: z.ZodType<TableDefinition> = object({
   name: physicalTableName,
   partitionKey: name,
@@ -65,6 +82,9 @@ const tableSchema: z.ZodType<TableDefinition> = object({
       indexSchema,
       { error: missingOr('must be an object') },
     )
+    .optional(),
+  keyTypes: z
+    .record(name, keyAttributeType, { error: missingOr('must be an object of types by attribute') })
     .optional(),
 });
 

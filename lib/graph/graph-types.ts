@@ -10,6 +10,12 @@ export interface IndexDefinition {
   readonly sortKey?: string;
 }
 
+/**
+ * The DynamoDB type of a key attribute: `'string'` (`S`) or `'number'` (`N`). Binary (`B`)
+ * keys are not supported; defineGraph refuses them.
+ */
+export type KeyAttributeType = 'string' | 'number';
+
 export interface TableDefinition {
   /** Physical table name. */
   readonly name: string;
@@ -17,6 +23,13 @@ export interface TableDefinition {
   readonly sortKey?: string;
   /** Global secondary indexes, by index name. */
   readonly indexes?: Readonly<Record<string, IndexDefinition>>;
+  /**
+   * Types of the table's key attributes (its own keys and its indexes' keys) that are not
+   * strings, by attribute name, e.g. `{ accountId: 'number' }`. One type per attribute, as in
+   * DynamoDB's AttributeDefinitions.
+   * @default every key attribute is a string
+   */
+  readonly keyTypes?: Readonly<Record<string, KeyAttributeType>>;
 }
 
 export interface BucketDefinition {
@@ -142,6 +155,10 @@ export interface Entity {
   readonly tableName: string;
   readonly partitionKey: string;
   readonly sortKey: string | undefined;
+  /** Type of the partition key, so of the entity id; ids of `'number'` entities are canonical decimal text. */
+  readonly idType: KeyAttributeType;
+  /** Type of every key attribute of the entity's table and its indexes. */
+  readonly keyTypes: Readonly<Record<string, KeyAttributeType>>;
   readonly attributes: readonly string[];
   readonly parents: readonly Relation[];
   readonly children: readonly Relation[];

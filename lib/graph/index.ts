@@ -12,4 +12,5 @@ export {
   type TemplatePart,
   templateAttributes,
 } from './key-template.js';
+export { canonicalNumber, InvalidKeyValueError } from './key-types.js';
 export { renderMermaid } from './render-mermaid.js';

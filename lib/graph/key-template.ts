@@ -127,11 +127,15 @@ export function keyValueProblem(value: unknown): string | undefined {
   if (value === undefined || value === null) {
     return 'the value is missing';
   }
+  // An integer renders as its decimal digits, which is also its canonical Number id: a key
+  // rendered from a row and one rendered from the id of a row already gone are one key.
+  // Fractions and imprecise integers are refused: their text is not one stable id.
   if (typeof value === 'number') {
     return Number.isSafeInteger(value)
       ? undefined
       : `numbers must be safe integers, got ${String(value)}`;
   }
+  if (typeof value === 'bigint') return undefined;
   if (typeof value !== 'string') {
     return `expected a string or an integer, got ${Array.isArray(value) ? 'an array' : typeof value}`;
   }
@@ -150,14 +154,15 @@ export function keyValueProblem(value: unknown): string | undefined {
   return undefined;
 }
 
-/** True when the value can fill a placeholder: a safe integer, or a non-empty string in the safe charset without `..`. */
-export function isSafeKeyValue(value: unknown): value is string | number {
+/** True when the value can fill a placeholder: a safe integer, a bigint (as the SDK reads a Number past 2^53), or a non-empty string in the safe charset without `..`. */
+export function isSafeKeyValue(value: unknown): value is string | number | bigint {
   return keyValueProblem(value) === undefined;
 }
 
 /**
  * Renders a template with values taken from a row. Throws UnsafeKeyValueError when a value is
- * missing, not a string or safe integer, or could change the key's shape; never returns a wider key.
+ * missing, not a string, safe integer or bigint, or could change the key's shape; never returns a
+ * wider key. An integer renders as its decimal digits, the canonical form of a Number id.
  */
 export function renderKey(
   template: string | KeyTemplate,

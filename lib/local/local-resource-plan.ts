@@ -27,6 +27,13 @@ export function localResourcePlan(graph: Graph, settings: Settings): ResourcePla
       partitionKey: index.partitionKey,
       sortKey: index.sortKey,
     })),
+    // Declared types, so the local tables refuse a wrongly typed key exactly as AWS would.
+    attributeTypes: Object.fromEntries(
+      Object.entries(table.keyTypes ?? {}).map(([name, type]) => [
+        name,
+        type === 'number' ? 'N' : 'S',
+      ]),
+    ),
     // Off at creation: DynamoDB Local slows down with every stream record it keeps. The local
     // runtime switches child-table streams on when it follows them (enableStreams).
     stream: false,

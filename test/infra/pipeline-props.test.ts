@@ -194,6 +194,39 @@ describe('Class: DeletionPipeline', () => {
         'buckets.artifacts: the bucket\'s name is generated; give it bucketName "lethe-example-artifacts" as the graph declares',
       ]);
     });
+
+    it('refuses a table whose key types differ from the types the graph declares', () => {
+      // Prepare: the graph declares every key a string; these tables store Numbers.
+      const stack = newStack();
+      const organizations = new dynamodb.Table(stack, 'Orgs', {
+        tableName: 'lethe-example-organizations',
+        partitionKey: { name: 'orgId', type: dynamodb.AttributeType.NUMBER },
+        stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+      });
+      const projects = new dynamodb.Table(stack, 'Projects', {
+        tableName: 'lethe-example-projects',
+        partitionKey: { name: 'projectId', type: dynamodb.AttributeType.STRING },
+      });
+      projects.addGlobalSecondaryIndex({
+        indexName: 'byOrg',
+        partitionKey: { name: 'orgId', type: dynamodb.AttributeType.NUMBER },
+      });
+
+      // Act
+      const problems = problemsOf(
+        () =>
+          new DeletionPipeline(stack, 'Deletions', {
+            ...base,
+            tables: { organizations, projects },
+          }),
+      );
+
+      // Assess
+      expect(problems).toEqual([
+        'tables.organizations: key "orgId" is a number in the table, but the graph declares it a string (keyTypes of table "organizations")',
+        'tables.projects: index "byOrg" key "orgId" is a number in the table, but the graph declares it a string (keyTypes of table "projects")',
+      ]);
+    });
   });
 
   describe('Options', () => {

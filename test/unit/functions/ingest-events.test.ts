@@ -7,7 +7,8 @@ import {
   requestFromQueueRecord,
   requestFromStreamRecord,
 } from '../../../functions/ingest-events.js';
-import { exampleGraph } from '../../../infra/example-graph.js';
+import { exampleGraph, exampleGraphDefinition } from '../../../infra/example-graph.js';
+import { defineGraph } from '../../../lib/graph/define-graph.js';
 
 type StreamImage = NonNullable<NonNullable<DynamoDBRecord['dynamodb']>['Keys']>;
 
@@ -70,6 +71,14 @@ describe('Function: requestFromEntityDeleted', () => {
 
     // Assess
     expect(request).toMatchObject({ id: '42', tenantId: 't', requestId: 'r' });
+  });
+
+  it('refuses a numeric id JSON cannot carry exactly, asking for a string', () => {
+    // Act
+    const act = () => requestFromEntityDeleted(event({ entity: 'project', id: 2 ** 64 }));
+
+    // Assess
+    expect(act).toThrow(/detail\.id: .*send larger or decimal ids as strings/);
   });
 
   it('throws INVALID_EVENT listing what is wrong', () => {
@@ -164,6 +173,50 @@ describe('Function: requestFromStreamRecord', () => {
 
     // Assess
     expect(act).toThrow(/no usable key orgId/);
+  });
+
+  describe('on a root table whose key is a Number', () => {
+    const base = exampleGraphDefinition();
+    const numbered = defineGraph({
+      ...base,
+      tables: {
+        ...base.tables,
+        organizations: { ...base.tables.organizations, keyTypes: { orgId: 'number' } },
+        projects: { ...base.tables.projects, keyTypes: { orgId: 'number' } },
+        memberships: { ...base.tables.memberships, keyTypes: { orgId: 'number' } },
+      },
+    } as Parameters<typeof defineGraph>[0]);
+
+    it.each([
+      ['7', '7'],
+      ['007', '7'],
+      ['1e2', '100'],
+      // Past 2^53: the key's own text, not the digits a JS number would keep.
+      ['12345678901234567891', '12345678901234567891'],
+    ])('reads the key N %s as the id %s', (text, id) => {
+      // Act
+      const request = requestFromStreamRecord(
+        numbered,
+        stream('REMOVE', 'lethe-example-organizations', { orgId: { N: text } }),
+        undefined,
+      );
+
+      // Assess
+      expect(request?.id).toBe(id);
+    });
+
+    it('refuses a String key where the graph declares a Number', () => {
+      // Act
+      const act = () =>
+        requestFromStreamRecord(
+          numbered,
+          stream('REMOVE', 'lethe-example-organizations', { orgId: { S: 'acme' } }),
+          undefined,
+        );
+
+      // Assess
+      expect(act).toThrow(/no usable key orgId: organization id \(orgId\) must be a number/);
+    });
   });
 });
 

@@ -101,7 +101,6 @@ describe('Function: renderKey', () => {
     ['NaN', { id: Number.NaN }, /got NaN/],
     ['an unsafe integer', { id: 2 ** 60 }, /numbers must be safe integers/],
     ['a boolean', { id: true }, /expected a string or an integer, got boolean/],
-    ['a bigint', { id: 10n }, /got bigint/],
     ['an array', { id: ['a'] }, /got an array/],
     ['an object', { id: { toString: () => 'a' } }, /got object/],
   ])('throws UnsafeKeyValueError when the value is %s', (_, values, reason) => {
