@@ -142,6 +142,13 @@ export interface DeletionPipelineProps {
    */
   readonly rootStreams?: readonly string[];
   /**
+   * Whether a REMOVE that DynamoDB's Time to Live makes on a `rootStreams` table starts a
+   * deletion, like a writer's delete. Either way it is told apart: jobs it starts record
+   * `requester: "dynamodb-ttl:<table>"`; with `false` ingest skips it (logged, no job).
+   * @default true
+   */
+  readonly ttlRemovalsStartDeletions?: boolean;
+  /**
    * Child entities whose table stream INSERT/MODIFY records go to the stream consumer, which
    * catches rows written after their parent's tombstone. Their tables must be given in
    * `tables` with a stream.

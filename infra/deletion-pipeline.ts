@@ -169,7 +169,10 @@ export class DeletionPipeline extends Construct {
     this.ingestFunction = this.createFunction('ingest', 'Ingest', {
       description: 'lethe ingest: EntityDeleted events and root-table REMOVE records',
       timeout: config.workerTimeout,
-      environment: { [LETHE_ENV.streamEntities]: config.rootStreams.join(',') },
+      environment: {
+        [LETHE_ENV.streamEntities]: config.rootStreams.join(','),
+        [LETHE_ENV.ttlRemovals]: config.ttlRemovalsStartDeletions ? 'start' : 'ignore',
+      },
       deadLetterQueue: this.eventDeadLetterQueue,
       retryAttempts: 2,
     });

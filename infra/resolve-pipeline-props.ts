@@ -50,6 +50,7 @@ export interface ResolvedPipelineProps {
   readonly alarmThresholds: Required<AlarmThresholds>;
   readonly rootStreams: readonly string[];
   readonly childStreams: readonly string[];
+  readonly ttlRemovalsStartDeletions: boolean;
 }
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
@@ -308,5 +309,6 @@ export function resolvePipelineProps(props: DeletionPipelineProps): ResolvedPipe
     alarmThresholds: thresholds,
     rootStreams: props.rootStreams ?? [],
     childStreams: props.childStreams ?? [],
+    ttlRemovalsStartDeletions: props.ttlRemovalsStartDeletions ?? true,
   };
 }

@@ -280,6 +280,37 @@ describe('Class: DeletionPipeline', () => {
     });
   });
 
+  describe('Prop: ttlRemovalsStartDeletions', () => {
+    const ingestEnvironment = (props: Partial<DeletionPipelineProps>) => {
+      const stack = newStack();
+      const organizations = streamTable(stack, 'Orgs', 'lethe-example-organizations', 'orgId');
+      const pipeline = new DeletionPipeline(stack, 'Deletions', {
+        ...base,
+        tables: { organizations },
+        rootStreams: ['organization'],
+        ...props,
+      });
+      const ingest = Template.fromStack(stack).findResources('AWS::Lambda::Function', {
+        Properties: { Description: Match.stringLikeRegexp('^lethe ingest') },
+      });
+      expect(Object.keys(ingest)).toHaveLength(1);
+      expect(pipeline.ingestFunction).toBeDefined();
+      return Object.values(ingest)[0]?.Properties.Environment.Variables;
+    };
+
+    it('lets TTL removals start deletions by default', () => {
+      // Assess
+      expect(ingestEnvironment({})).toMatchObject({ LETHE_TTL_REMOVALS: 'start' });
+    });
+
+    it('tells ingest to skip TTL removals when false', () => {
+      // Assess
+      expect(ingestEnvironment({ ttlRemovalsStartDeletions: false })).toMatchObject({
+        LETHE_TTL_REMOVALS: 'ignore',
+      });
+    });
+  });
+
   describe('Method: grantPauseResume', () => {
     it('lets an operator flip the worker’s mapping, the schedule and the pause flag only', () => {
       // Prepare
