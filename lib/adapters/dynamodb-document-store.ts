@@ -23,6 +23,7 @@ import type {
 } from '../ports/document-store.js';
 import { backoffDelay, chunk, mapConcurrent, sleep } from '../retry.js';
 import type { AwsClients } from './aws-clients.js';
+import { mergeTransactItems } from './merge-transact-items.js';
 
 export interface DynamoDbDocumentStoreOptions {
   readonly batchWriteConcurrency?: number;
@@ -163,12 +164,19 @@ export function createDynamoDbDocumentStore(
     },
 
     async transact(items: readonly TransactItem[]) {
+      const merged = mergeTransactItems(items);
       try {
-        await db.send(new TransactWriteCommand({ TransactItems: items.map(toTransactItem) }));
+        await db.send(
+          new TransactWriteCommand({ TransactItems: merged.items.map(toTransactItem) }),
+        );
       } catch (error) {
         if (error instanceof TransactionCanceledException) {
           const reasons = (error.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
-          throw new TransactionCancelledError(reasons, { cause: error });
+          // Reported per given item: callers read the reason of the item they wrote.
+          throw new TransactionCancelledError(
+            merged.origin.map((slot) => reasons[slot] ?? 'None'),
+            { cause: error },
+          );
         }
         throw error;
       }
