@@ -162,11 +162,6 @@ function checkStreams(
         `rootStreams: table "${entity.table}" of "${name}" has a sort key; a REMOVE deletes one item of the partition, not the entity`,
       );
     }
-    if (field === 'childStreams' && entity.parents.length === 0) {
-      problems.push(
-        `childStreams: "${name}" has no parents; the stream consumer catches children written after their parent's tombstone`,
-      );
-    }
     const table = props.tables?.[entity.table];
     if (table === undefined) {
       problems.push(

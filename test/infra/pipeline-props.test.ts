@@ -114,7 +114,7 @@ describe('Class: DeletionPipeline', () => {
           expect.stringMatching(/^rootStreams: tables\.projects has no stream/),
           expect.stringMatching(/^rootStreams: table "memberships" of "membership" has a sort key/),
           expect.stringMatching(/^rootStreams: "membership" needs its table/),
-          expect.stringMatching(/^childStreams: "organization" has no parents/),
+          expect.stringMatching(/^childStreams: "organization" needs its table/),
           expect.stringMatching(/^childStreams: tables\.projects has no stream/),
         ]),
       );
@@ -277,6 +277,32 @@ describe('Class: DeletionPipeline', () => {
         EventSourceArn: Match.stringLikeRegexp('lethe-example-organizations/stream/'),
         FilterCriteria: { Filters: [{ Pattern: '{"eventName":["REMOVE"]}' }] },
       });
+    });
+  });
+
+  describe('Prop: rootStreams', () => {
+    it('sends INSERT and MODIFY of a root table to the stream consumer: a deleted id can be written back', () => {
+      // Prepare
+      const stack = newStack();
+      const organizations = streamTable(stack, 'Orgs', 'lethe-example-organizations', 'orgId');
+
+      // Act
+      const pipeline = new DeletionPipeline(stack, 'Deletions', {
+        ...base,
+        tables: { organizations },
+        rootStreams: ['organization'],
+      });
+
+      // Assess
+      expect(pipeline.streamConsumerFunction).toBeDefined();
+      const template = Template.fromStack(stack);
+      const patterns = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'))
+        .filter((m) => m.Properties.StartingPosition !== undefined)
+        .map((m) => JSON.parse(m.Properties.FilterCriteria.Filters[0].Pattern));
+      expect(patterns).toEqual(
+        expect.arrayContaining([{ eventName: ['REMOVE'] }, { eventName: ['INSERT', 'MODIFY'] }]),
+      );
+      expect(patterns).toHaveLength(2);
     });
   });
 
