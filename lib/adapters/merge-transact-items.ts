@@ -241,7 +241,8 @@ function describeTarget(item: TransactItem): string {
 
 /** One operation that does what `a` and then `b` ask of the same item, or a conflict. */
 function combine(a: TransactItem, b: TransactItem): TransactItem {
-  if (canonical(a) === canonical(b)) return a;
+  // Two equal updates still both apply (ADD twice adds twice): only other kinds are idempotent.
+  if (a.kind !== 'update' && canonical(a) === canonical(b)) return a;
   if (b.kind === 'check' || a.kind === 'check') {
     const [write, check] = b.kind === 'check' ? [a, b] : [b, a];
     const parts = renameApart(
@@ -275,7 +276,7 @@ function combine(a: TransactItem, b: TransactItem): TransactItem {
 /**
  * Merges the operations of a transaction that name the same item into one: condition checks
  * are ANDed into the item's write (or into each other), two updates become one update whose
- * clauses and conditions are both kept, identical operations are kept once. Placeholders are
+ * clauses and conditions are both kept, identical puts, deletes and checks are kept once. Placeholders are
  * renamed where the two use the same one differently.
  * @throws TransactionConflictError when two operations on one item cannot be combined (a put
  *   or delete beside a different write of the same item); nothing has been sent then.

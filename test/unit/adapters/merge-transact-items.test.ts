@@ -115,6 +115,24 @@ describe('Function: mergeTransactItems', () => {
     ]);
   });
 
+  it('adds twice when the same ADD is asked twice', () => {
+    // Prepare
+    const addOne: TransactItem = {
+      kind: 'update',
+      table: 'state',
+      key: { pk: 'JOB#j', sk: 'JOB' },
+      update: { expression: 'ADD followUps :one', values: { ':one': 1 } },
+    };
+
+    // Act
+    const merged = mergeTransactItems([addOne, addOne]);
+
+    // Assess
+    expect(merged.items).toEqual([
+      { ...addOne, update: { expression: 'ADD followUps :merged1', values: { ':merged1': 2 } } },
+    ]);
+  });
+
   it('refuses two operations on one item that cannot be one, before anything is sent', () => {
     // Act
     const act = () =>
