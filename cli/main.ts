@@ -220,7 +220,14 @@ program
               .map(([k, n]) => `${k} ${formatNumber(n ?? 0)}`)
               .join(', ')}`,
         );
-        print(options.json === true, { job }, [progressLine(job), ...rows].join('\n'));
+        // Rows written back after this job passed them are erased by linked follow-up jobs.
+        const links = [
+          ...(job.followUpOf ? [`  follow-up of job ${job.followUpOf}`] : []),
+          ...(job.followUps > 0
+            ? [`  follow-ups: ${job.followUps} (latest job ${job.lastFollowUpJobId ?? '?'})`]
+            : []),
+        ];
+        print(options.json === true, { job }, [progressLine(job), ...rows, ...links].join('\n'));
         return;
       }
       bar.update(progressLine(job));

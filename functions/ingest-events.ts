@@ -70,6 +70,8 @@ const streamRecordSchema = z.object({
     Keys: attributeValues,
     NewImage: attributeValues.optional(),
   }),
+  // Set by DynamoDB on the REMOVE records its Time to Live makes; absent for writers' changes.
+  userIdentity: z.object({ type: z.string(), principalId: z.string() }).optional(),
 });
 
 export type EntityDeletedDetail = z.infer<typeof entityDeletedDetailSchema>;
@@ -236,9 +238,23 @@ function unmarshallImage(
   }
 }
 
+/**
+ * The requester kind of a deletion started by a REMOVE that DynamoDB's Time to Live made
+ * (`userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' }`): such jobs
+ * record `requester: "dynamodb-ttl:<table>"`, a writer's delete `"dynamodb-stream:<table>"`.
+ */
+export const TTL_REQUESTER = 'dynamodb-ttl';
+
+/** Whether root-table REMOVE records made by DynamoDB TTL start deletions (`start`) or are skipped. */
+export type TtlRemovals = 'start' | 'ignore';
+
+const TTL_SERVICE_PRINCIPAL = 'dynamodb.amazonaws.com';
+
 export interface StreamChange {
   readonly entity: Entity;
   readonly eventName: 'INSERT' | 'MODIFY' | 'REMOVE';
+  /** True for a REMOVE that DynamoDB's Time to Live made, not a writer. */
+  readonly byTtl: boolean;
   readonly keys: Record<string, unknown>;
   /** The item after the change, unmarshalled; absent for REMOVE. */
   readonly newImage: Record<string, unknown> | undefined;
@@ -254,18 +270,24 @@ export function parseStreamRecord(
   if (!parsed.success) {
     throw new InvalidEventError(`invalid DynamoDB stream record: ${describe(parsed.error)}`);
   }
-  const { eventName, dynamodb } = parsed.data;
+  const { eventName, dynamodb, userIdentity } = parsed.data;
   const entity = entityOfTable(graph, tableOfStreamRecord(parsed.data), candidates);
   return {
     entity,
     eventName,
+    byTtl:
+      eventName === 'REMOVE' &&
+      userIdentity?.type === 'Service' &&
+      userIdentity.principalId === TTL_SERVICE_PRINCIPAL,
     keys: unmarshallImage('Keys', dynamodb.Keys),
     newImage: dynamodb.NewImage && unmarshallImage('NewImage', dynamodb.NewImage),
   };
 }
 
 /**
- * A REMOVE on a root table's stream as a deletion request; undefined for any other change.
+ * A REMOVE on a root table's stream as a deletion request; undefined for any other change,
+ * and for a REMOVE made by DynamoDB TTL when `ttlRemovals` is `ignore` (default `start`: a
+ * TTL removal starts a deletion with requester `dynamodb-ttl:<table>`).
  * Tables with a sort key are refused: removing one item of a partition does not say that
  * the entity (the whole partition) is gone.
  */
@@ -273,9 +295,11 @@ export function requestFromStreamRecord(
   graph: Graph,
   record: DynamoDBRecord,
   candidates: readonly string[] | undefined,
+  ttlRemovals: TtlRemovals = 'start',
 ): DeletionRequest | undefined {
   const change = parseStreamRecord(graph, record, candidates);
   if (change.eventName !== 'REMOVE') return undefined;
+  if (change.byTtl && ttlRemovals === 'ignore') return undefined;
   const { entity } = change;
   if (entity.sortKey !== undefined) {
     throw new InvalidEventError(
@@ -285,7 +309,7 @@ export function requestFromStreamRecord(
   return {
     entity: entity.name,
     id: idOfStreamItem(entity, change.keys, record.dynamodb?.Keys),
-    requester: requester('dynamodb-stream', entity.tableName),
+    requester: requester(change.byTtl ? TTL_REQUESTER : 'dynamodb-stream', entity.tableName),
     ...(record.eventID === undefined ? {} : { requestId: record.eventID.slice(0, 256) }),
   };
 }

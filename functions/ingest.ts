@@ -23,6 +23,7 @@ import {
   requestFromEntityDeleted,
   requestFromQueueRecord,
   requestFromStreamRecord,
+  type TtlRemovals,
 } from './ingest-events.js';
 import { METRIC } from './metric-names.js';
 import {
@@ -30,7 +31,7 @@ import {
   type ObservabilityOptions,
   withObservability,
 } from './observability.js';
-import { streamEntitiesFromEnv } from './settings-from-env.js';
+import { streamEntitiesFromEnv, ttlRemovalsFromEnv } from './settings-from-env.js';
 
 export type IngestEvent = EventBridgeEvent<string, unknown> | SQSEvent | DynamoDBStreamEvent;
 
@@ -42,6 +43,11 @@ export interface IngestHandlerOptions extends HandlerDependencies, Observability
    * tables fail. @default `LETHE_STREAM_ENTITIES`, else every entity
    */
   readonly streamEntities?: readonly string[];
+  /**
+   * Whether a REMOVE made by DynamoDB TTL starts a deletion (`start`, recorded with requester
+   * `dynamodb-ttl:<table>`) or is skipped (`ignore`). @default `LETHE_TTL_REMOVALS`, else `start`
+   */
+  readonly ttlRemovals?: TtlRemovals;
 }
 
 function isRecordsEvent(event: IngestEvent): event is SQSEvent | DynamoDBStreamEvent {
@@ -53,6 +59,7 @@ export function createIngestHandler(graph: Graph, options: IngestHandlerOptions 
   const { logger, metrics } = observability;
   const engine = engineFromEnv(graph, options, observability);
   const streamEntities = options.streamEntities ?? streamEntitiesFromEnv(options.env);
+  const ttlRemovals = options.ttlRemovals ?? ttlRemovalsFromEnv(options.env);
 
   async function handleIngest(event: IngestEvent, context: Context): Promise<IngestResult> {
     const tally = { created: 0, existing: 0, rejected: 0, skipped: 0 };
@@ -66,7 +73,12 @@ export function createIngestHandler(graph: Graph, options: IngestHandlerOptions 
         deletion = translate();
         if (deletion === undefined) {
           tally.skipped += 1;
-          logger.warn('change is not a deletion; skipped', { source });
+          logger.warn(
+            'change starts no deletion (not a removal, or an ignored TTL removal); skipped',
+            {
+              source,
+            },
+          );
           return undefined;
         }
         const requested = await engine.requestDeletion(deletion);
@@ -117,7 +129,7 @@ export function createIngestHandler(graph: Graph, options: IngestHandlerOptions 
           event,
           (record: DynamoDBRecord) =>
             request('dynamodb-stream', () =>
-              requestFromStreamRecord(graph, record, streamEntities),
+              requestFromStreamRecord(graph, record, streamEntities, ttlRemovals),
             ),
           new BatchProcessor(EventType.DynamoDBStreams),
           batchOptions,

@@ -23,6 +23,8 @@ export const LETHE_ENV = {
   graphFingerprint: 'LETHE_GRAPH_FINGERPRINT',
   /** Comma-separated entities whose table streams feed this function (ingest, stream consumer). */
   streamEntities: 'LETHE_STREAM_ENTITIES',
+  /** `start` or `ignore`: whether root-table REMOVE records made by DynamoDB TTL start deletions (ingest). */
+  ttlRemovals: 'LETHE_TTL_REMOVALS',
 } as const;
 
 const integer = z
@@ -103,6 +105,20 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): FunctionS
     eventBusName: vars[LETHE_ENV.eventBusName],
     graphFingerprint: vars[LETHE_ENV.graphFingerprint],
   };
+}
+
+/**
+ * Whether REMOVE records made by DynamoDB TTL start deletions, from `LETHE_TTL_REMOVALS`
+ * (`start` or `ignore`). Unset means `start`; any other value throws `SETTINGS_INVALID`.
+ */
+export function ttlRemovalsFromEnv(env: NodeJS.ProcessEnv = process.env): 'start' | 'ignore' {
+  const value = env[LETHE_ENV.ttlRemovals]?.trim() ?? '';
+  if (value === '' || value === 'start') return 'start';
+  if (value === 'ignore') return 'ignore';
+  throw new LetheError(
+    'SETTINGS_INVALID',
+    `invalid function environment: ${LETHE_ENV.ttlRemovals}: expected "start" or "ignore", got ${JSON.stringify(value)}`,
+  );
 }
 
 /**

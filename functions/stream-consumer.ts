@@ -1,7 +1,7 @@
-// The stream consumer: INSERT and MODIFY records of child tables. A row written after its
-// parent's tombstone (by a writer that did not use guardedPut) is handed to the engine, which
-// deletes it with the rest of its job. Partial batch responses keep one bad record from
-// holding back its shard.
+// The stream consumer: INSERT and MODIFY records of entity tables (child and root tables). A
+// row written while its own id or its cascade parent is tombstoned (by a writer that did not
+// use guardedPut) is handed to the engine, which has it erased — by the job still deleting it,
+// or by a follow-up job. Partial batch responses keep one bad record from holding back its shard.
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type {

@@ -137,14 +137,23 @@ export interface DeletionPipelineProps {
   readonly alarmActions?: readonly cloudwatch.IAlarmAction[];
   /**
    * Root entities (without parents) whose table stream REMOVE records start deletions through
-   * ingest. Their tables must be given in `tables` with a stream.
+   * ingest; their INSERT/MODIFY records go to the stream consumer, which erases a row whose
+   * tombstoned id is written again. Their tables must be given in `tables` with a stream.
    * @default - none
    */
   readonly rootStreams?: readonly string[];
   /**
-   * Child entities whose table stream INSERT/MODIFY records go to the stream consumer, which
-   * catches rows written after their parent's tombstone. Their tables must be given in
-   * `tables` with a stream.
+   * Whether a REMOVE that DynamoDB's Time to Live makes on a `rootStreams` table starts a
+   * deletion, like a writer's delete. Either way it is told apart: jobs it starts record
+   * `requester: "dynamodb-ttl:<table>"`; with `false` ingest skips it (logged, no job).
+   * @default true
+   */
+  readonly ttlRemovalsStartDeletions?: boolean;
+  /**
+   * Entities whose table stream INSERT/MODIFY records go to the stream consumer, which erases
+   * rows written while their own id or their cascade parent is tombstoned (a child of a deleted
+   * parent, or a deleted row written back). Any entity may be listed; `rootStreams` tables are
+   * consumed anyway. Their tables must be given in `tables` with a stream.
    * @default - none
    */
   readonly childStreams?: readonly string[];

@@ -83,7 +83,7 @@ export class DeletionPipeline extends Construct {
   public readonly workerFunction: nodejs.NodejsFunction;
   /** Present when this lethe ships the sweeper handler (see `shipsHandler`). */
   public readonly sweeperFunction: nodejs.NodejsFunction | undefined;
-  /** Present when `childStreams` names at least one entity. */
+  /** Present when `rootStreams` or `childStreams` names at least one entity. */
   public readonly streamConsumerFunction: nodejs.NodejsFunction | undefined;
   /** The work queue → worker event source; `lethe pause` disables its mapping. */
   public readonly workerEventSource: sources.SqsEventSource;
@@ -169,7 +169,10 @@ export class DeletionPipeline extends Construct {
     this.ingestFunction = this.createFunction('ingest', 'Ingest', {
       description: 'lethe ingest: EntityDeleted events and root-table REMOVE records',
       timeout: config.workerTimeout,
-      environment: { [LETHE_ENV.streamEntities]: config.rootStreams.join(',') },
+      environment: {
+        [LETHE_ENV.streamEntities]: config.rootStreams.join(','),
+        [LETHE_ENV.ttlRemovals]: config.ttlRemovalsStartDeletions ? 'start' : 'ignore',
+      },
       deadLetterQueue: this.eventDeadLetterQueue,
       retryAttempts: 2,
     });
@@ -185,13 +188,15 @@ export class DeletionPipeline extends Construct {
           retryAttempts: 0,
         })
       : undefined;
+    // Root tables' INSERT/MODIFY too: a tombstoned root id can be written again.
+    const consumed = [...new Set([...config.rootStreams, ...config.childStreams])];
     this.streamConsumerFunction =
-      config.childStreams.length === 0
+      consumed.length === 0 || !shipsHandler('stream-consumer')
         ? undefined
         : this.createFunction('stream-consumer', 'StreamConsumer', {
-            description: 'lethe stream consumer: rows written after their parent was tombstoned',
+            description: 'lethe stream consumer: rows written while a tombstone refuses them',
             timeout: config.workerTimeout,
-            environment: { [LETHE_ENV.streamEntities]: config.childStreams.join(',') },
+            environment: { [LETHE_ENV.streamEntities]: consumed.join(',') },
           });
 
     const allFunctions = this.functions();
@@ -217,7 +222,7 @@ export class DeletionPipeline extends Construct {
     this.workerEventSourceMappingId = this.workerEventSource.eventSourceMappingId;
     this.addStreamSources(this.ingestFunction, config.rootStreams, ['REMOVE']);
     if (this.streamConsumerFunction) {
-      this.addStreamSources(this.streamConsumerFunction, config.childStreams, ['INSERT', 'MODIFY']);
+      this.addStreamSources(this.streamConsumerFunction, consumed, ['INSERT', 'MODIFY']);
     }
 
     this.rule = new events.Rule(this, 'EntityDeletedRule', {

@@ -51,6 +51,7 @@ export interface ResolvedPipelineProps {
   readonly alarmThresholds: Required<AlarmThresholds>;
   readonly rootStreams: readonly string[];
   readonly childStreams: readonly string[];
+  readonly ttlRemovalsStartDeletions: boolean;
 }
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
@@ -208,11 +209,6 @@ function checkStreams(
         `rootStreams: table "${entity.table}" of "${name}" has a sort key; a REMOVE deletes one item of the partition, not the entity`,
       );
     }
-    if (field === 'childStreams' && entity.parents.length === 0) {
-      problems.push(
-        `childStreams: "${name}" has no parents; the stream consumer catches children written after their parent's tombstone`,
-      );
-    }
     const table = props.tables?.[entity.table];
     if (table === undefined) {
       problems.push(
@@ -355,5 +351,6 @@ export function resolvePipelineProps(props: DeletionPipelineProps): ResolvedPipe
     alarmThresholds: thresholds,
     rootStreams: props.rootStreams ?? [],
     childStreams: props.childStreams ?? [],
+    ttlRemovalsStartDeletions: props.ttlRemovalsStartDeletions ?? true,
   };
 }

@@ -28,6 +28,7 @@ import type {
 } from '../ports/document-store.js';
 import { backoffDelay, chunk, mapConcurrent, sleep } from '../retry.js';
 import type { AwsClients } from './aws-clients.js';
+import { mergeTransactItems } from './merge-transact-items.js';
 
 export interface DynamoDbDocumentStoreOptions {
   readonly batchWriteConcurrency?: number;
@@ -209,15 +210,20 @@ export function createDynamoDbDocumentStore(
     },
 
     async transact(items: readonly TransactItem[]) {
+      const merged = mergeTransactItems(items);
       try {
         const tables = [...new Set(items.map((item) => item.table))].join('", "');
         await sendOrExplain(tables, 'TransactWriteItems', () =>
-          db.send(new TransactWriteCommand({ TransactItems: items.map(toTransactItem) })),
+          db.send(new TransactWriteCommand({ TransactItems: merged.items.map(toTransactItem) })),
         );
       } catch (error) {
         if (error instanceof TransactionCanceledException) {
           const reasons = (error.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
-          throw new TransactionCancelledError(reasons, { cause: error });
+          // Reported per given item: callers read the reason of the item they wrote.
+          throw new TransactionCancelledError(
+            merged.origin.map((slot) => reasons[slot] ?? 'None'),
+            { cause: error },
+          );
         }
         throw error;
       }

@@ -97,19 +97,19 @@ export async function commitUnit(
         casScope(state, unit.jobId, scope, { outstanding: next, block, finalized: next === 0 }),
       );
       if (next === 0) {
-        all.push(
-          planned({
-            message: {
-              v: 1,
-              jobId: unit.jobId,
-              type: 'finalize',
-              entity: scope.entity,
-              id: scope.id,
-              ...(scope.via ? { via: scope.via } : {}),
-            },
-            scope: scope.parent,
-          }),
-        );
+        const finalize = planned({
+          message: {
+            v: 1,
+            jobId: unit.jobId,
+            type: 'finalize',
+            entity: scope.entity,
+            id: scope.id,
+            ...(scope.via ? { via: scope.via } : {}),
+          },
+          scope: scope.parent,
+        });
+        // Already among the spawned units: one item, planned and counted once.
+        if (!all.some((s) => s.unitId === finalize.unitId)) all.push(finalize);
       }
     }
 

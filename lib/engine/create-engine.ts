@@ -78,7 +78,7 @@ export interface Engine {
   plan(entity: string, id: string): Promise<DeletionPlan>;
   /** One sweeper run (watermarks, recovery, retention, GC), bounded by the read budget. */
   sweep(options?: SweepOptions): Promise<SweepReport>;
-  /** For child-table streams: deletes a row written after its parent was tombstoned. */
+  /** For entity-table streams: erases a row written while its id or cascade parent is tombstoned. */
   catchRowAfterTombstone(entity: string, item: Item): Promise<RowAfterTombstone>;
   pause(reason?: string): Promise<void>;
   resume(): Promise<void>;

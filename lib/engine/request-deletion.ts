@@ -9,7 +9,7 @@ import { getEntity } from '../graph/graph-queries.js';
 import type { Entity } from '../graph/graph-types.js';
 import { keyValueProblem, templateAttributes } from '../graph/key-template.js';
 import { entityIdOf, entityKeyValue, InvalidKeyValueError } from '../graph/key-types.js';
-import { newJobItem } from '../model/jobs.js';
+import { countFollowUp, getJob, newJobItem } from '../model/jobs.js';
 import { JOB_SCOPE } from '../model/scopes.js';
 import { writeTombstone } from '../model/tombstones.js';
 import { type PlannedUnit, putPlannedUnit } from '../model/units.js';
@@ -24,6 +24,8 @@ export const deletionRequestSchema = z.strictObject({
   tenantId: plainString(1, 256).optional(),
   requestId: z.string().min(1).max(256).optional(),
   requester: z.string().min(1).max(256).optional(),
+  /** The job this deletion finishes (a row written under what it deleted): counted on it. */
+  followUpOf: z.string().min(1).max(256).optional(),
 });
 
 export type DeletionRequest = z.input<typeof deletionRequestSchema>;
@@ -93,6 +95,10 @@ export async function requestDeletion(
   const id = typedId(entity, request.id);
   refuseUnrenderableId(entity, id);
   const jobId = randomUUID();
+  // Counted on the job it finishes, if that job is still kept.
+  const followed =
+    request.followUpOf !== undefined &&
+    (await getJob(context.state, request.followUpOf)) !== undefined;
   const message: CascadeMessage = {
     v: 1,
     jobId,
@@ -130,6 +136,7 @@ export async function requestDeletion(
             tenantId: request.tenantId,
             requestId: request.requestId,
             requester: request.requester,
+            followUpOf: request.followUpOf,
             planned: 1,
           },
           context.state.now(),
@@ -137,6 +144,9 @@ export async function requestDeletion(
         condition: { expression: 'attribute_not_exists(pk)' },
       },
       putPlannedUnit(context.state, jobId, root),
+      ...(followed && request.followUpOf !== undefined
+        ? [countFollowUp(context.state, request.followUpOf, jobId)]
+        : []),
     ],
   });
   if (!result.created) {

@@ -1,5 +1,5 @@
 // The local runtime: the same handlers as on Lambda, driven the way AWS would drive them.
-// The work queue is polled like an SQS event source mapping, child-table streams like a
+// The work queue is polled like an SQS event source mapping, entity-table streams like a
 // DynamoDB event source mapping, and the sweeper schedule becomes a timer. The pause flag in the
 // state table — set here or by `lethe pause` from another process — stops the worker poller
 // and the sweeper timer; messages wait in the queue, none reaches the DLQ because of it.
@@ -41,7 +41,7 @@ export interface LocalRuntimeOptions {
   readonly sweepEveryMs?: number;
   /** How often the pause flag is read (one GetItem); 0 reads it only on `pause()`/`resume()`. */
   readonly pauseCheckEveryMs?: number;
-  /** Follow the streams of child tables (row after tombstone); switches them on. */
+  /** Follow the streams of every entity table (rows written after a tombstone); switches them on. */
   readonly streams?: boolean;
   /** Handler log level (Powertools Logger). */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
@@ -119,13 +119,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     let streamPoller: StreamPoller | undefined;
     if (options.streams ?? true) {
-      const childTables = Object.values(options.graph.entities)
-        .filter((entity) => entity.parents.some((p) => p.onDelete === 'cascade'))
-        .map((entity) => entity.tableName);
-      await enableStreams(clients, [...new Set(childTables)]);
+      // Every entity table: any of them can hold a tombstoned id written again (root tables
+      // too), and children of tombstoned parents arrive on child tables.
+      const tables = [
+        ...new Set(Object.values(options.graph.entities).map((entity) => entity.tableName)),
+      ];
+      await enableStreams(clients, tables);
       streamPoller = await startStreamPoller({
         reader: createDynamoDbStreamReader(clients),
-        tables: [...new Set(childTables)],
+        tables,
         region: stack.region,
         handler: (records) =>
           streamConsumer(

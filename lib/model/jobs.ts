@@ -8,6 +8,7 @@
 //     createdAt, updatedAt, completedAt?, planned, settled, failed,
 //     waiting (units waiting on guards now), lastWaitReason?,
 //     'c|<relation>|<kind>': number… (`held` is a gauge: units waiting on a hold now),
+//     followUpOf? (the job whose deletion this one finishes), followUps?, lastFollowUpJobId?,
 //     gsi1pk: JOBS#<status>, gsi1sk: <createdAt>#<jobId> }
 // Item  JOB#<jobId> / EVENT#DeletionCompleted   { detail, createdAt }   until published
 import { ConditionFailedError, TransactionCancelledError } from '../errors.js';
@@ -41,6 +42,11 @@ export interface Job {
   /** Why the latest unit to wait is waiting. */
   readonly waitReason?: string | undefined;
   readonly counts: Counts;
+  /** The job whose deletion this one finishes: a row it deleted was written again. */
+  readonly followUpOf?: string | undefined;
+  /** Follow-up jobs started because rows this job deleted were written again. */
+  readonly followUps: number;
+  readonly lastFollowUpJobId?: string | undefined;
 }
 
 export interface NewJob {
@@ -54,6 +60,7 @@ export interface NewJob {
   readonly requester?: string | undefined;
   /** Units written with the job (its root cascade). */
   readonly planned: number;
+  readonly followUpOf?: string | undefined;
 }
 
 export function newJobItem(job: NewJob, now: Date): Item {
@@ -94,6 +101,27 @@ export function jobFromItem(item: Item): Job {
     waitReason:
       Number(item.waiting ?? 0) > 0 ? (item.lastWaitReason as string | undefined) : undefined,
     counts,
+    followUpOf: item.followUpOf as string | undefined,
+    followUps: Number(item.followUps ?? 0),
+    lastFollowUpJobId: item.lastFollowUpJobId as string | undefined,
+  };
+}
+
+/** Counts a follow-up on the job it finishes, in the transaction that starts the follow-up. */
+export function countFollowUp(
+  state: StateContext,
+  jobId: string,
+  followUpJobId: string,
+): TransactItem {
+  return {
+    kind: 'update',
+    table: state.table,
+    key: stateKeys.job(jobId),
+    update: {
+      expression: 'ADD followUps :one SET lastFollowUpJobId = :followUp',
+      values: { ':one': 1, ':followUp': followUpJobId },
+    },
+    condition: { expression: 'attribute_exists(pk)' },
   };
 }
 

@@ -22,6 +22,11 @@ export const stateKeys = {
   unit: (jobId: string, unitId: string) => ({ pk: `JOB#${jobId}`, sk: `UNIT#${unitId}` }),
   scope: (jobId: string, scopeId: string) => ({ pk: `JOB#${jobId}`, sk: `SCOPE#${scopeId}` }),
   intent: (jobId: string, unitId: string) => ({ pk: `JOB#${jobId}`, sk: `INTENT#${unitId}` }),
+  /** The latest follow-up job of one entity id this job deleted: { latestJobId, count }. */
+  followUp: (jobId: string, entity: string, id: string) => ({
+    pk: `JOB#${jobId}`,
+    sk: `FOLLOWUP#${entity}#${id}`,
+  }),
   /** Completion event waiting to be published (outbox). */
   outboxEvent: (jobId: string, name: string) => ({ pk: `JOB#${jobId}`, sk: `EVENT#${name}` }),
   jobPartition: (jobId: string) => `JOB#${jobId}`,

@@ -68,7 +68,10 @@ export interface DocumentStore {
   delete(table: string, key: Key, condition?: Expression): Promise<void>;
   query(spec: QuerySpec): Promise<QueryPage>;
   /**
-   * All-or-nothing write. Throws TransactionCancelledError with one reason per item
+   * All-or-nothing write. Items may name one item more than once: they are merged into one
+   * operation per item first (checks ANDed into its write, two updates into one), and a pair
+   * that cannot be one operation throws TransactionConflictError before anything is sent.
+   * Throws TransactionCancelledError with one reason per given item
    * ('ConditionalCheckFailed', 'TransactionConflict', 'None', …) when cancelled.
    */
   transact(items: readonly TransactItem[]): Promise<void>;

@@ -251,7 +251,7 @@ describe('Class: DeletionPipeline (example stack)', () => {
   });
 
   describe.runIf(STREAM_CONSUMER)('stream consumer', () => {
-    it('receives INSERT and MODIFY records of every child table', () => {
+    it('receives INSERT and MODIFY records of every child table and of the root table', () => {
       // Prepare
       const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'));
 
@@ -261,7 +261,7 @@ describe('Class: DeletionPipeline (example stack)', () => {
       );
 
       // Assess
-      expect(toConsumer).toHaveLength(5);
+      expect(toConsumer).toHaveLength(6);
       for (const mapping of toConsumer) {
         expect(JSON.parse(mapping.Properties.FilterCriteria.Filters[0].Pattern)).toEqual({
           eventName: ['INSERT', 'MODIFY'],

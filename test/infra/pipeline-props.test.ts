@@ -114,7 +114,7 @@ describe('Class: DeletionPipeline', () => {
           expect.stringMatching(/^rootStreams: tables\.projects has no stream/),
           expect.stringMatching(/^rootStreams: table "memberships" of "membership" has a sort key/),
           expect.stringMatching(/^rootStreams: "membership" needs its table/),
-          expect.stringMatching(/^childStreams: "organization" has no parents/),
+          expect.stringMatching(/^childStreams: "organization" needs its table/),
           expect.stringMatching(/^childStreams: tables\.projects has no stream/),
         ]),
       );
@@ -309,6 +309,63 @@ describe('Class: DeletionPipeline', () => {
       Template.fromStack(stack).hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         EventSourceArn: Match.stringLikeRegexp('lethe-example-organizations/stream/'),
         FilterCriteria: { Filters: [{ Pattern: '{"eventName":["REMOVE"]}' }] },
+      });
+    });
+  });
+
+  describe('Prop: rootStreams', () => {
+    it('sends INSERT and MODIFY of a root table to the stream consumer: a deleted id can be written back', () => {
+      // Prepare
+      const stack = newStack();
+      const organizations = streamTable(stack, 'Orgs', 'lethe-example-organizations', 'orgId');
+
+      // Act
+      const pipeline = new DeletionPipeline(stack, 'Deletions', {
+        ...base,
+        tables: { organizations },
+        rootStreams: ['organization'],
+      });
+
+      // Assess
+      expect(pipeline.streamConsumerFunction).toBeDefined();
+      const template = Template.fromStack(stack);
+      const patterns = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'))
+        .filter((m) => m.Properties.StartingPosition !== undefined)
+        .map((m) => JSON.parse(m.Properties.FilterCriteria.Filters[0].Pattern));
+      expect(patterns).toEqual(
+        expect.arrayContaining([{ eventName: ['REMOVE'] }, { eventName: ['INSERT', 'MODIFY'] }]),
+      );
+      expect(patterns).toHaveLength(2);
+    });
+  });
+
+  describe('Prop: ttlRemovalsStartDeletions', () => {
+    const ingestEnvironment = (props: Partial<DeletionPipelineProps>) => {
+      const stack = newStack();
+      const organizations = streamTable(stack, 'Orgs', 'lethe-example-organizations', 'orgId');
+      const pipeline = new DeletionPipeline(stack, 'Deletions', {
+        ...base,
+        tables: { organizations },
+        rootStreams: ['organization'],
+        ...props,
+      });
+      const ingest = Template.fromStack(stack).findResources('AWS::Lambda::Function', {
+        Properties: { Description: Match.stringLikeRegexp('^lethe ingest') },
+      });
+      expect(Object.keys(ingest)).toHaveLength(1);
+      expect(pipeline.ingestFunction).toBeDefined();
+      return Object.values(ingest)[0]?.Properties.Environment.Variables;
+    };
+
+    it('lets TTL removals start deletions by default', () => {
+      // Assess
+      expect(ingestEnvironment({})).toMatchObject({ LETHE_TTL_REMOVALS: 'start' });
+    });
+
+    it('tells ingest to skip TTL removals when false', () => {
+      // Assess
+      expect(ingestEnvironment({ ttlRemovalsStartDeletions: false })).toMatchObject({
+        LETHE_TTL_REMOVALS: 'ignore',
       });
     });
   });

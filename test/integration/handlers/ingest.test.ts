@@ -171,6 +171,50 @@ describe('Function: createIngestHandler', () => {
       });
     });
 
+    it('records a removal made by DynamoDB TTL as requested by TTL, or skips it when told to', async () => {
+      // Prepare
+      const pipeline = await createHandlerPipeline('ingest-stream-ttl');
+      const table = pipeline.graph.tables.organizations?.name ?? '';
+      const byTtl = (id: string): DynamoDBRecord => ({
+        ...streamRecord(table, 'REMOVE', { orgId: { S: id } }),
+        userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' },
+      });
+      const starting = createIngestHandler(pipeline.graph, {
+        engine: pipeline.engine,
+        ...quietObservability(),
+      });
+      const ignoring = createIngestHandler(pipeline.graph, {
+        engine: pipeline.engine,
+        env: { LETHE_TTL_REMOVALS: 'ignore' },
+        ...quietObservability(),
+      });
+
+      // Act
+      const started = await starting({ Records: [byTtl('org-ttl-1')] }, lambdaContext('ingest'));
+      const ignored = await ignoring(
+        {
+          Records: [
+            byTtl('org-ttl-2'),
+            streamRecord(table, 'REMOVE', { orgId: { S: 'org-ttl-3' } }),
+          ],
+        },
+        lambdaContext('ingest'),
+      );
+
+      // Assess
+      expect(started).toEqual({ batchItemFailures: [] });
+      expect(ignored).toEqual({ batchItemFailures: [] });
+      const ttlJob = await pipeline.engine.getJob(
+        (await pipeline.engine.getTombstone('organization', 'org-ttl-1'))?.jobId ?? '',
+      );
+      expect(ttlJob).toMatchObject({ id: 'org-ttl-1', requester: `dynamodb-ttl:${table}` });
+      expect(await pipeline.engine.getTombstone('organization', 'org-ttl-2')).toBeUndefined();
+      const userJob = await pipeline.engine.getJob(
+        (await pipeline.engine.getTombstone('organization', 'org-ttl-3'))?.jobId ?? '',
+      );
+      expect(userJob).toMatchObject({ id: 'org-ttl-3', requester: `dynamodb-stream:${table}` });
+    });
+
     it('skips changes that are not removals', async () => {
       // Prepare
       const pipeline = await createHandlerPipeline('ingest-stream-insert');

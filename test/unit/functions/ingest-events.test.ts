@@ -6,6 +6,7 @@ import {
   requestFromEntityDeleted,
   requestFromQueueRecord,
   requestFromStreamRecord,
+  TTL_REQUESTER,
 } from '../../../functions/ingest-events.js';
 import { exampleGraph, exampleGraphDefinition } from '../../../infra/example-graph.js';
 import { defineGraph } from '../../../lib/graph/define-graph.js';
@@ -135,6 +136,47 @@ describe('Function: requestFromStreamRecord', () => {
       id: 'o-1',
       requester: 'dynamodb-stream:lethe-example-organizations',
       requestId: 'e1',
+    });
+  });
+
+  it('records a REMOVE made by DynamoDB TTL with the TTL requester', () => {
+    // Prepare
+    const record = {
+      ...stream('REMOVE', 'lethe-example-organizations', { orgId: { S: 'o-ttl' } }),
+      userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' },
+    };
+
+    // Act
+    const request = requestFromStreamRecord(graph, record, undefined);
+
+    // Assess
+    expect(request).toMatchObject({
+      entity: 'organization',
+      id: 'o-ttl',
+      requester: `${TTL_REQUESTER}:lethe-example-organizations`,
+    });
+    expect(TTL_REQUESTER).toBe('dynamodb-ttl');
+  });
+
+  it('skips a TTL removal when TTL removals are ignored, but not a writer’s delete', () => {
+    // Prepare
+    const removal = stream('REMOVE', 'lethe-example-organizations', { orgId: { S: 'o-1' } });
+    const byTtl = {
+      ...removal,
+      userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' },
+    };
+    const byOtherService = {
+      ...removal,
+      userIdentity: { type: 'Service', principalId: 'other.amazonaws.com' },
+    };
+
+    // Assess
+    expect(requestFromStreamRecord(graph, byTtl, undefined, 'ignore')).toBeUndefined();
+    expect(requestFromStreamRecord(graph, removal, undefined, 'ignore')).toMatchObject({
+      requester: 'dynamodb-stream:lethe-example-organizations',
+    });
+    expect(requestFromStreamRecord(graph, byOtherService, undefined, 'ignore')).toMatchObject({
+      requester: 'dynamodb-stream:lethe-example-organizations',
     });
   });
 

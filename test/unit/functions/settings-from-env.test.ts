@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { settingsFromEnv, streamEntitiesFromEnv } from '../../../functions/settings-from-env.js';
+import {
+  settingsFromEnv,
+  streamEntitiesFromEnv,
+  ttlRemovalsFromEnv,
+} from '../../../functions/settings-from-env.js';
 
 const required = {
   LETHE_STATE_TABLE: 'Stack-DeletionsStateTable2565322C-1ABCDEF2GHIJK',
@@ -69,5 +73,15 @@ describe('Function: streamEntitiesFromEnv', () => {
     ]);
     expect(streamEntitiesFromEnv({ LETHE_STREAM_ENTITIES: '' })).toBeUndefined();
     expect(streamEntitiesFromEnv({})).toBeUndefined();
+  });
+});
+
+describe('Function: ttlRemovalsFromEnv', () => {
+  it('starts deletions from TTL removals unless told to ignore them, and refuses other values', () => {
+    // Assess
+    expect(ttlRemovalsFromEnv({})).toBe('start');
+    expect(ttlRemovalsFromEnv({ LETHE_TTL_REMOVALS: 'start' })).toBe('start');
+    expect(ttlRemovalsFromEnv({ LETHE_TTL_REMOVALS: 'ignore' })).toBe('ignore');
+    expect(() => ttlRemovalsFromEnv({ LETHE_TTL_REMOVALS: 'no' })).toThrow(/LETHE_TTL_REMOVALS/);
   });
 });
