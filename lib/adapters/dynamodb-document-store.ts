@@ -2,6 +2,7 @@
 // engine's plain reads and writes into DynamoDB calls.
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   BatchWriteCommand,
   DeleteCommand,
   GetCommand,
@@ -227,6 +228,38 @@ export function createDynamoDbDocumentStore(
         }
         throw error;
       }
+    },
+
+    async batchGet(table, keys, attributes) {
+      const projection =
+        attributes && attributes.length > 0
+          ? {
+              ProjectionExpression: attributes.map((_, i) => `#a${i}`).join(', '),
+              ExpressionAttributeNames: Object.fromEntries(attributes.map((a, i) => [`#a${i}`, a])),
+            }
+          : {};
+      const found: Item[] = [];
+      await mapConcurrent(chunk(keys, 100), concurrency, async (batch) => {
+        let pending: Key[] = batch;
+        for (let attempt = 0; pending.length > 0; attempt++) {
+          if (attempt > maxRetries) {
+            throw new LetheError(
+              'UNPROCESSED_KEYS',
+              `${pending.length} reads on ${table} stayed unprocessed`,
+              { retryable: true },
+            );
+          }
+          if (attempt > 0) await sleep(backoffDelay(attempt));
+          const result = await db.send(
+            new BatchGetCommand({
+              RequestItems: { [table]: { Keys: pending, ConsistentRead: true, ...projection } },
+            }),
+          );
+          found.push(...(result.Responses?.[table] ?? []));
+          pending = (result.UnprocessedKeys?.[table]?.Keys ?? []) as Key[];
+        }
+      });
+      return found;
     },
 
     async batchDelete(table, keys) {

@@ -1,17 +1,20 @@
 // A cascade unit plans the deletion of one entity instance: it checks `restrict` relations
-// first (a child found blocks the entity and everything above it), then plans one rows unit
+// first (a child that this job does not delete blocks the entity and everything above it:
+// restrict-check), then plans one rows unit
 // per child relation inside the entity's own scope. With nothing to plan, it goes straight
 // to the entity's finalize. Before planning anything it checks the entity's guards: a held
 // or guarded entity waits with everything under it. Its tenant is kept on its scope, so a
 // tenant hold placed later still reaches the units beneath.
+import { LetheError } from '../errors.js';
 import { getEntity } from '../graph/graph-queries.js';
 import { addCount, type Counts } from '../model/counters.js';
+import { getJob } from '../model/jobs.js';
 import { scopeIdOf } from '../model/scopes.js';
 import type { Unit } from '../model/units.js';
 import { checkGuards, tenantOf } from './check-guards.js';
 import type { EngineContext } from './engine-context.js';
 import { entityRows } from './entity-rows.js';
-import { queryChildren } from './query-children.js';
+import { restrictCheck } from './restrict-check.js';
 import type { SpawnedUnit, UnitWork } from './unit-work.js';
 import type { CascadeMessage } from './work-message.js';
 
@@ -31,12 +34,17 @@ export async function executeCascade(
   });
   const counts: Counts = {};
   let blocked = false;
-  for (const relation of entity.children.filter((r) => r.onDelete === 'restrict')) {
-    const child = getEntity(context.graph, relation.child);
-    const page = await queryChildren(context, relation, child, message.id, 1, undefined);
-    if (page.items.length > 0) {
-      blocked = true;
-      addCount(counts, relation.name, 'blocked', 1);
+  const restricts = entity.children.filter((r) => r.onDelete === 'restrict');
+  if (restricts.length > 0) {
+    const job = await getJob(context.state, message.jobId);
+    // A unit is planned only with its job: a missing job is state that was lost, not a race.
+    if (!job) throw new LetheError('JOB_NOT_FOUND', `job ${message.jobId} has no job item`);
+    const check = restrictCheck(context, { entity: job.entity, id: job.id, jobId: job.jobId });
+    for (const relation of restricts) {
+      if (await check.blocks(relation, message.id)) {
+        blocked = true;
+        addCount(counts, relation.name, 'blocked', 1);
+      }
     }
   }
   const spawn: SpawnedUnit[] = blocked

@@ -13,6 +13,8 @@ import type { EngineContext } from './engine-context.js';
 import { entityRows } from './entity-rows.js';
 import { eraseIntent, rowsIntentContent } from './erase-rows.js';
 import { prefixUnits } from './prefix-units.js';
+import { rowKeyOf } from './query-children.js';
+import { rowsStillThere } from './rows-still-there.js';
 import type { UnitWork } from './unit-work.js';
 import type { FinalizeMessage } from './work-message.js';
 
@@ -52,7 +54,9 @@ export async function executeFinalize(
         : [{ [entity.partitionKey]: entityKeyValue(entity, message.id) }];
     const content = await rowsIntentContent(context, entity, label, located);
     await checkArchiveCopies(context, entity, content.objects);
-    return content;
+    // Only rows that exist are deleted and counted, never the key the objects were rendered from.
+    const listed = rows.map((row) => rowKeyOf(entity, row));
+    return { ...content, rowKeys: await rowsStillThere(context, entity, listed) };
   });
   const erased = await eraseIntent(context, entity, intent);
   return {

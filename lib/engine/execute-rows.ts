@@ -23,6 +23,7 @@ import { pageLimit } from './page-limit.js';
 import { planSuccessor, sendSuccessor } from './plan-successor.js';
 import { prefixUnits } from './prefix-units.js';
 import { idOf, queryChildren, relationKeyValue, rowKeyOf } from './query-children.js';
+import { rowsStillThere } from './rows-still-there.js';
 import type { SpawnedUnit, UnitWork } from './unit-work.js';
 import type { RowsMessage } from './work-message.js';
 
@@ -77,7 +78,7 @@ export async function executeRows(
         page.lastKey,
       );
       await checkArchiveCopies(context, child, content.objects);
-      return content;
+      return { ...content, rowKeys: await rowsStillThere(context, child, content.rowKeys) };
     });
     plannedEarly = await sendNext(intent);
     const erased = await eraseIntent(context, child, intent);
@@ -90,10 +91,14 @@ export async function executeRows(
       const page = await loadPage();
       // Nulling a pointer deletes nothing: only holds keep these rows as they are.
       await checkGuards(context, unit, guardTarget(child, page.items, unit.scope, 'holds'));
+      const listed = page.items.map((row) => rowKeyOf(child, row));
       return {
         entity: child.name,
         relation: relation.name,
-        rowKeys: page.items.map((row) => rowKeyOf(child, row)),
+        rowKeys: await rowsStillThere(context, child, listed, {
+          attribute: relation.attribute,
+          parentId: message.parentId,
+        }),
         objects: [],
         prefixes: [],
         unknownManifests: [],
@@ -101,8 +106,8 @@ export async function executeRows(
       };
     });
     plannedEarly = await sendNext(intent);
-    await nullifyRows(context, relation, message.parentId, intent);
-    addCount(counts, relation.name, 'rowsNulled', intent.rowKeys.length);
+    const nulled = await nullifyRows(context, relation, message.parentId, intent);
+    addCount(counts, relation.name, 'rowsNulled', nulled);
   }
 
   // Cascading children are tombstoned, not pinned: their next page is planned on commit.
@@ -162,29 +167,42 @@ async function tombstoneChildren(
   }));
 }
 
+/**
+ * Nulls the pinned rows that still name the parent, and returns how many of them are nulled:
+ * by this run, or by an earlier run or a twin of this unit (the attribute is gone, the row is
+ * there). A row re-pointed elsewhere or deleted upstream is neither nulled nor counted.
+ */
 async function nullifyRows(
   context: EngineContext,
   relation: Relation,
   parentId: string,
   intent: Intent,
-): Promise<void> {
+): Promise<number> {
   const child = getEntity(context.graph, relation.child);
   const parent = relationKeyValue(relation, child, parentId);
-  await mapConcurrent(intent.rowKeys, context.settings.batchWriteConcurrency, async (key: Key) => {
-    try {
-      await context.docs.update({
-        table: child.tableName,
-        key,
-        update: { expression: 'REMOVE #attr', names: { '#attr': relation.attribute } },
-        condition: {
-          expression: '#attr = :parent',
-          names: { '#attr': relation.attribute },
-          values: { ':parent': parent },
-        },
-      });
-    } catch (error) {
-      // Already nulled by an earlier run of this unit, or re-pointed elsewhere: leave it.
-      if (!(error instanceof ConditionFailedError)) throw error;
-    }
-  });
+  const nulled = await mapConcurrent(
+    intent.rowKeys,
+    context.settings.batchWriteConcurrency,
+    async (key: Key) => {
+      try {
+        await context.docs.update({
+          table: child.tableName,
+          key,
+          update: { expression: 'REMOVE #attr', names: { '#attr': relation.attribute } },
+          condition: {
+            expression: '#attr = :parent',
+            names: { '#attr': relation.attribute },
+            values: { ':parent': parent },
+          },
+        });
+        return true;
+      } catch (error) {
+        if (!(error instanceof ConditionFailedError)) throw error;
+        // Only a failed condition costs a read: nulled already by this unit, or changed upstream.
+        const row = await context.docs.get(child.tableName, key);
+        return row !== undefined && row[relation.attribute] === undefined;
+      }
+    },
+  );
+  return nulled.filter(Boolean).length;
 }

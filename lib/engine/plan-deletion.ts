@@ -13,6 +13,7 @@ import type { EngineContext } from './engine-context.js';
 import { entityRows } from './entity-rows.js';
 import { rootLabel } from './execute-finalize.js';
 import { idOf, queryChildren } from './query-children.js';
+import { restrictCheck } from './restrict-check.js';
 
 export const PLAN_VERSION = 1;
 
@@ -73,23 +74,30 @@ export async function planDeletion(
     }
   }
 
-  /** Returns false when a restrict relation would block this entity. */
+  // The engine's own restrict decision: rows this deletion reaches by cascade do not block.
+  const restricts = restrictCheck(context, { entity: entity.name, id });
+
+  /** Returns false when a restrict relation, here or below, would block this entity. */
   async function planEntity(of: Entity, entityId: string, label: string): Promise<boolean> {
+    // As the cascade unit does: restrict relations first; a blocked entity plans nothing under it.
     let blocked = false;
+    for (const relation of of.children.filter((r) => r.onDelete === 'restrict')) {
+      if (await restricts.blocks(relation, entityId)) {
+        addCount(counts, relation.name, 'blocked', 1);
+        blocked = true;
+      }
+    }
+    if (blocked) {
+      addCount(counts, label, 'blocked', 1);
+      return false;
+    }
     for (const relation of of.children) {
       const child = getEntity(context.graph, relation.child);
-      if (relation.onDelete === 'none') continue;
+      if (relation.onDelete === 'none' || relation.onDelete === 'restrict') continue;
       let cursor: Key | undefined;
       do {
         const page = await queryChildren(context, relation, child, entityId, 500, cursor);
         cursor = page.lastKey;
-        if (relation.onDelete === 'restrict') {
-          if (page.items.length > 0) {
-            addCount(counts, relation.name, 'blocked', 1);
-            blocked = true;
-          }
-          break;
-        }
         if (relation.onDelete === 'set-null') {
           addCount(counts, relation.name, 'rowsNulled', page.items.length);
           continue;

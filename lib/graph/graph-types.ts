@@ -49,6 +49,11 @@ export interface ParentRelationDefinition {
    * Omit only when `attribute` is the child table's partition key.
    */
   readonly index?: string;
+  /**
+   * What deleting the parent does to the child row: `cascade` deletes it, `set-null` removes
+   * `attribute` while it names the parent, `none` leaves it, `restrict` keeps the parent
+   * unless the same deletion also deletes the child through cascade relations.
+   */
   readonly onDelete: OnDelete;
 }
 

@@ -4,7 +4,9 @@
 // then the intent is cleared in the transaction that settles the unit. The first run to
 // write the intent wins (conditional put); a re-run or a concurrent duplicate uses the same
 // intent, so counts stay exact, rows are never left pointing at deleted objects, and no
-// object is left that nobody will delete.
+// object is left that nobody will delete. Row keys are pinned only for rows a strongly
+// consistent read found just before the pin, so counts taken from the intent claim no row
+// that was already gone.
 //
 // Item  JOB#<jobId> / INTENT#<unitId>
 //   { type: 'intent', jobId, unitId, entity, relation, rowKeys: Key[],

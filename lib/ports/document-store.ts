@@ -75,6 +75,12 @@ export interface DocumentStore {
    * ('ConditionalCheckFailed', 'TransactionConflict', 'None', …) when cancelled.
    */
   transact(items: readonly TransactItem[]): Promise<void>;
+  /**
+   * Reads keys with strongly consistent BatchGetItem, 100 a call, several in flight,
+   * unprocessed keys retried. Returns the items found, in no particular order; keys not
+   * found are absent. With `attributes`, items hold only those (name the keys too).
+   */
+  batchGet(table: string, keys: readonly Key[], attributes?: readonly string[]): Promise<Item[]>;
   /** Deletes keys with BatchWriteItem, 25 a call, several in flight, unprocessed retried. */
   batchDelete(table: string, keys: readonly Key[]): Promise<void>;
   /** Puts whole items with BatchWriteItem, 25 a call, unprocessed retried. */

@@ -172,10 +172,15 @@ describe('Relation: restrict', () => {
       projectId: 'acme-p02',
     });
 
+    const plan = await pipeline.engine.plan('organization', 'acme');
     const { jobId } = await pipeline.engine.requestDeletion({ entity: 'organization', id: 'acme' });
     const job = await pipeline.run(jobId);
 
     expect(job.outcome).toBe('blocked');
+    // The dry run plans nothing under the blocked project, as the engine deletes nothing there.
+    expect(plan.totals.rowsDeleted).toBe(totalOf(job.counts, 'rowsDeleted'));
+    expect(plan.totals.objectsDeleted).toBe(totalOf(job.counts, 'objectsDeleted'));
+    expect(plan.totals.blocked).toBe(totalOf(job.counts, 'blocked'));
     expect(job.counts['project.alert.projectId']?.blocked).toBe(1);
     expect(job.counts['organization.project.orgId']?.blocked).toBe(1);
     expect(job.counts['root.organization']?.blocked).toBe(1);
