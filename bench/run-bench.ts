@@ -11,7 +11,7 @@ import {
   createAwsClients,
   destroyAwsClients,
 } from '../lib/adapters/aws-clients.js';
-import { type LocalEndpoints, startLocalStack } from '../lib/local/start-local-stack.js';
+import { type LocalEndpoints, startLocalStack } from '../local/start-local-stack.js';
 import type { BenchOptionsRecord, BenchResults, RunRecord, Suite } from './bench-results.js';
 import {
   type BenchEnv,

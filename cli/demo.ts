@@ -9,21 +9,21 @@ import { exampleGraph } from '../infra/example-graph.js';
 import { type ApiCallCounter, countApiCalls } from '../lib/adapters/api-call-counter.js';
 import { createBulkWriter } from '../lib/adapters/bulk-writer.js';
 import type { DeletionPlan } from '../lib/engine/plan-deletion.js';
+import { totalOf } from '../lib/model/counters.js';
+import type { Job } from '../lib/model/jobs.js';
+import { sleep } from '../lib/retry.js';
 import {
   DEMO_SIZE,
   datasetTotals,
   type ExampleDatasetSize,
   scaleSize,
   seedExampleDataset,
-} from '../lib/local/example-dataset.js';
-import type { InMemoryEventBus } from '../lib/local/in-memory-event-bus.js';
-import { localLambdaContext } from '../lib/local/lambda-context.js';
-import { localObservability, startLocalRuntime } from '../lib/local/local-runtime.js';
-import { sampleRss } from '../lib/local/rss-sampler.js';
-import { type VerificationCheck, verifyExampleDeletion } from '../lib/local/verify-example.js';
-import { totalOf } from '../lib/model/counters.js';
-import type { Job } from '../lib/model/jobs.js';
-import { sleep } from '../lib/retry.js';
+} from '../local/example-dataset.js';
+import type { InMemoryEventBus } from '../local/in-memory-event-bus.js';
+import { localLambdaContext } from '../local/lambda-context.js';
+import { localObservability, startLocalRuntime } from '../local/local-runtime.js';
+import { sampleRss } from '../local/rss-sampler.js';
+import { type VerificationCheck, verifyExampleDeletion } from '../local/verify-example.js';
 import { formatNumber, ProgressBar, progressLine } from './progress.js';
 
 export const DEMO_REPORT_VERSION = 1;

@@ -17,10 +17,10 @@ import {
 import { createSqsQueueConsumer } from '../lib/adapters/sqs-queue-consumer.js';
 import { createEngine, type Engine } from '../lib/engine/create-engine.js';
 import type { Graph } from '../lib/graph/graph-types.js';
-import { createInMemoryEventBus } from '../lib/local/in-memory-event-bus.js';
-import { createLocalPipelineSwitch } from '../lib/local/local-pipeline-switch.js';
 import type { PipelineSwitch } from '../lib/ports/pipeline-switch.js';
 import { resolveSettings } from '../lib/settings.js';
+import { createInMemoryEventBus } from '../local/in-memory-event-bus.js';
+import { createLocalPipelineSwitch } from '../local/local-pipeline-switch.js';
 import { CliError, CliUsageError } from './cli-error.js';
 
 export const DEFAULT_CONNECTION_FILE = '.lethe/local.json';

@@ -20,7 +20,7 @@ import { Construct } from 'constructs';
 import { METRIC, METRICS_NAMESPACE } from '../functions/metric-names.js';
 import { LETHE_ENV } from '../functions/settings-from-env.js';
 import { graphFingerprint } from '../lib/graph/graph-fingerprint.js';
-import { STATE_TABLE_INDEX } from '../lib/local/local-resource-plan.js';
+import { STATE_TABLE_INDEX } from '../local/local-resource-plan.js';
 import type { DeletionPipelineProps } from './deletion-pipeline-props.js';
 import { type GraphAccess, graphAccess, type ObjectArea } from './graph-access.js';
 import { type HandlerKind, shipsHandler, writeHandlerEntry } from './handler-entry.js';

@@ -6,19 +6,23 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBStreamEvent, ScheduledEvent, SQSEvent } from 'aws-lambda';
-import { createStreamConsumerHandler } from '../../functions/stream-consumer.js';
-import { createSweeperHandler } from '../../functions/sweeper.js';
-import { createWorkerHandler } from '../../functions/worker.js';
-import { type AwsClients, createAwsClients, destroyAwsClients } from '../adapters/aws-clients.js';
-import { createDynamoDbStreamReader } from '../adapters/dynamodb-stream-reader.js';
-import { enableStreams } from '../adapters/provision-resources.js';
-import { createSqsQueueConsumer } from '../adapters/sqs-queue-consumer.js';
-import { createEngine, type Engine } from '../engine/create-engine.js';
-import type { SweepReport } from '../engine/sweep/sweep.js';
-import type { Graph } from '../graph/graph-types.js';
-import { isPaused } from '../model/control.js';
-import type { EventBus } from '../ports/event-bus.js';
-import { resolveSettings, type Settings, type SettingsInput } from '../settings.js';
+import { createStreamConsumerHandler } from '../functions/stream-consumer.js';
+import { createSweeperHandler } from '../functions/sweeper.js';
+import { createWorkerHandler } from '../functions/worker.js';
+import {
+  type AwsClients,
+  createAwsClients,
+  destroyAwsClients,
+} from '../lib/adapters/aws-clients.js';
+import { createDynamoDbStreamReader } from '../lib/adapters/dynamodb-stream-reader.js';
+import { enableStreams } from '../lib/adapters/provision-resources.js';
+import { createSqsQueueConsumer } from '../lib/adapters/sqs-queue-consumer.js';
+import { createEngine, type Engine } from '../lib/engine/create-engine.js';
+import type { SweepReport } from '../lib/engine/sweep/sweep.js';
+import type { Graph } from '../lib/graph/graph-types.js';
+import { isPaused } from '../lib/model/control.js';
+import type { EventBus } from '../lib/ports/event-bus.js';
+import { resolveSettings, type Settings, type SettingsInput } from '../lib/settings.js';
 import { createInMemoryEventBus, type InMemoryEventBus } from './in-memory-event-bus.js';
 import { localLambdaContext } from './lambda-context.js';
 import { startPauseWatcher } from './pause-watcher.js';

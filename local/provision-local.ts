@@ -1,8 +1,11 @@
 // Provisions everything a graph needs on the local stack. Idempotent.
-import type { AwsClients } from '../adapters/aws-clients.js';
-import { type ProvisionedResources, provisionResources } from '../adapters/provision-resources.js';
-import type { Graph } from '../graph/graph-types.js';
-import type { Settings } from '../settings.js';
+import type { AwsClients } from '../lib/adapters/aws-clients.js';
+import {
+  type ProvisionedResources,
+  provisionResources,
+} from '../lib/adapters/provision-resources.js';
+import type { Graph } from '../lib/graph/graph-types.js';
+import type { Settings } from '../lib/settings.js';
 import { localResourcePlan } from './local-resource-plan.js';
 
 export function provisionLocal(

@@ -1,6 +1,6 @@
 // The local stand-in for EventBridge: keeps what was published so tests and the demo can
 // read it, and lets listeners wait for an event.
-import type { EventBus, LetheEvent } from '../ports/event-bus.js';
+import type { EventBus, LetheEvent } from '../lib/ports/event-bus.js';
 
 export interface InMemoryEventBus extends EventBus {
   readonly events: readonly LetheEvent[];

@@ -6,7 +6,7 @@ import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LocalStackError } from '../errors.js';
+import { LocalStackError } from '../lib/errors.js';
 import { freePort } from './free-port.js';
 import { findJava } from './java-runtime.js';
 
