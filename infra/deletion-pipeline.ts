@@ -20,7 +20,7 @@ import { Construct } from 'constructs';
 import { METRIC, METRICS_NAMESPACE } from '../functions/metric-names.js';
 import { LETHE_ENV } from '../functions/settings-from-env.js';
 import { graphFingerprint } from '../lib/graph/graph-fingerprint.js';
-import { STATE_TABLE_INDEX } from '../local/local-resource-plan.js';
+import { stateIndex } from '../lib/model/state-keys.js';
 import type { DeletionPipelineProps } from './deletion-pipeline-props.js';
 import { type GraphAccess, graphAccess, type ObjectArea } from './graph-access.js';
 import { type HandlerKind, shipsHandler, writeHandlerEntry } from './handler-entry.js';
@@ -125,7 +125,7 @@ export class DeletionPipeline extends Construct {
 
     this.stateTable = new dynamodb.Table(this, 'StateTable', stateTableProps(props.encryptionKey));
     this.stateTable.addGlobalSecondaryIndex({
-      indexName: STATE_TABLE_INDEX,
+      indexName: stateIndex.name,
       partitionKey: { name: 'gsi1pk', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'gsi1sk', type: dynamodb.AttributeType.STRING },
     });
@@ -387,7 +387,7 @@ export class DeletionPipeline extends Construct {
         actions: STATE_TABLE_ACTIONS,
         resources: [
           this.stateTable.tableArn,
-          `${this.stateTable.tableArn}/index/${STATE_TABLE_INDEX}`,
+          `${this.stateTable.tableArn}/index/${stateIndex.name}`,
         ],
       }),
     );
