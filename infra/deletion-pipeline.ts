@@ -71,6 +71,15 @@ function findLockFile(start: string): string {
   }
 }
 
+/**
+ * lethe on AWS, for one deletion graph: the state table, the work queue and its DLQ, the
+ * ingest, worker, sweeper and stream-consumer functions (bundled with `props.graphModule`),
+ * the `EntityDeleted` rule, the sweep schedule, alarms, a dashboard and stack outputs that
+ * name what the `lethe` CLI needs. Every permission is derived from the graph.
+ *
+ * @throws PipelinePropsError when props break AWS limits or disagree with the graph; every
+ *   problem is listed in one error.
+ */
 export class DeletionPipeline extends Construct {
   /** Tombstones, jobs, units, intents: pk/sk, gsi1, TTL `expiresAt`, stream. */
   public readonly stateTable: dynamodb.Table;
