@@ -41,6 +41,15 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'consumer',
+          include: ['test/consumer/*.test.ts'],
+          // Packs, installs and runs a whole app: minutes on 2 cores.
+          testTimeout: 600_000,
+          hookTimeout: 900_000,
+        },
+      },
+      {
+        test: {
           name: 'infra',
           include: ['test/infra/**/*.test.ts'],
           testTimeout: 120_000,
