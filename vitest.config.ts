@@ -11,6 +11,18 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'types',
+          include: [],
+          typecheck: {
+            enabled: true,
+            only: true,
+            include: ['test/types/**/*.test-d.ts'],
+            tsconfig: 'test/types/tsconfig.json',
+          },
+        },
+      },
+      {
+        test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/integration/global-setup.ts'],
@@ -25,6 +37,15 @@ export default defineConfig({
           globalSetup: ['test/integration/global-setup.ts'],
           testTimeout: 240_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'consumer',
+          include: ['test/consumer/*.test.ts'],
+          // Packs, installs and runs a whole app: minutes on 2 cores.
+          testTimeout: 600_000,
+          hookTimeout: 900_000,
         },
       },
       {

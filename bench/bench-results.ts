@@ -1,8 +1,8 @@
 // The shape of bench/results/latest.json: every run with its verified outcome, the machine
 // and versions it ran on, and the prices its costs used. Bump `schemaVersion` on a change
 // that older readers cannot ignore; fields that are only added keep it (`endToEnd`).
-import type { CostBreakdown, Usage } from './cost-model.js';
-import type { Prices } from './prices.js';
+import type { CostBreakdown, Usage } from '../lib/cost/cost-model.js';
+import type { Prices } from '../lib/cost/prices.js';
 
 export type Suite = 'objects' | 'rows';
 

@@ -1,8 +1,8 @@
 // The contract between the harness and a runner: what a runner is given (BenchEnv), what it
 // returns (RunResult), and how it says it cannot run here (RunnerSkippedError).
 import type { AwsClients } from '../lib/adapters/aws-clients.js';
-import type { LocalEndpoints } from '../lib/local/start-local-stack.js';
-import type { Usage } from './cost-model.js';
+import type { Usage } from '../lib/cost/cost-model.js';
+import type { LocalEndpoints } from '../local/start-local-stack.js';
 
 /** N objects under one prefix in a bucket of their own, plus untouchable neighbours. */
 export interface SeededObjects {

@@ -12,7 +12,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { consumesCapacity } from './cost-model.js';
+import { consumesCapacity } from '../lib/cost/cost-model.js';
 import { classifyRequest, type RequestCounter } from './request-counter.js';
 
 export interface DelayProxyOptions {

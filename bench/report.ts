@@ -3,6 +3,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
+import type { CostBreakdown } from '../lib/cost/cost-model.js';
 import type {
   BenchResults,
   EndToEndRecord,
@@ -10,7 +11,6 @@ import type {
   RunRecord,
   Suite,
 } from './bench-results.js';
-import type { CostBreakdown } from './cost-model.js';
 import {
   type BarChartSpec,
   compactNumber,
@@ -389,7 +389,7 @@ export function renderReport(results: BenchResults, options: RenderOptions): Ren
     '## Cost on AWS',
     '',
     `USD per million items deleted, from the requests counted in the +0 ms runs at the largest size`,
-    `and the list prices in [bench/prices.ts](../bench/prices.ts) (${results.prices.region}, recorded`,
+    `and the list prices in [lib/cost/prices.ts](../lib/cost/prices.ts) (${results.prices.region}, recorded`,
     `${results.prices.recordedOn}). DynamoDB capacity is what DynamoDB Local reported`,
     '(`ReturnConsumedCapacity: TOTAL`, GSI writes included). Lambda and EventBridge appear only',
     'for runners that report them; the baselines run outside AWS compute.',

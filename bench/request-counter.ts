@@ -9,7 +9,7 @@ import {
   reportedCapacityUnits,
   sqsBilledRequests,
   type Usage,
-} from './cost-model.js';
+} from '../lib/cost/cost-model.js';
 
 export interface ClassifiedRequest {
   readonly service: string;

@@ -11,7 +11,15 @@ import {
   createAwsClients,
   destroyAwsClients,
 } from '../lib/adapters/aws-clients.js';
-import { type LocalEndpoints, startLocalStack } from '../lib/local/start-local-stack.js';
+import {
+  addUsage,
+  costPerMillionItems,
+  diffUsage,
+  emptyUsage,
+  totalRequests,
+} from '../lib/cost/cost-model.js';
+import { PRICES } from '../lib/cost/prices.js';
+import { type LocalEndpoints, startLocalStack } from '../local/start-local-stack.js';
 import type { BenchOptionsRecord, BenchResults, RunRecord, Suite } from './bench-results.js';
 import {
   type BenchEnv,
@@ -21,17 +29,9 @@ import {
   type SeededObjects,
   type SeededRows,
 } from './bench-types.js';
-import {
-  addUsage,
-  costPerMillionItems,
-  diffUsage,
-  emptyUsage,
-  totalRequests,
-} from './cost-model.js';
 import { startDelayProxy } from './delay-proxy.js';
 import { runEndToEnd } from './end-to-end.js';
 import { loadAverages, machineInfo, versions } from './machine-info.js';
-import { PRICES } from './prices.js';
 import { OBJECT_RUNNERS, ROW_RUNNERS } from './registry.js';
 import { createRequestCounter, type RequestCounter } from './request-counter.js';
 import { attachSdkCounter, crossCheck, type SdkTally } from './sdk-counter.js';

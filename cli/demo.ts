@@ -3,27 +3,27 @@
 // handlers (an EventBridge EntityDeleted event into ingest, the worker on the queue, the
 // sweeper on its timer), then verify from the outside and report.
 
-import { costOf, emptyUsage } from '../bench/cost-model.js';
 import { createIngestHandler } from '../functions/ingest.js';
 import { exampleGraph } from '../infra/example-graph.js';
 import { type ApiCallCounter, countApiCalls } from '../lib/adapters/api-call-counter.js';
 import { createBulkWriter } from '../lib/adapters/bulk-writer.js';
+import { costOf, emptyUsage } from '../lib/cost/cost-model.js';
 import type { DeletionPlan } from '../lib/engine/plan-deletion.js';
+import { totalOf } from '../lib/model/counters.js';
+import type { Job } from '../lib/model/jobs.js';
+import { sleep } from '../lib/retry.js';
 import {
   DEMO_SIZE,
   datasetTotals,
   type ExampleDatasetSize,
   scaleSize,
   seedExampleDataset,
-} from '../lib/local/example-dataset.js';
-import type { InMemoryEventBus } from '../lib/local/in-memory-event-bus.js';
-import { localLambdaContext } from '../lib/local/lambda-context.js';
-import { localObservability, startLocalRuntime } from '../lib/local/local-runtime.js';
-import { sampleRss } from '../lib/local/rss-sampler.js';
-import { type VerificationCheck, verifyExampleDeletion } from '../lib/local/verify-example.js';
-import { totalOf } from '../lib/model/counters.js';
-import type { Job } from '../lib/model/jobs.js';
-import { sleep } from '../lib/retry.js';
+} from '../local/example-dataset.js';
+import type { InMemoryEventBus } from '../local/in-memory-event-bus.js';
+import { localLambdaContext } from '../local/lambda-context.js';
+import { localObservability, startLocalRuntime } from '../local/local-runtime.js';
+import { sampleRss } from '../local/rss-sampler.js';
+import { type VerificationCheck, verifyExampleDeletion } from '../local/verify-example.js';
 import { formatNumber, ProgressBar, progressLine } from './progress.js';
 
 export const DEMO_REPORT_VERSION = 1;
@@ -289,7 +289,7 @@ export function formatDemoReport(report: DemoReport): string {
     `  deleted      ${formatNumber(report.deleted.rows)} rows, ${formatNumber(report.deleted.objects)} objects; ${formatNumber(report.deleted.rowsNulled)} rows nulled (set-null); ${formatNumber(report.deleted.sharedKept)} shared references kept`,
     `  wall time    ${report.wallTimeSeconds.toFixed(1)} s from EntityDeleted to DeletionCompleted (${report.units} units)`,
     `  memory       ${Math.round(report.memory.peakRssMbDuringDeletion)} MiB peak RSS while deleting (workers, handlers, pollers; emulators not included)`,
-    `  est. cost    $${report.estimatedAwsCostUsd.toFixed(4)} on AWS at list prices (bench/prices.ts)`,
+    `  est. cost    $${report.estimatedAwsCostUsd.toFixed(4)} on AWS at list prices (lib/cost/prices.ts)`,
     '',
     '  checks',
     ...report.checks.map((c) => `    ${c.ok ? '✓' : '✗'} ${c.name} — ${c.detail}`),

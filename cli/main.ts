@@ -13,10 +13,10 @@ import {
   waitForSwitch,
 } from '../lib/engine/pause-pipeline.js';
 import { renderMermaid } from '../lib/graph/render-mermaid.js';
-import { startLocalRuntime } from '../lib/local/local-runtime.js';
 import { listJobs } from '../lib/model/jobs.js';
 import type { PipelineSwitch } from '../lib/ports/pipeline-switch.js';
 import { sleep } from '../lib/retry.js';
+import { startLocalRuntime } from '../local/local-runtime.js';
 import { CliError, CliUsageError, describeError } from './cli-error.js';
 import { formatDemoReport, runDemo } from './demo.js';
 import { formatPipelineStatus } from './pipeline-status.js';

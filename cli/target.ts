@@ -2,8 +2,8 @@
 // connection file), or a deployed pipeline on AWS named by flags. Either way the command
 // gets the same engine, built from the same graph.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
 import {
   type AwsClients,
@@ -16,15 +16,22 @@ import {
 } from '../lib/adapters/aws-pipeline-switch.js';
 import { createSqsQueueConsumer } from '../lib/adapters/sqs-queue-consumer.js';
 import { createEngine, type Engine } from '../lib/engine/create-engine.js';
+import { GraphModuleError, loadGraphModule } from '../lib/graph/graph-module.js';
 import type { Graph } from '../lib/graph/graph-types.js';
-import { createInMemoryEventBus } from '../lib/local/in-memory-event-bus.js';
-import { createLocalPipelineSwitch } from '../lib/local/local-pipeline-switch.js';
 import type { PipelineSwitch } from '../lib/ports/pipeline-switch.js';
 import { resolveSettings } from '../lib/settings.js';
+import { createInMemoryEventBus } from '../local/in-memory-event-bus.js';
+import { createLocalPipelineSwitch } from '../local/local-pipeline-switch.js';
 import { CliError, CliUsageError } from './cli-error.js';
 
 export const DEFAULT_CONNECTION_FILE = '.lethe/local.json';
-export const DEFAULT_GRAPH_MODULE = 'infra/example-graph-module.ts';
+/** The example graph shipped with lethe: its TypeScript source in the repository, else the build. */
+export const DEFAULT_GRAPH_MODULE =
+  ['.ts', '.js']
+    .map((extension) =>
+      fileURLToPath(new URL(`../infra/example-graph-module${extension}`, import.meta.url)),
+    )
+    .find((candidate) => existsSync(candidate)) ?? 'infra/example-graph-module.ts';
 
 const connectionSchema = z.object({
   version: z.literal(1),
@@ -121,13 +128,12 @@ export interface Target {
 }
 
 export async function loadGraph(modulePath: string): Promise<Graph> {
-  const absolute = isAbsolute(modulePath) ? modulePath : resolve(process.cwd(), modulePath);
-  if (!existsSync(absolute)) throw new CliError(`graph module not found: ${modulePath}`);
-  const loaded = (await import(pathToFileURL(absolute).href)) as { graph?: Graph };
-  if (!loaded.graph || typeof loaded.graph !== 'object' || !('entities' in loaded.graph)) {
-    throw new CliError(`${modulePath} does not export \`graph\` (the result of defineGraph)`);
+  try {
+    return await loadGraphModule(modulePath);
+  } catch (error) {
+    if (error instanceof GraphModuleError) throw new CliError(error.message);
+    throw error;
   }
-  return loaded.graph;
 }
 
 export function writeConnection(path: string, connection: LocalConnection): void {

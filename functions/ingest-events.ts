@@ -8,11 +8,25 @@ import type { DynamoDBRecord, SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
 import type { DeletionRequest } from '../lib/engine/request-deletion.js';
 import { LetheError } from '../lib/errors.js';
+import {
+  ENTITY_DELETED,
+  type EntityDeletedDetail,
+  entityDeletedDetailSchema,
+  entityDeletedEventSchema,
+  REQUEST_VERSION,
+} from '../lib/events/entity-deleted.js';
 import type { Entity, Graph } from '../lib/graph/graph-types.js';
 import { entityIdOf } from '../lib/graph/key-types.js';
-import { plainString } from '../lib/plain-text.js';
 
-export const ENTITY_DELETED = 'EntityDeleted';
+// The event's schema is public (`lethe`), so it lives in lib/events; re-exported for callers here.
+export {
+  ENTITY_DELETED,
+  type EntityDeletedDetail,
+  type EntityDeletedEvent,
+  entityDeletedDetailSchema,
+  entityDeletedEventSchema,
+  REQUEST_VERSION,
+} from '../lib/events/entity-deleted.js';
 
 /** An event or record that can never become a deletion request; retrying will not help. */
 export class InvalidEventError extends LetheError {
@@ -24,39 +38,8 @@ export class InvalidEventError extends LetheError {
 
 /** EventBridge's envelope version: the only one there is. */
 export const EVENT_VERSION = '0';
-/** The version of a request (`v` in `detail` or a queue body); requests without one are v1. */
-export const REQUEST_VERSION = 1;
 /** A deletion request needs well under a kilobyte; anything past this is not one. */
 export const MAX_EVENT_BYTES = 64 * 1024;
-
-// Upstream ids are often numbers (and an entity keyed by a DynamoDB Number has numeric ids):
-// accept integers JSON carries exactly. A larger one has already lost digits when the event
-// was parsed, and deleting a neighbour's id is the worst outcome: such ids must come as strings.
-const entityId = z.union([plainString(1, 512), z.int().transform(String)], {
-  error: (issue) =>
-    typeof issue.input === 'number'
-      ? 'a numeric id must be an integer within ±(2^53 - 1); send larger or decimal ids as strings'
-      : undefined,
-});
-
-/** `detail` of an EntityDeleted event, and the body of a direct request on a queue. */
-export const entityDeletedDetailSchema = z.object({
-  v: z.literal(REQUEST_VERSION).optional(),
-  entity: plainString(1, 128),
-  id: entityId,
-  tenantId: plainString(1, 256).optional(),
-  requestId: z.string().min(1).max(256).optional(),
-  deletedAt: z.iso.datetime({ offset: true }).optional(),
-});
-
-/** The EventBridge envelope, as far as ingest reads it. */
-export const entityDeletedEventSchema = z.object({
-  id: z.string().min(1),
-  source: z.string().min(1),
-  'detail-type': z.literal(ENTITY_DELETED),
-  time: z.iso.datetime({ offset: true }).optional(),
-  detail: entityDeletedDetailSchema,
-});
 
 const attributeValues = z.record(z.string(), z.record(z.string(), z.unknown()));
 
@@ -73,9 +56,6 @@ const streamRecordSchema = z.object({
   // Set by DynamoDB on the REMOVE records its Time to Live makes; absent for writers' changes.
   userIdentity: z.object({ type: z.string(), principalId: z.string() }).optional(),
 });
-
-export type EntityDeletedDetail = z.infer<typeof entityDeletedDetailSchema>;
-export type EntityDeletedEvent = z.input<typeof entityDeletedEventSchema>;
 
 function describe(error: z.ZodError): string {
   return error.issues

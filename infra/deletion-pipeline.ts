@@ -20,7 +20,7 @@ import { Construct } from 'constructs';
 import { METRIC, METRICS_NAMESPACE } from '../functions/metric-names.js';
 import { LETHE_ENV } from '../functions/settings-from-env.js';
 import { graphFingerprint } from '../lib/graph/graph-fingerprint.js';
-import { STATE_TABLE_INDEX } from '../lib/local/local-resource-plan.js';
+import { stateIndex } from '../lib/model/state-keys.js';
 import type { DeletionPipelineProps } from './deletion-pipeline-props.js';
 import { type GraphAccess, graphAccess, type ObjectArea } from './graph-access.js';
 import { type HandlerKind, shipsHandler, writeHandlerEntry } from './handler-entry.js';
@@ -71,6 +71,15 @@ function findLockFile(start: string): string {
   }
 }
 
+/**
+ * lethe on AWS, for one deletion graph: the state table, the work queue and its DLQ, the
+ * ingest, worker, sweeper and stream-consumer functions (bundled with `props.graphModule`),
+ * the `EntityDeleted` rule, the sweep schedule, alarms, a dashboard and stack outputs that
+ * name what the `lethe` CLI needs. Every permission is derived from the graph.
+ *
+ * @throws PipelinePropsError when props break AWS limits or disagree with the graph; every
+ *   problem is listed in one error.
+ */
 export class DeletionPipeline extends Construct {
   /** Tombstones, jobs, units, intents: pk/sk, gsi1, TTL `expiresAt`, stream. */
   public readonly stateTable: dynamodb.Table;
@@ -125,7 +134,7 @@ export class DeletionPipeline extends Construct {
 
     this.stateTable = new dynamodb.Table(this, 'StateTable', stateTableProps(props.encryptionKey));
     this.stateTable.addGlobalSecondaryIndex({
-      indexName: STATE_TABLE_INDEX,
+      indexName: stateIndex.name,
       partitionKey: { name: 'gsi1pk', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'gsi1sk', type: dynamodb.AttributeType.STRING },
     });
@@ -392,7 +401,7 @@ export class DeletionPipeline extends Construct {
         actions: STATE_TABLE_ACTIONS,
         resources: [
           this.stateTable.tableArn,
-          `${this.stateTable.tableArn}/index/${STATE_TABLE_INDEX}`,
+          `${this.stateTable.tableArn}/index/${stateIndex.name}`,
         ],
       }),
     );

@@ -1,4 +1,5 @@
-// lethe's CDK constructs.
+// `lethe/cdk`: the DeletionPipeline construct, its props, and what alarms and dashboards built
+// on it need (metric names, the graph's access summary).
 
 export { METRIC, METRICS_NAMESPACE } from '../functions/metric-names.js';
 export type { PipelineAlarms } from './deletion-pipeline.js';

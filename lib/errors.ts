@@ -6,6 +6,7 @@ export interface LetheErrorOptions {
   readonly retryable?: boolean;
 }
 
+/** Base of every error lethe raises on purpose: a stable `code` and whether a retry can help. */
 export class LetheError extends Error {
   readonly code: string;
   readonly retryable: boolean;

@@ -60,9 +60,12 @@ export const settingsSchema = z.object({
   tombstoneRetentionDays: z.number().int().min(1).max(3650).default(30),
 });
 
+/** Settings with every default filled in (see `settingsSchema` for units and defaults). */
 export type Settings = z.output<typeof settingsSchema>;
+/** Settings as a caller gives them: every field optional. */
 export type SettingsInput = z.input<typeof settingsSchema>;
 
+/** Validates settings and fills in defaults; throws `LetheError` `SETTINGS_INVALID` naming every problem. */
 export function resolveSettings(input: SettingsInput = {}): Settings {
   const parsed = settingsSchema.safeParse(input);
   if (!parsed.success) {

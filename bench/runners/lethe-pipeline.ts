@@ -2,11 +2,11 @@
 // the counting (and delaying) proxies, one deletion request, and a wait for its job.
 import { provisionResources } from '../../lib/adapters/provision-resources.js';
 import type { Graph } from '../../lib/graph/graph-types.js';
-import type { InMemoryEventBus } from '../../lib/local/in-memory-event-bus.js';
-import { stateTablePlan } from '../../lib/local/local-resource-plan.js';
-import { startLocalRuntime } from '../../lib/local/local-runtime.js';
 import type { Job } from '../../lib/model/jobs.js';
 import { resolveSettings } from '../../lib/settings.js';
+import type { InMemoryEventBus } from '../../local/in-memory-event-bus.js';
+import { stateTablePlan } from '../../local/local-resource-plan.js';
+import { startLocalRuntime } from '../../local/local-runtime.js';
 import type { BenchEnv, RunResult } from '../bench-types.js';
 
 /** Lambda memory the worker is deployed with, for GB-seconds. */

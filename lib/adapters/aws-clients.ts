@@ -11,6 +11,10 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 export type AwsService = 'dynamodb' | 's3' | 'sqs' | 'eventbridge' | 'lambda';
 
+/**
+ * Where the SDK clients point. `region` defaults to `AWS_REGION`, else `us-east-1`. With an
+ * endpoint (an emulator) the clients use fixed local credentials and 8 attempts per call.
+ */
 export interface AwsClientOptions {
   readonly region?: string;
   /** One endpoint for every service (e.g. a single emulator). */
@@ -21,6 +25,7 @@ export interface AwsClientOptions {
   readonly maxAttempts?: number;
 }
 
+/** One SDK client per service lethe calls, sharing region and endpoints. */
 export interface AwsClients {
   readonly region: string;
   readonly dynamodb: DynamoDBClient;
@@ -46,6 +51,7 @@ function clientConfig(options: AwsClientOptions, service: AwsService) {
   };
 }
 
+/** Builds the SDK clients lethe uses; on AWS, credentials come from the default chain. */
 export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
   const endpointFor = (service: AwsService) => options.endpoints?.[service] ?? options.endpoint;
@@ -65,6 +71,7 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   };
 }
 
+/** Closes every client (their sockets), so a process can exit. */
 export function destroyAwsClients(clients: AwsClients): void {
   clients.documents.destroy();
   clients.dynamodb.destroy();

@@ -37,6 +37,11 @@ import {
 } from './request-deletion.js';
 import { type SweepOptions, type SweepReport, sweep } from './sweep/sweep.js';
 
+/**
+ * What the engine is built from. Give `clients` (and `workQueueUrl`, `eventBusName`) and the
+ * engine builds its ports on them; any port given explicitly (`documents`, `objects`, `queue`,
+ * `events`) wins. `settings` default as `resolveSettings({})` says; `now` defaults to the clock.
+ */
 export interface EngineOptions {
   readonly graph: Graph;
   readonly settings?: SettingsInput | Settings;
@@ -67,6 +72,11 @@ function canonicalHold<T extends { entity?: string | undefined; id?: string | un
   return { ...selector, id: lookupId(graph, selector.entity, selector.id) };
 }
 
+/**
+ * The operations lethe offers on one graph. Every method talks to the state table and the
+ * ports; errors are `LetheError`s (`retryable` says whether trying again can help), except
+ * SDK errors the adapters pass through.
+ */
 export interface Engine {
   readonly context: EngineContext;
   requestDeletion(request: DeletionRequest): Promise<DeletionRequested>;
@@ -100,6 +110,10 @@ function required<T>(value: T | undefined, what: string): T {
   return value;
 }
 
+/**
+ * Builds an engine for `options.graph`. Throws `LetheError` (`SETTINGS_INVALID`) on invalid
+ * settings, and `Error` when neither `clients` nor the port a method needs was given.
+ */
 export function createEngine(options: EngineOptions): Engine {
   const settings = resolveSettings(options.settings ?? {});
   const { clients } = options;

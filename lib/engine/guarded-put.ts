@@ -13,6 +13,10 @@ import { stateKeys } from '../model/state-keys.js';
 import type { Item, TransactItem } from '../ports/document-store.js';
 import type { EngineContext } from './engine-context.js';
 
+/**
+ * `guardedPut` refused a write: `entity` / `id` (the item itself or one of its parents) is
+ * tombstoned, and writing would bring deleted data back. Code `TOMBSTONED`, not retryable.
+ */
 export class TombstonedError extends LetheError {
   readonly entity: string;
   readonly id: string;
@@ -35,6 +39,15 @@ function itemId(entity: Entity, item: Item): string {
   }
 }
 
+/**
+ * Writes `item` to the table of `entityName` only if neither the item's own id (its partition
+ * key) nor any parent id it carries is tombstoned: one DynamoDB transaction with a condition
+ * check per tombstone. Pass `engine.context` (or call `engine.guardedPut`).
+ *
+ * @throws TombstonedError when the item or a parent is deleted.
+ * @throws LetheError `INVALID_ITEM` when the item's partition key is missing or not of its declared type, and
+ *   `UNKNOWN_ENTITY` when the graph does not declare `entityName`.
+ */
 export async function guardedPut(
   context: EngineContext,
   entityName: string,

@@ -28,8 +28,13 @@ export const deletionRequestSchema = z.strictObject({
   followUpOf: z.string().min(1).max(256).optional(),
 });
 
+/**
+ * A request to delete `entity` `id` (strings; ids 1–512 characters of plain text), with an
+ * optional `tenantId`, `requestId` (idempotency key) and `requester` (who asked, for audit).
+ */
 export type DeletionRequest = z.input<typeof deletionRequestSchema>;
 
+/** The job a request started (or the one already running for that entity and id). */
 export interface DeletionRequested {
   readonly jobId: string;
   /** False when the entity was already tombstoned: the existing job is returned. */
@@ -38,6 +43,7 @@ export interface DeletionRequested {
   readonly seq: number;
 }
 
+/** A request that breaks the request schema, or names an id the entity's key templates refuse. Code `INVALID_REQUEST`. */
 export class InvalidRequestError extends LetheError {
   constructor(message: string) {
     super('INVALID_REQUEST', message);

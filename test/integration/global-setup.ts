@@ -1,11 +1,7 @@
 // Boots one local stack for the whole integration run and hands its endpoints to the tests
 // (`inject('localStack')`). Teardown stops it and checks that no emulator process survives.
 import type { TestProject } from 'vitest/node';
-import {
-  isPidAlive,
-  type LocalEndpoints,
-  startLocalStack,
-} from '../../lib/local/start-local-stack.js';
+import { isPidAlive, type LocalEndpoints, startLocalStack } from '../../local/start-local-stack.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -5,7 +5,7 @@ import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import { ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, inject, it } from 'vitest';
 import { createAwsClients, destroyAwsClients } from '../../lib/adapters/aws-clients.js';
-import { isPidAlive, startLocalStack } from '../../lib/local/start-local-stack.js';
+import { isPidAlive, startLocalStack } from '../../local/start-local-stack.js';
 
 async function waitUntil(predicate: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;

@@ -5,8 +5,8 @@ import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exampleGraph } from '../../infra/example-graph.js';
 import { destroyAwsClients } from '../../lib/adapters/aws-clients.js';
-import { provisionLocal } from '../../lib/local/provision-local.js';
 import { resolveSettings } from '../../lib/settings.js';
+import { provisionLocal } from '../../local/provision-local.js';
 import { localClients, uniquePrefix } from './support/local-clients.js';
 
 describe('Function: provisionLocal', () => {

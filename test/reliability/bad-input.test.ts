@@ -9,10 +9,10 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord, SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { describe, expect, inject, it, vi } from 'vitest';
-import { type ExampleDatasetSize, SMALL_SIZE } from '../../lib/local/example-dataset.js';
-import { localLambdaContext } from '../../lib/local/lambda-context.js';
-import { localObservability } from '../../lib/local/local-runtime.js';
-import { toSqsRecord } from '../../lib/local/sqs-poller.js';
+import { type ExampleDatasetSize, SMALL_SIZE } from '../../local/example-dataset.js';
+import { localLambdaContext } from '../../local/lambda-context.js';
+import { localObservability } from '../../local/local-runtime.js';
+import { toSqsRecord } from '../../local/sqs-poller.js';
 import { badDeletionRequests, badWorkMessages } from './support/bad-input-corpus.js';
 import { checkDeletion, listBucket, scanTable } from './support/independent-checker.js';
 import {

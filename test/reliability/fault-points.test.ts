@@ -9,7 +9,7 @@ import {
   type ExampleDatasetSize,
   type SeededDataset,
   SMALL_SIZE,
-} from '../../lib/local/example-dataset.js';
+} from '../../local/example-dataset.js';
 import { checkDeletion } from './support/independent-checker.js';
 import { markInjected } from './support/injected.js';
 import {

@@ -5,7 +5,7 @@ import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
-import { SMALL_SIZE } from '../../lib/local/example-dataset.js';
+import { SMALL_SIZE } from '../../local/example-dataset.js';
 import { canonicalJson, checkDeletion, queryPartition } from './support/independent-checker.js';
 import { createReliabilityPipeline } from './support/reliability-pipeline.js';
 

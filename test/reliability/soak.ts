@@ -7,8 +7,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as z from 'zod';
-import { DEMO_SIZE, scaleSize } from '../../lib/local/example-dataset.js';
-import { type LocalStack, startLocalStack } from '../../lib/local/start-local-stack.js';
+import { DEMO_SIZE, scaleSize } from '../../local/example-dataset.js';
+import { type LocalStack, startLocalStack } from '../../local/start-local-stack.js';
 import { type ChaosResult, runChaosSeed } from './support/chaos-run.js';
 import { FAULT_KINDS } from './support/fault-plan.js';
 import { writeResult } from './support/results.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SMALL_SIZE } from '../../../lib/local/example-dataset.js';
+import { SMALL_SIZE } from '../../../local/example-dataset.js';
 import { connectTo, lethe } from '../support/lethe-cli.js';
 import { createPipelineHarness } from '../support/pipeline-harness.js';
 

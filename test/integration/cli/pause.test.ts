@@ -2,8 +2,8 @@ import { rmSync } from 'node:fs';
 import { describe, expect, inject, it, onTestFinished } from 'vitest';
 import { exampleGraph } from '../../../infra/example-graph.js';
 import { createSqsQueueConsumer } from '../../../lib/adapters/sqs-queue-consumer.js';
-import { startLocalRuntime } from '../../../lib/local/local-runtime.js';
 import { sleep } from '../../../lib/retry.js';
+import { startLocalRuntime } from '../../../local/local-runtime.js';
 import { connectTo, lethe } from '../support/lethe-cli.js';
 import { uniquePrefix } from '../support/local-clients.js';
 

@@ -2,11 +2,11 @@
 // state (a job that waits on its guards does not complete), fault injection on the real S3
 // client, and an independent count of what the target tenant still has.
 import type { DeleteObjectsCommandInput, DeleteObjectsCommandOutput } from '@aws-sdk/client-s3';
-import type { SeededDataset } from '../../../lib/local/example-dataset.js';
-import { startSqsPoller } from '../../../lib/local/sqs-poller.js';
 import type { Job } from '../../../lib/model/jobs.js';
 import type { Item } from '../../../lib/ports/document-store.js';
 import { sleep } from '../../../lib/retry.js';
+import type { SeededDataset } from '../../../local/example-dataset.js';
+import { startSqsPoller } from '../../../local/sqs-poller.js';
 import type { PipelineHarness } from '../support/pipeline-harness.js';
 
 /** Runs the workers until `until(job)` holds, then stops them (messages in flight finish). */

@@ -3,10 +3,10 @@ import { exampleGraphDefinition } from '../../../infra/example-graph.js';
 import { createBulkWriter } from '../../../lib/adapters/bulk-writer.js';
 import { defineGraph } from '../../../lib/graph/define-graph.js';
 import type { GuardsDefinition } from '../../../lib/graph/graph-types.js';
-import { SMALL_SIZE } from '../../../lib/local/example-dataset.js';
 import { totalOf } from '../../../lib/model/counters.js';
 import { stateKeys } from '../../../lib/model/state-keys.js';
 import { sleep } from '../../../lib/retry.js';
+import { SMALL_SIZE } from '../../../local/example-dataset.js';
 import { createPipelineHarness, type PipelineHarness } from '../support/pipeline-harness.js';
 import { runUntil, targetFootprint, unitsOf } from './engine-test-support.js';
 

@@ -2,13 +2,13 @@ import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aw
 import { describe, expect, it } from 'vitest';
 import { createBulkWriter } from '../../../lib/adapters/bulk-writer.js';
 import type { CrashPoint } from '../../../lib/engine/engine-context.js';
+import { totalOf } from '../../../lib/model/counters.js';
+import type { Job } from '../../../lib/model/jobs.js';
 import {
   type ExampleDatasetSize,
   type SeededDataset,
   SMALL_SIZE,
-} from '../../../lib/local/example-dataset.js';
-import { totalOf } from '../../../lib/model/counters.js';
-import type { Job } from '../../../lib/model/jobs.js';
+} from '../../../local/example-dataset.js';
 import { createPipelineHarness, type PipelineHarness } from '../support/pipeline-harness.js';
 import { injectDeleteObjectsFaults, unitsOf } from './engine-test-support.js';
 

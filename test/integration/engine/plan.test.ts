@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SMALL_SIZE } from '../../../lib/local/example-dataset.js';
 import { totalOf } from '../../../lib/model/counters.js';
+import { SMALL_SIZE } from '../../../local/example-dataset.js';
 import { createPipelineHarness } from '../support/pipeline-harness.js';
 
 describe('Method: plan (the dry run)', () => {

@@ -4,8 +4,8 @@ import { exampleGraphDefinition } from '../../../infra/example-graph.js';
 import { TombstonedError } from '../../../lib/engine/guarded-put.js';
 import { InvalidMessageError } from '../../../lib/engine/work-message.js';
 import { defineGraph } from '../../../lib/graph/define-graph.js';
-import { type ExampleDatasetSize, SMALL_SIZE } from '../../../lib/local/example-dataset.js';
 import { totalOf } from '../../../lib/model/counters.js';
+import { type ExampleDatasetSize, SMALL_SIZE } from '../../../local/example-dataset.js';
 import { createPipelineHarness, type PipelineHarness } from '../support/pipeline-harness.js';
 
 /** ≥ 10,000 rows over three levels: organization → projects → artifacts and snapshots. */

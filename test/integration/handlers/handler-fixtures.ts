@@ -15,9 +15,9 @@ import { METRICS_NAMESPACE } from '../../../functions/metric-names.js';
 import { exampleGraph } from '../../../infra/example-graph.js';
 import { destroyAwsClients } from '../../../lib/adapters/aws-clients.js';
 import { createEngine } from '../../../lib/engine/create-engine.js';
-import { createInMemoryEventBus } from '../../../lib/local/in-memory-event-bus.js';
-import { provisionLocal } from '../../../lib/local/provision-local.js';
 import { resolveSettings } from '../../../lib/settings.js';
+import { createInMemoryEventBus } from '../../../local/in-memory-event-bus.js';
+import { provisionLocal } from '../../../local/provision-local.js';
 import { localClients, uniquePrefix } from '../support/local-clients.js';
 
 export const ACCOUNT = '123456789012';

@@ -9,18 +9,18 @@ import { createSqsQueueConsumer } from '../../../lib/adapters/sqs-queue-consumer
 import { createEngine, type Engine } from '../../../lib/engine/create-engine.js';
 import type { CrashPoint } from '../../../lib/engine/engine-context.js';
 import type { Graph } from '../../../lib/graph/graph-types.js';
+import type { Job } from '../../../lib/model/jobs.js';
+import { sleep } from '../../../lib/retry.js';
+import { resolveSettings, type Settings, type SettingsInput } from '../../../lib/settings.js';
 import {
   type ExampleDatasetSize,
   type SeededDataset,
   seedExampleDataset,
-} from '../../../lib/local/example-dataset.js';
-import { createInMemoryEventBus } from '../../../lib/local/in-memory-event-bus.js';
-import { provisionLocal } from '../../../lib/local/provision-local.js';
-import { startSqsPoller } from '../../../lib/local/sqs-poller.js';
-import { verifyExampleDeletion } from '../../../lib/local/verify-example.js';
-import type { Job } from '../../../lib/model/jobs.js';
-import { sleep } from '../../../lib/retry.js';
-import { resolveSettings, type Settings, type SettingsInput } from '../../../lib/settings.js';
+} from '../../../local/example-dataset.js';
+import { createInMemoryEventBus } from '../../../local/in-memory-event-bus.js';
+import { provisionLocal } from '../../../local/provision-local.js';
+import { startSqsPoller } from '../../../local/sqs-poller.js';
+import { verifyExampleDeletion } from '../../../local/verify-example.js';
 import { localClients, uniquePrefix } from './local-clients.js';
 
 export interface HarnessOptions {

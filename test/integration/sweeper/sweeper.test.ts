@@ -5,15 +5,15 @@ import { enableStreams, provisionResources } from '../../../lib/adapters/provisi
 import { createEngine } from '../../../lib/engine/create-engine.js';
 import { TombstonedError } from '../../../lib/engine/guarded-put.js';
 import type { SweepReport } from '../../../lib/engine/sweep/sweep.js';
-import { SMALL_SIZE } from '../../../lib/local/example-dataset.js';
-import { stateTablePlan } from '../../../lib/local/local-resource-plan.js';
-import { startStreamPoller } from '../../../lib/local/stream-poller.js';
 import { setPaused } from '../../../lib/model/control.js';
 import { totalOf } from '../../../lib/model/counters.js';
 import { stateKeys } from '../../../lib/model/state-keys.js';
 import { writeTombstone } from '../../../lib/model/tombstones.js';
 import { getWatermark } from '../../../lib/model/watermarks.js';
 import { sleep } from '../../../lib/retry.js';
+import { SMALL_SIZE } from '../../../local/example-dataset.js';
+import { stateTablePlan } from '../../../local/local-resource-plan.js';
+import { startStreamPoller } from '../../../local/stream-poller.js';
 import { createPipelineHarness, type PipelineHarness } from '../support/pipeline-harness.js';
 
 const minutesFromNow = (m: number) => new Date(Date.now() + m * 60_000);

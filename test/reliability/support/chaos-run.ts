@@ -3,8 +3,9 @@
 // organization is deleted through ingest, the worker and the sweeper with those faults
 // injected, and the independent checker judges the result. Used by `npm test` (a reduced
 // size, a few seeds) and by `npm run soak` (demo size, many seeds).
-import type { ExampleDatasetSize } from '../../../lib/local/example-dataset.js';
+
 import type { SettingsInput } from '../../../lib/settings.js';
+import type { ExampleDatasetSize } from '../../../local/example-dataset.js';
 import {
   CRASH_POINTS,
   FAULT_KINDS,

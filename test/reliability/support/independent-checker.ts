@@ -9,9 +9,9 @@ import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/clien
 import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { AwsClients } from '../../../lib/adapters/aws-clients.js';
 import type { Graph } from '../../../lib/graph/graph-types.js';
-import type { SeededDataset } from '../../../lib/local/example-dataset.js';
 import type { LetheEvent } from '../../../lib/ports/event-bus.js';
 import type { Settings } from '../../../lib/settings.js';
+import type { SeededDataset } from '../../../local/example-dataset.js';
 
 export interface Check {
   readonly name: string;

@@ -32,19 +32,19 @@ import type { HandleOutcome } from '../../../lib/engine/handle-work-message.js';
 import type { DeletionRequested } from '../../../lib/engine/request-deletion.js';
 import type { SweepReport } from '../../../lib/engine/sweep/sweep.js';
 import type { Graph } from '../../../lib/graph/graph-types.js';
+import { sleep } from '../../../lib/retry.js';
+import { resolveSettings, type SettingsInput } from '../../../lib/settings.js';
 import {
   type ExampleDatasetSize,
   type SeededDataset,
   seedExampleDataset,
-} from '../../../lib/local/example-dataset.js';
-import { createInMemoryEventBus } from '../../../lib/local/in-memory-event-bus.js';
-import { localLambdaContext } from '../../../lib/local/lambda-context.js';
-import { localObservability } from '../../../lib/local/local-runtime.js';
-import { provisionLocal } from '../../../lib/local/provision-local.js';
-import { type SqsPoller, startSqsPoller } from '../../../lib/local/sqs-poller.js';
-import type { LocalEndpoints } from '../../../lib/local/start-local-stack.js';
-import { sleep } from '../../../lib/retry.js';
-import { resolveSettings, type SettingsInput } from '../../../lib/settings.js';
+} from '../../../local/example-dataset.js';
+import { createInMemoryEventBus } from '../../../local/in-memory-event-bus.js';
+import { localLambdaContext } from '../../../local/lambda-context.js';
+import { localObservability } from '../../../local/local-runtime.js';
+import { provisionLocal } from '../../../local/provision-local.js';
+import { type SqsPoller, startSqsPoller } from '../../../local/sqs-poller.js';
+import type { LocalEndpoints } from '../../../local/start-local-stack.js';
 import { CompletionObserver } from './completion-observer.js';
 import type { FaultPlan } from './fault-plan.js';
 import type { CheckInput, HandlerFailure, Overrun } from './independent-checker.js';

@@ -12,8 +12,8 @@ import {
   sqsBilledRequests,
   totalRequests,
   type Usage,
-} from '../../../bench/cost-model.js';
-import { PRICES, type Prices } from '../../../bench/prices.js';
+} from '../../../lib/cost/cost-model.js';
+import { PRICES, type Prices } from '../../../lib/cost/prices.js';
 
 function usage(overrides: Partial<Usage>): Usage {
   return { ...emptyUsage(), ...overrides };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BenchResults, EndToEndRecord } from '../../../bench/bench-results.js';
-import { PRICES } from '../../../bench/prices.js';
 import { END_TO_END_CHART, renderReport } from '../../../bench/report.js';
+import { PRICES } from '../../../lib/cost/prices.js';
 
 function demo(
   scale: number,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BenchResults, RunRecord } from '../../../bench/bench-results.js';
-import { PRICES } from '../../../bench/prices.js';
 import { evaluateTargets, targetsSection } from '../../../bench/targets.js';
+import { PRICES } from '../../../lib/cost/prices.js';
 
 function run(
   suite: RunRecord['suite'],

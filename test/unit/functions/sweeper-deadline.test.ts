@@ -8,7 +8,7 @@ import { createSweeperHandler } from '../../../functions/sweeper.js';
 import { exampleGraph } from '../../../infra/example-graph.js';
 import type { Engine } from '../../../lib/engine/create-engine.js';
 import type { SweepOptions } from '../../../lib/engine/sweep/sweep.js';
-import { localLambdaContext } from '../../../lib/local/lambda-context.js';
+import { localLambdaContext } from '../../../local/lambda-context.js';
 
 function quiet() {
   vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');

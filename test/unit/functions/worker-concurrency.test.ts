@@ -8,7 +8,7 @@ import { createIngestHandler } from '../../../functions/ingest.js';
 import { createWorkerHandler } from '../../../functions/worker.js';
 import { exampleGraph } from '../../../infra/example-graph.js';
 import type { Engine } from '../../../lib/engine/create-engine.js';
-import { localLambdaContext } from '../../../lib/local/lambda-context.js';
+import { localLambdaContext } from '../../../local/lambda-context.js';
 
 const graph = exampleGraph();
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LocalStackError } from '../../../lib/errors.js';
-import { findJava, parseJavaMajor } from '../../../lib/local/java-runtime.js';
+import { findJava, parseJavaMajor } from '../../../local/java-runtime.js';
 
 function fakeJava(versionLine: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'lethe-java-'));

@@ -6,19 +6,23 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBStreamEvent, ScheduledEvent, SQSEvent } from 'aws-lambda';
-import { createStreamConsumerHandler } from '../../functions/stream-consumer.js';
-import { createSweeperHandler } from '../../functions/sweeper.js';
-import { createWorkerHandler } from '../../functions/worker.js';
-import { type AwsClients, createAwsClients, destroyAwsClients } from '../adapters/aws-clients.js';
-import { createDynamoDbStreamReader } from '../adapters/dynamodb-stream-reader.js';
-import { enableStreams } from '../adapters/provision-resources.js';
-import { createSqsQueueConsumer } from '../adapters/sqs-queue-consumer.js';
-import { createEngine, type Engine } from '../engine/create-engine.js';
-import type { SweepReport } from '../engine/sweep/sweep.js';
-import type { Graph } from '../graph/graph-types.js';
-import { isPaused } from '../model/control.js';
-import type { EventBus } from '../ports/event-bus.js';
-import { resolveSettings, type Settings, type SettingsInput } from '../settings.js';
+import { createStreamConsumerHandler } from '../functions/stream-consumer.js';
+import { createSweeperHandler } from '../functions/sweeper.js';
+import { createWorkerHandler } from '../functions/worker.js';
+import {
+  type AwsClients,
+  createAwsClients,
+  destroyAwsClients,
+} from '../lib/adapters/aws-clients.js';
+import { createDynamoDbStreamReader } from '../lib/adapters/dynamodb-stream-reader.js';
+import { enableStreams } from '../lib/adapters/provision-resources.js';
+import { createSqsQueueConsumer } from '../lib/adapters/sqs-queue-consumer.js';
+import { createEngine, type Engine } from '../lib/engine/create-engine.js';
+import type { SweepReport } from '../lib/engine/sweep/sweep.js';
+import type { Graph } from '../lib/graph/graph-types.js';
+import { isPaused } from '../lib/model/control.js';
+import type { EventBus } from '../lib/ports/event-bus.js';
+import { resolveSettings, type Settings, type SettingsInput } from '../lib/settings.js';
 import { createInMemoryEventBus, type InMemoryEventBus } from './in-memory-event-bus.js';
 import { localLambdaContext } from './lambda-context.js';
 import { startPauseWatcher } from './pause-watcher.js';
@@ -27,6 +31,12 @@ import { type SqsPoller, startSqsPoller } from './sqs-poller.js';
 import { type LocalStack, startLocalStack } from './start-local-stack.js';
 import { type StreamPoller, startStreamPoller } from './stream-poller.js';
 
+/**
+ * How the local runtime drives the handlers. Defaults: a new stack, default settings, worker
+ * batches of 10 with no batching window and 4 in flight, a sweep every 30,000 ms, the pause
+ * flag read every 1,000 ms, child-table streams followed, handler logs at `WARN`, events kept
+ * in memory.
+ */
 export interface LocalRuntimeOptions {
   readonly graph: Graph;
   readonly settings?: SettingsInput;
@@ -50,6 +60,11 @@ export interface LocalRuntimeOptions {
   readonly instrument?: (clients: AwsClients) => void;
 }
 
+/**
+ * A running local pipeline: the engine (for `requestDeletion`, `plan`, `getJob`…), the SDK
+ * clients pointed at the emulators, the published events, and the pollers driving the real
+ * handlers. `stop()` stops them, and the stack too when the runtime started it.
+ */
 export interface LocalRuntime {
   readonly stack: LocalStack;
   readonly clients: AwsClients;
@@ -77,6 +92,12 @@ export function localObservability(logLevel: NonNullable<LocalRuntimeOptions['lo
   };
 }
 
+/**
+ * Provisions the graph's tables and buckets and lethe's state table and queues on the local
+ * stack (starting one unless `options.stack` is given), then runs the worker, sweeper and
+ * stream consumer handlers the way Lambda would. Throws what provisioning or the stack start
+ * throws (`LocalStackError`, SDK errors), after stopping a stack it started.
+ */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const ownsStack = options.stack === undefined;
   const stack = options.stack ?? (await startLocalStack());

@@ -1,7 +1,7 @@
 // DynamoDB Local is a Java program: find a Java 17+ runtime or explain, in one line,
 // what to install.
 import { spawnSync } from 'node:child_process';
-import { LocalStackError } from '../errors.js';
+import { LocalStackError } from '../lib/errors.js';
 
 export const MINIMUM_JAVA_MAJOR = 17;
 const INSTALL_HINT =

@@ -2,14 +2,14 @@
 // follows the state-table pause flag by itself (pause-watcher.ts), so there is nothing to send:
 // the flag is the request, and the runtime's report in the state table is the answer. A part
 // whose report still differs from the flag is on its way (`disabling`, `enabling`).
-import { readLocalRuntimeReport, readPause } from '../model/control.js';
-import type { StateContext } from '../model/state-context.js';
+import { readLocalRuntimeReport, readPause } from '../lib/model/control.js';
+import type { StateContext } from '../lib/model/state-context.js';
 import type {
   PipelineSwitch,
   SwitchPart,
   SwitchPartName,
   SwitchState,
-} from '../ports/pipeline-switch.js';
+} from '../lib/ports/pipeline-switch.js';
 
 function towardsFlag(reported: SwitchState, paused: boolean): SwitchState {
   if (paused && (reported === 'enabled' || reported === 'enabling')) return 'disabling';

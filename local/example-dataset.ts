@@ -4,10 +4,10 @@
 // content-addressed images shared across snapshots (and across tenants), alerts that only
 // lose their project (set-null), and decoy objects right next to owned prefixes.
 // Seeding also returns what a correct deletion of the target must leave behind.
-import type { BulkWriter } from '../adapters/bulk-writer.js';
-import type { Graph } from '../graph/graph-types.js';
-import { refItem } from '../model/refs.js';
-import type { Item } from '../ports/document-store.js';
+import type { BulkWriter } from '../lib/adapters/bulk-writer.js';
+import type { Graph } from '../lib/graph/graph-types.js';
+import { refItem } from '../lib/model/refs.js';
+import type { Item } from '../lib/ports/document-store.js';
 
 export interface ExampleDatasetSize {
   readonly projects: number;

@@ -4,8 +4,8 @@
 // failures stay on the queue until their visibility timeout; the queue's redrive policy
 // moves them to the DLQ after maxReceiveCount). Paused, it stops receiving: messages wait.
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import type { QueueConsumer, ReceivedMessage } from '../ports/queue-consumer.js';
-import { sleep } from '../retry.js';
+import type { QueueConsumer, ReceivedMessage } from '../lib/ports/queue-consumer.js';
+import { sleep } from '../lib/retry.js';
 
 export type SqsBatchHandler = (
   records: SQSRecord[],

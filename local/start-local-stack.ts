@@ -6,16 +6,18 @@ import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LocalStackError } from '../errors.js';
+import { LocalStackError } from '../lib/errors.js';
 import { freePort } from './free-port.js';
 import { findJava } from './java-runtime.js';
 
+/** Endpoints of the emulators: DynamoDB Local, and fauxqs for SQS and S3 (one port). */
 export interface LocalEndpoints {
   readonly dynamodb: string;
   readonly sqs: string;
   readonly s3: string;
 }
 
+/** A running pair of emulators on 127.0.0.1; `stop()` ends every process it started. */
 export interface LocalStack {
   readonly region: string;
   readonly endpoints: LocalEndpoints;
@@ -24,6 +26,10 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
+/**
+ * Ports default to free ones picked at start (so two stacks run side by side);
+ * `startTimeoutMs` defaults to 60,000 ms.
+ */
 export interface LocalStackOptions {
   readonly dynamodbPort?: number;
   readonly fauxqsPort?: number;
@@ -48,6 +54,13 @@ function dynamoDbLocalHome(): string {
   return join(libDir, release);
 }
 
+/**
+ * Starts DynamoDB Local (Java 17+, in memory) and fauxqs (SQS and S3) on free ports of
+ * 127.0.0.1. The emulators stop with `stop()`, and also when this process exits or is killed.
+ *
+ * @throws LocalStackError when Java is missing or too old, or an emulator does not answer
+ *   within `startTimeoutMs`.
+ */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const java = findJava(options.javaCommand);
   const timeoutMs = options.startTimeoutMs ?? 60_000;

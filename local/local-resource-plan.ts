@@ -1,8 +1,8 @@
 // What the local stack needs to exist for a graph: lethe's own state table and queues,
 // and the graph's tables (with their indexes) and buckets.
-import type { ResourcePlan, TablePlan } from '../adapters/provision-resources.js';
-import type { Graph } from '../graph/graph-types.js';
-import type { Settings } from '../settings.js';
+import type { ResourcePlan, TablePlan } from '../lib/adapters/provision-resources.js';
+import type { Graph } from '../lib/graph/graph-types.js';
+import type { Settings } from '../lib/settings.js';
 
 export const STATE_TABLE_INDEX = 'gsi1';
 

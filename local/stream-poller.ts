@@ -2,8 +2,8 @@
 // batches, like a Lambda DynamoDB event source mapping. Reported failures are retried by
 // handing the same records again (bounded), as Lambda does before moving on.
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
-import type { StreamPosition, StreamReader } from '../ports/stream-reader.js';
-import { sleep } from '../retry.js';
+import type { StreamPosition, StreamReader } from '../lib/ports/stream-reader.js';
+import { sleep } from '../lib/retry.js';
 
 export type StreamBatchHandler = (
   records: DynamoDBRecord[],

@@ -1,10 +1,10 @@
 // The independent check of a deletion of the example data set. It reads the tables and
 // buckets directly (Queries by key or index, listings by prefix), never lethe's own state,
 // and compares them with what the seed says must be gone and must remain.
-import type { Graph } from '../graph/graph-types.js';
-import type { DocumentStore, Item } from '../ports/document-store.js';
-import type { ObjectStore } from '../ports/object-store.js';
-import { mapConcurrent } from '../retry.js';
+import type { Graph } from '../lib/graph/graph-types.js';
+import type { DocumentStore, Item } from '../lib/ports/document-store.js';
+import type { ObjectStore } from '../lib/ports/object-store.js';
+import { mapConcurrent } from '../lib/retry.js';
 import type { SeededDataset, TenantData } from './example-dataset.js';
 
 export interface VerificationCheck {

@@ -3,8 +3,12 @@
 // process stops the worker poller and the sweeper timer within `everyMs` (one GetItem a tick),
 // `lethe resume` starts them again. What was applied is written back to the state table only
 // when it changes, for `lethe status` and `lethe pause --wait` to read.
-import { isPaused, type LocalRuntimeReport, writeLocalRuntimeReport } from '../model/control.js';
-import type { StateContext } from '../model/state-context.js';
+import {
+  isPaused,
+  type LocalRuntimeReport,
+  writeLocalRuntimeReport,
+} from '../lib/model/control.js';
+import type { StateContext } from '../lib/model/state-context.js';
 import type { SqsPoller } from './sqs-poller.js';
 
 export interface PauseWatcherOptions {
