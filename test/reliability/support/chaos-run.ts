@@ -124,7 +124,7 @@ export interface ChaosResult {
   /** Deliveries that outlasted their visibility timeout, slowest first (the first 50). */
   readonly overruns: readonly Overrun[];
   readonly units: number;
-  /** Sweeper runs that started while every SQS send failed, and sends sweeps saw refused. */
+  /** Sweeper runs that overlapped the window in which every SQS send failed; sends sweeps saw refused. */
   readonly sweeper: { readonly runsInBlackout: number; readonly sendsFailed: number };
   readonly seedSeconds: number;
   readonly deleteSeconds: number;

@@ -238,7 +238,7 @@ export async function createReliabilityPipeline(options: PipelineOptions) {
         unitsResent: 0,
         intentsFinished: 0,
         jobsCompleted: 0,
-        /** Sends the sweeper's runs saw refused, and runs that started inside a send blackout. */
+        /** Sends the sweeper's runs saw refused, and runs that overlapped a send blackout. */
         sendsFailed: 0,
         sweepsInBlackout: 0,
       },
@@ -285,7 +285,7 @@ export async function createReliabilityPipeline(options: PipelineOptions) {
   }
 
   async function sweepOnce(pool: Pool): Promise<void> {
-    const inBlackout = options.faults?.blackoutState() === 'during';
+    const blackoutBefore = options.faults?.blackoutState();
     const run = await runInvocation(() =>
       pool.sweeper(scheduledEvent(stack.region), localLambdaContext('lethe-sweeper')),
     );
@@ -298,7 +298,13 @@ export async function createReliabilityPipeline(options: PipelineOptions) {
       counts.jobsCompleted += report.jobsCompleted;
       counts.sendsFailed += report.sendsFailed;
     }
-    if (counts && inBlackout) counts.sweepsInBlackout++;
+    // Under it: the run overlapped the window (a slow run may span all of it).
+    const blackoutAfter = options.faults?.blackoutState();
+    const overlapped =
+      blackoutBefore === 'during' ||
+      blackoutAfter === 'during' ||
+      (blackoutBefore === 'before' && blackoutAfter === 'after');
+    if (counts && overlapped) counts.sweepsInBlackout++;
     if (run.error !== undefined) {
       failures.push({
         where: 'sweeper',
