@@ -42,5 +42,7 @@ describe.concurrent('Chaos: a seeded fault mix over a whole deletion', () => {
         0,
       );
     },
+    // Seeding (about a minute with three seeds side by side) plus the run's 150 s to converge.
+    300_000,
   );
 });

@@ -49,8 +49,9 @@ export interface ChaosProfile {
   /** Receives before a failing message is dead-lettered (the sweeper re-sends its unit). */
   readonly maxReceiveCount: number;
   /**
-   * The window in which every SQS send fails: it starts mid-run and outlasts the sweeper's
-   * resend threshold (8 s here), so the sweeper runs and re-sends under it.
+   * The window in which every SQS send fails: it starts early in the run and lasts 5–8 s,
+   * several sweeper runs (one a second); units whose sends it refused come back to the
+   * sweeper's resends (after 8 s here) as it ends.
    */
   readonly blackout: SendBlackout;
 }
@@ -93,7 +94,7 @@ export function chaosProfile(seed: number): ChaosProfile {
   const window = createPrng(seed).fork('blackout');
   const blackout = {
     afterCalls: window.int(3, 20),
-    ms: Math.round(window.between(10_000, 14_000)),
+    ms: Math.round(window.between(5_000, 8_000)),
   };
   return { seed, rates, ensure, maxReceiveCount, blackout };
 }
