@@ -11,6 +11,7 @@ import { UnitAlreadySettledError } from '../model/intents.js';
 import { getUnit, markWaiting, type PlannedUnit, type Unit } from '../model/units.js';
 import { UnitWaitError } from './check-guards.js';
 import { commitUnit } from './commit-unit.js';
+import { dispatchCheck, dispatchUnits } from './dispatch-units.js';
 import { type EngineContext, reachCrashPoint } from './engine-context.js';
 import { executeCascade } from './execute-cascade.js';
 import { executeFinalize, rootLabel } from './execute-finalize.js';
@@ -64,7 +65,7 @@ export async function sendPlanned(
   context: EngineContext,
   units: readonly PlannedUnit[],
 ): Promise<void> {
-  await context.queue.send(units.map((u) => ({ id: u.unitId, body: u.body })));
+  await dispatchUnits(context, units);
 }
 
 export async function handleWorkMessage(
@@ -125,16 +126,15 @@ async function waitForGuards(
   wait: UnitWaitError,
 ): Promise<HandleOutcome> {
   const delaySeconds = context.settings.guardRecheckSeconds;
-  const claimed = await markWaiting(context.state, unit, {
+  const nextCheckAt = await markWaiting(context.state, unit, {
     label: labelOf(message),
     reason: wait.reason,
     held: wait.held,
     delaySeconds,
   });
   // Settled, or its check claimed, by a twin run meanwhile: that run sends what follows.
-  if (!claimed) return 'duplicate';
-  // Lost if this send fails: the sweeper re-sends units whose check is long overdue.
-  await context.queue.send([{ id: unit.unitId, body: unit.body, delaySeconds }]);
+  if (nextCheckAt === undefined) return 'duplicate';
+  await dispatchCheck(context, unit, nextCheckAt, delaySeconds);
   return 'waiting';
 }
 

@@ -9,11 +9,13 @@
 //   { type: 'unit', jobId, unitId, kind, status: 'planned' | 'waiting' | 'done' | 'failed',
 //     scope, body (the message), plannedAt, settledAt?, error?, failures?, manifests?,
 //     waitReason?, heldAs? (the counter label while it waits on a hold), nextCheckAt?,
-//     waitingSince?, waits?, resends?, lastSentAt? (when its latest message became, or
-//     becomes, visible), gsi1pk: PENDING#<n> and gsi1sk: <plannedAt, or nextCheckAt while
-//     waiting> while not settled (sparse index) }
+//     waitingSince?, waits?, resends? (sweeper re-sends the queue accepted), lastSentAt?
+//     (when its latest message the queue accepted became, or becomes, visible — written only
+//     after the queue accepted it; kept for cascade units, which watermarks read),
+//     gsi1pk: PENDING#<n> and gsi1sk: <plannedAt, or nextCheckAt while waiting, or the time
+//     of a sweeper's claim> while not settled (sparse index) }
 import type { WorkMessage } from '../engine/work-message.js';
-import { TransactionCancelledError } from '../errors.js';
+import { ConditionFailedError, TransactionCancelledError } from '../errors.js';
 import type { Expression, Item, TransactItem } from '../ports/document-store.js';
 import { backoffDelay, sleep } from '../retry.js';
 import { addCount, type Counts } from './counters.js';
@@ -205,12 +207,19 @@ export interface Wait {
 }
 
 /**
- * Marks a unit waiting until its next check, claiming that check: false when another run
- * claimed it (or settled the unit) first — that run sends the next message, this one must
- * not. Moves the job's `waiting` and `held` gauges by exactly this transition. The check
- * resets `resends`: a unit that is alive and waiting never runs out of sweeper re-sends.
+ * Marks a unit waiting until its next check, claiming that check: returns the claimed check
+ * time (ISO-8601), or undefined when another run claimed it (or settled the unit) first —
+ * that run sends the next message, this one must not. Moves the job's `waiting` and `held`
+ * gauges by exactly this transition. The check resets `resends`: a unit that is alive and
+ * waiting never runs out of sweeper re-sends. The claim is not a send: the caller records
+ * the check's message with {@link recordCheckSent} once the queue accepted it, or gives the
+ * check back with {@link releaseCheck} when it did not.
  */
-export async function markWaiting(state: StateContext, unit: Unit, wait: Wait): Promise<boolean> {
+export async function markWaiting(
+  state: StateContext,
+  unit: Unit,
+  wait: Wait,
+): Promise<string | undefined> {
   const now = state.now();
   const nextCheckAt = new Date(now.getTime() + wait.delaySeconds * 1000).toISOString();
   const leaving = leavingWait(unit);
@@ -222,7 +231,7 @@ export async function markWaiting(state: StateContext, unit: Unit, wait: Wait): 
       table: state.table,
       key: stateKeys.unit(unit.jobId, unit.unitId),
       update: {
-        expression: `SET #status = :waitingStatus, waitReason = :reason, nextCheckAt = :next, lastSentAt = :next, gsi1sk = :gsi, resends = :zero, waitingSince = if_not_exists(waitingSince, :now), waits = if_not_exists(waits, :zero) + :one${wait.held ? ', heldAs = :label' : ' REMOVE heldAs'}`,
+        expression: `SET #status = :waitingStatus, waitReason = :reason, nextCheckAt = :next, gsi1sk = :gsi, resends = :zero, waitingSince = if_not_exists(waitingSince, :now), waits = if_not_exists(waits, :zero) + :one${wait.held ? ', heldAs = :label' : ' REMOVE heldAs'}`,
         names: { '#status': 'status' },
         values: {
           ':waitingStatus': 'waiting',
@@ -249,13 +258,102 @@ export async function markWaiting(state: StateContext, unit: Unit, wait: Wait): 
   for (let attempt = 0; ; attempt++) {
     try {
       await state.docs.transact(items);
-      return true;
+      return nextCheckAt;
     } catch (error) {
       if (!(error instanceof TransactionCancelledError)) throw error;
-      if (error.reasons[0] === 'ConditionalCheckFailed') return false;
+      if (error.reasons[0] === 'ConditionalCheckFailed') return undefined;
       // A conflict on the busy job item: try again, a few times.
       if (attempt >= 8) throw error;
       await sleep(backoffDelay(attempt, { baseMs: 10, maxMs: 500 }));
     }
   }
+}
+
+/** An update whose condition may fail because the unit moved on: false then, not an error. */
+async function updateUnlessMoved(
+  state: StateContext,
+  jobId: string,
+  unitId: string,
+  update: Expression,
+  condition: Expression,
+): Promise<boolean> {
+  try {
+    await state.docs.update({
+      table: state.table,
+      key: stateKeys.unit(jobId, unitId),
+      update,
+      condition,
+    });
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionFailedError) return false;
+    throw error;
+  }
+}
+
+/**
+ * Records that the queue accepted a message of a still-planned unit (`lastSentAt`, the time
+ * it became visible). Written only after the send: the sweeper's watermark counts a planned
+ * cascade as dispatched only on this record. False when the unit is no longer planned (it
+ * ran meanwhile, which says more than this record would).
+ */
+export function recordPlannedSent(
+  state: StateContext,
+  jobId: string,
+  unitId: string,
+  sentAt: Date,
+): Promise<boolean> {
+  return updateUnlessMoved(
+    state,
+    jobId,
+    unitId,
+    { expression: 'SET lastSentAt = :at', values: { ':at': sentAt.toISOString() } },
+    {
+      expression: '#status = :planned',
+      names: { '#status': 'status' },
+      values: { ':planned': 'planned' },
+    },
+  );
+}
+
+/**
+ * Records that the queue accepted the message of the check claimed at `nextCheckAt` (it
+ * becomes visible then). False when the check is no longer the unit's current one.
+ */
+export function recordCheckSent(state: StateContext, unit: Unit, nextCheckAt: string) {
+  return updateUnlessMoved(
+    state,
+    unit.jobId,
+    unit.unitId,
+    { expression: 'SET lastSentAt = :at', values: { ':at': nextCheckAt } },
+    {
+      expression: '#status = :waiting AND nextCheckAt = :check',
+      names: { '#status': 'status' },
+      values: { ':waiting': 'waiting', ':check': nextCheckAt },
+    },
+  );
+}
+
+/**
+ * Gives back a check claimed at `nextCheckAt` whose message the queue did not accept: the
+ * check falls due now, so the next delivery of the unit's message runs it (rather than
+ * taking itself for an early duplicate), and the sweeper counts the unit's wait from now.
+ * False when the check is no longer the unit's current one.
+ */
+export function releaseCheck(state: StateContext, unit: Unit, nextCheckAt: string) {
+  const now = state.now().toISOString();
+  return updateUnlessMoved(
+    state,
+    unit.jobId,
+    unit.unitId,
+    {
+      expression: 'SET nextCheckAt = :now, gsi1sk = :gsi',
+      values: { ':now': now, ':gsi': `${now}#${unit.jobId}#${unit.unitId}` },
+    },
+    {
+      expression: '#status = :waiting AND nextCheckAt = :check',
+      names: { '#status': 'status' },
+      values: { ':waiting': 'waiting', ':check': nextCheckAt },
+    },
+  );
 }

@@ -1,7 +1,8 @@
 // Issue #9, part 1: a seeded chaos run per seed over a whole deletion. Each seed picks its
 // fault mix — DynamoDB throttling, outages, UnprocessedItems and cancelled transactions; S3
 // SlowDown, outages and per-key DeleteObjects errors; SQS send failures, outages and partial
-// batches; crashes at every named point — and every kind happens at least once. The
+// batches, and a window in which every SQS send fails while the sweeper runs; crashes at
+// every named point — and every kind happens at least once. The
 // independent checker then reads the emulators and must find nothing lost and nothing extra.
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { CHAOS_TEST_SIZE, type ChaosResult, runChaosSeed } from './support/chaos-run.js';
@@ -37,6 +38,11 @@ describe.concurrent('Chaos: a seeded fault mix over a whole deletion', () => {
       expect(result.check.checks.filter((c) => !c.ok)).toEqual([]);
       const missing = FAULT_KINDS.filter((kind) => !result.injected[kind]);
       expect(missing, `fault kinds never injected: ${missing.join(', ')}`).toEqual([]);
+      expect(result.sweeper.runsInBlackout, 'sweeper runs under the send blackout').toBeGreaterThan(
+        0,
+      );
     },
+    // Seeding (about a minute with three seeds side by side) plus the run's 150 s to converge.
+    300_000,
   );
 });

@@ -3,10 +3,15 @@
 // written to the outbox (and published with the other outbox events). A running job whose
 // units are all settled is completed here: its completion write was lost with a message
 // that will not come back (dead-lettered, or run by the sweeper's own intent recovery).
-import { ConditionFailedError } from '../../errors.js';
+// Neither mark stands for what did not happen: a re-dispatch the queue refused is unmarked,
+// and the stall mark is written in one transaction with its outbox event.
+import { ConditionFailedError, TransactionCancelledError } from '../../errors.js';
 import { stateIndex, stateKeys } from '../../model/state-keys.js';
-import type { Item } from '../../ports/document-store.js';
+import { type PlannedUnit, unitFromItem } from '../../model/units.js';
+import type { Item, TransactItem, UpdateSpec } from '../../ports/document-store.js';
+import { dispatchUnits } from '../dispatch-units.js';
 import { completeAndPublish } from '../publish-completion.js';
+import { parseWorkMessage } from '../work-message.js';
 import { hasBudget, idleSeconds, type SweepContext } from './sweep-context.js';
 
 export interface StallReport {
@@ -16,25 +21,51 @@ export interface StallReport {
   readonly completed: number;
 }
 
+/**
+ * Sets `attribute` on a job not moved since it was read, with `alongside` in the same
+ * transaction; false when another sweeper set it first or the job moved on.
+ */
 async function markJob(
   sweep: SweepContext,
   job: Item,
   attribute: 'redispatchedAt' | 'stalledAt',
+  alongside: readonly TransactItem[] = [],
 ): Promise<boolean> {
+  const mark: UpdateSpec = {
+    table: sweep.engine.state.table,
+    key: stateKeys.job(String(job.jobId)),
+    update: {
+      expression: `SET ${attribute} = :now`,
+      values: { ':now': sweep.now.toISOString(), ':seen': job.updatedAt },
+    },
+    condition: { expression: `attribute_not_exists(${attribute}) AND updatedAt = :seen` },
+  };
+  try {
+    if (alongside.length === 0) await sweep.engine.docs.update(mark);
+    else await sweep.engine.docs.transact([{ kind: 'update', ...mark }, ...alongside]);
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionFailedError) return false;
+    if (error instanceof TransactionCancelledError && error.reasons[0] === 'ConditionalCheckFailed')
+      return false;
+    throw error;
+  }
+}
+
+/** Takes back a re-dispatch mark this run set, when the queue refused the re-dispatch. */
+async function unmarkRedispatch(sweep: SweepContext, job: Item): Promise<void> {
   try {
     await sweep.engine.docs.update({
       table: sweep.engine.state.table,
       key: stateKeys.job(String(job.jobId)),
-      update: {
-        expression: `SET ${attribute} = :now`,
-        values: { ':now': sweep.now.toISOString(), ':seen': job.updatedAt },
+      update: { expression: 'REMOVE redispatchedAt' },
+      condition: {
+        expression: 'redispatchedAt = :mine',
+        values: { ':mine': sweep.now.toISOString() },
       },
-      condition: { expression: `attribute_not_exists(${attribute}) AND updatedAt = :seen` },
     });
-    return true;
   } catch (error) {
-    if (error instanceof ConditionFailedError) return false;
-    throw error;
+    if (!(error instanceof ConditionFailedError)) throw error;
   }
 }
 
@@ -76,33 +107,47 @@ export async function detectStalledJobs(sweep: SweepContext): Promise<StallRepor
         },
         consistent: true,
       });
-      await engine.queue.send(
-        units.items.map((u) => ({ id: String(u.unitId), body: String(u.body) })),
-      );
+      const planned: PlannedUnit[] = units.items.map((item) => {
+        const unit = unitFromItem(item);
+        return { ...unit, message: parseWorkMessage(unit.body) };
+      });
+      try {
+        await dispatchUnits(engine, planned);
+      } catch {
+        // Not re-dispatched: the next run tries again, and no stall is reported for a
+        // re-dispatch that never happened.
+        await unmarkRedispatch(sweep, job);
+        sweep.sends.failed++;
+        continue;
+      }
       report.redispatched++;
       continue;
     }
     if (job.stalledAt || idleSeconds(sweep, redispatchedAt) < engine.settings.stallAfterSeconds)
       continue;
-    if (!(await markJob(sweep, job, 'stalledAt'))) continue;
-    await engine.docs.put(engine.state.table, {
-      ...stateKeys.outboxEvent(jobId, 'DeletionStalled'),
-      type: 'outbox-event',
-      jobId,
-      detailType: 'DeletionStalled',
-      detail: {
+    const event: TransactItem = {
+      kind: 'put',
+      table: engine.state.table,
+      item: {
+        ...stateKeys.outboxEvent(jobId, 'DeletionStalled'),
+        type: 'outbox-event',
         jobId,
-        entity: job.entity,
-        id: job.id,
-        planned: job.planned,
-        settled: job.settled,
-        idleSeconds: idle,
-        lastProgressAt: job.updatedAt,
+        detailType: 'DeletionStalled',
+        detail: {
+          jobId,
+          entity: job.entity,
+          id: job.id,
+          planned: job.planned,
+          settled: job.settled,
+          idleSeconds: idle,
+          lastProgressAt: job.updatedAt,
+        },
+        createdAt: sweep.now.toISOString(),
+        gsi1pk: stateIndex.outbox(),
+        gsi1sk: `${sweep.now.toISOString()}#${jobId}`,
       },
-      createdAt: sweep.now.toISOString(),
-      gsi1pk: stateIndex.outbox(),
-      gsi1sk: `${sweep.now.toISOString()}#${jobId}`,
-    });
+    };
+    if (!(await markJob(sweep, job, 'stalledAt', [event]))) continue;
     report.stalled++;
   }
   return report;

@@ -1,5 +1,6 @@
 // Events left in the outbox (a publisher that crashed after the commit, stall reports) are
-// published and removed.
+// published and removed — removed only once the bus accepted them. A refused publish leaves
+// the event for the next run and ends this step, not the sweep.
 import { stateIndex } from '../../model/state-keys.js';
 import { publishOutboxEvent } from '../publish-completion.js';
 import type { SweepContext } from './sweep-context.js';
@@ -12,13 +13,20 @@ export async function publishOutbox(sweep: SweepContext): Promise<number> {
     keyCondition: { expression: 'gsi1pk = :pk', values: { ':pk': stateIndex.outbox() } },
     limit: 50,
   });
+  let published = 0;
   for (const event of page.items) {
-    await publishOutboxEvent(
-      engine,
-      String(event.jobId),
-      event.detailType as 'DeletionCompleted' | 'DeletionStalled',
-      event.detail as Record<string, unknown>,
-    );
+    try {
+      await publishOutboxEvent(
+        engine,
+        String(event.jobId),
+        event.detailType as 'DeletionCompleted' | 'DeletionStalled',
+        event.detail as Record<string, unknown>,
+      );
+    } catch {
+      sweep.sends.failed++;
+      break;
+    }
+    published++;
   }
-  return page.items.length;
+  return published;
 }

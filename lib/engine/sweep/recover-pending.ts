@@ -1,6 +1,6 @@
 // Recovery of the outbox and of interrupted work: planned units that were never settled
 // long after they were planned (their message was lost, or their worker died) are sent
-// again, a few times at most; intents left behind by an interrupted unit are finished by
+// again, a few times at most (only sends the queue accepted count); intents left behind by an interrupted unit are finished by
 // running that unit again, which picks the intent up.
 import { PENDING_BUCKETS, stateIndex, stateKeys } from '../../model/state-keys.js';
 import { handleWorkMessage } from '../handle-work-message.js';
@@ -40,7 +40,13 @@ export async function resendStaleUnits(sweep: SweepContext): Promise<number> {
     for (const unit of units) {
       if (!hasBudget(sweep)) break;
       if (Number(unit.resends ?? 0) >= engine.settings.maxResends) continue;
-      if (await claimAndResend(engine, unit, sweep.now)) resent++;
+      const outcome = await claimAndResend(engine, unit, sweep.now);
+      if (outcome === 'sent') resent++;
+      if (outcome === 'failed') {
+        // The queue refuses: the next run tries again, with nothing spent or marked sent.
+        sweep.sends.failed++;
+        return resent;
+      }
     }
   }
   return resent;

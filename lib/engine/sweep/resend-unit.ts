@@ -1,42 +1,66 @@
-// Sending a planned unit again, claimed by compare-and-set on its index position so that of
-// two sweepers only one sends it. The claim also moves the unit to the back of the queue of
-// pending units and counts the resend.
+// Sending a planned (or waiting) unit again: claim → send → confirm. The claim is a
+// compare-and-set on the unit's index position, so that of two sweepers only one sends it,
+// and it moves the unit to the back of the pending units. Only once the queue accepted the
+// message is the resend recorded (`resends`, `lastSentAt`); a refused send gives the claim
+// back, spends no resend and leaves nothing that looks dispatched.
 import { ConditionFailedError } from '../../errors.js';
 import { stateKeys } from '../../model/state-keys.js';
-import type { Item } from '../../ports/document-store.js';
+import type { Expression, Item } from '../../ports/document-store.js';
 import type { EngineContext } from '../engine-context.js';
+
+/** `sent`: the queue accepted it; `taken`: another run claimed it first; `failed`: refused. */
+export type ResendOutcome = 'sent' | 'taken' | 'failed';
 
 export async function claimAndResend(
   context: EngineContext,
   unit: Item,
   now: Date,
-): Promise<boolean> {
+): Promise<ResendOutcome> {
   const jobId = String(unit.jobId);
   const unitId = String(unit.unitId);
+  const claimed = `${now.toISOString()}#${jobId}#${unitId}`;
+  const update = async (expression: Expression, condition: Expression) => {
+    try {
+      await context.docs.update({
+        table: context.state.table,
+        key: stateKeys.unit(jobId, unitId),
+        update: expression,
+        condition,
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionFailedError) return false;
+      throw error;
+    }
+  };
+  const stillClaimed = { expression: 'gsi1sk = :claimed', values: { ':claimed': claimed } };
+
+  const claim = await update(
+    { expression: 'SET gsi1sk = :claimed', values: { ':claimed': claimed } },
+    {
+      expression: 'gsi1sk = :seen AND #status IN (:planned, :waiting)',
+      names: { '#status': 'status' },
+      values: { ':seen': unit.gsi1sk, ':planned': 'planned', ':waiting': 'waiting' },
+    },
+  );
+  if (!claim) return 'taken';
   try {
-    await context.docs.update({
-      table: context.state.table,
-      key: stateKeys.unit(jobId, unitId),
-      update: {
-        expression:
-          'SET gsi1sk = :next, resends = if_not_exists(resends, :zero) + :one, lastSentAt = :now',
-        values: {
-          ':next': `${now.toISOString()}#${jobId}#${unitId}`,
-          ':zero': 0,
-          ':one': 1,
-          ':now': now.toISOString(),
-        },
-      },
-      condition: {
-        expression: 'gsi1sk = :seen AND #status IN (:planned, :waiting)',
-        names: { '#status': 'status' },
-        values: { ':seen': unit.gsi1sk, ':planned': 'planned', ':waiting': 'waiting' },
-      },
-    });
-  } catch (error) {
-    if (error instanceof ConditionFailedError) return false;
-    throw error;
+    await context.queue.send([{ id: unitId, body: String(unit.body) }]);
+  } catch {
+    // Back where it was: first in line for the next run, as if this one had not tried.
+    await update(
+      { expression: 'SET gsi1sk = :seen', values: { ':seen': unit.gsi1sk } },
+      stillClaimed,
+    );
+    return 'failed';
   }
-  await context.queue.send([{ id: unitId, body: String(unit.body) }]);
-  return true;
+  // A unit that moved on meanwhile (settled, or waiting on a newer check) keeps its own record.
+  await update(
+    {
+      expression: 'SET resends = if_not_exists(resends, :zero) + :one, lastSentAt = :now',
+      values: { ':zero': 0, ':one': 1, ':now': now.toISOString() },
+    },
+    stillClaimed,
+  );
+  return 'sent';
 }

@@ -17,6 +17,8 @@ export interface SweepContext {
   readonly resumedAt?: string;
   /** Wall-clock time (ms since the epoch) after which the run starts no new work. */
   readonly deadline?: number;
+  /** Messages and events of this run that the queue or the event bus refused. */
+  readonly sends: { failed: number };
 }
 
 /** True while the run may start more work: items left to read, and time before its deadline. */

@@ -1,7 +1,8 @@
 // Watermarks over tombstones: per shard, read the tombstones in (watermark, watermark +
 // batch], make sure each has its cascade dispatched (re-sending a root cascade whose message
 // was lost), and advance the watermark by compare-and-set to just before the first one that
-// is not. It never passes a tombstone whose dispatch did not happen.
+// is not. It never passes a tombstone whose dispatch did not happen: a cascade counts as
+// dispatched when it ran, or when the queue accepted its message (see dispatch-units.ts).
 
 import { stateKeys } from '../../model/state-keys.js';
 import { advanceWatermark, getWatermark, highestSeq } from '../../model/watermarks.js';
@@ -35,13 +36,20 @@ async function dispatchState(
   );
   if (!unit) return 'pending';
   if (unit.status === 'done' || unit.status === 'failed') return 'dispatched';
-  // Planned and never settled: the lost-event case once it is old enough.
-  const plannedAt = String(unit.lastSentAt ?? unit.plannedAt);
-  if (idleSeconds(sweep, plannedAt) < engine.settings.resendAfterSeconds) return 'dispatched';
-  // Out of individual resends: the stall detection owns it from here.
-  if (Number(unit.resends ?? 0) >= engine.settings.maxResends) return 'dispatched';
+  // Planned or waiting: dispatched only while a message the queue accepted is on its way.
+  // `lastSentAt` is written after the queue accepted one, never before a send.
+  const sentAt = unit.lastSentAt as string | undefined;
+  const accepted = sentAt !== undefined;
+  if (idleSeconds(sweep, sentAt ?? String(unit.plannedAt)) < engine.settings.resendAfterSeconds)
+    return accepted ? 'dispatched' : 'pending';
+  // Out of individual resends (each one accepted): the stall detection owns it from here.
+  if (Number(unit.resends ?? 0) >= engine.settings.maxResends)
+    return accepted ? 'dispatched' : 'pending';
   try {
-    return (await claimAndResend(engine, unit, sweep.now)) ? 'resent' : 'dispatched';
+    const outcome = await claimAndResend(engine, unit, sweep.now);
+    if (outcome === 'failed') sweep.sends.failed++;
+    // Claimed by another sweeper: its send is not confirmed yet, so not dispatched for this run.
+    return outcome === 'sent' ? 'resent' : 'pending';
   } catch {
     return 'pending';
   }

@@ -37,6 +37,11 @@ export interface SweepReport {
   /** Running jobs found with every unit settled and completed (their completion write was lost). */
   readonly jobsCompleted: number;
   readonly eventsPublished: number;
+  /**
+   * Messages and events this run could not send (the queue or the event bus refused): none
+   * of them counts as sent, dispatched or published; the next run tries again.
+   */
+  readonly sendsFailed: number;
   readonly retentionRequested: number;
   readonly jobsCollected: number;
   readonly itemsRead: number;
@@ -59,6 +64,7 @@ export async function sweep(
     sweeper: options.sweeper ?? 'main',
     ...(!pause.paused && pause.updatedAt ? { resumedAt: pause.updatedAt } : {}),
     ...(options.deadline ? { deadline: options.deadline.getTime() } : {}),
+    sends: { failed: 0 },
   };
   const empty = {
     shards: [],
@@ -70,6 +76,7 @@ export async function sweep(
     jobsStalled: 0,
     jobsCompleted: 0,
     eventsPublished: 0,
+    sendsFailed: 0,
     retentionRequested: 0,
     jobsCollected: 0,
   };
@@ -98,6 +105,7 @@ export async function sweep(
     jobsStalled: stalls.stalled,
     jobsCompleted: stalls.completed,
     eventsPublished,
+    sendsFailed: run.sends.failed,
     retentionRequested: retention.requested,
     jobsCollected: garbage.jobs,
     itemsRead: meter.itemsRead,

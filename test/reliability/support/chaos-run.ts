@@ -13,6 +13,7 @@ import {
   FaultPlan,
   type FaultRates,
   type FaultSample,
+  type SendBlackout,
 } from './fault-plan.js';
 import {
   type CheckReport,
@@ -48,6 +49,12 @@ export interface ChaosProfile {
   readonly ensure: Partial<Record<FaultKind, number>>;
   /** Receives before a failing message is dead-lettered (the sweeper re-sends its unit). */
   readonly maxReceiveCount: number;
+  /**
+   * The window in which every SQS send fails: it starts early in the run and lasts 5–8 s,
+   * several sweeper runs (one a second); units whose sends it refused come back to the
+   * sweeper's resends (after 8 s here) as it ends.
+   */
+  readonly blackout: SendBlackout;
 }
 
 /** The fault mix a seed stands for. Rates stay low enough for a run to converge in time. */
@@ -78,10 +85,19 @@ export function chaosProfile(seed: number): ChaosProfile {
   // Every kind happens at least once a run, at an opportunity the seed picks.
   const ensure: Partial<Record<FaultKind, number>> = {};
   for (const kind of FAULT_KINDS) {
+    // A window, not a per-request chance; drawn from its own stream below, so that every
+    // seed keeps the fault mix it had before the blackout existed.
+    if (kind === 'sqs.sendBlackout') continue;
     const rare = kind === 'crash.mid-watermark' || kind === 'crash.after-tombstone';
     ensure[kind] = rare ? 1 : prng.int(1, 12);
   }
-  return { seed, rates, ensure, maxReceiveCount: prng.pick([2, 3, 5]) };
+  const maxReceiveCount = prng.pick([2, 3, 5]);
+  const window = createPrng(seed).fork('blackout');
+  const blackout = {
+    afterCalls: window.int(3, 20),
+    ms: Math.round(window.between(5_000, 8_000)),
+  };
+  return { seed, rates, ensure, maxReceiveCount, blackout };
 }
 
 export interface ChaosRunOptions {
@@ -110,6 +126,8 @@ export interface ChaosResult {
   /** Deliveries that outlasted their visibility timeout, slowest first (the first 50). */
   readonly overruns: readonly Overrun[];
   readonly units: number;
+  /** Sweeper runs that overlapped the window in which every SQS send failed; sends sweeps saw refused. */
+  readonly sweeper: { readonly runsInBlackout: number; readonly sendsFailed: number };
   readonly seedSeconds: number;
   readonly deleteSeconds: number;
   readonly error?: string;
@@ -122,6 +140,7 @@ export async function runChaosSeed(options: ChaosRunOptions): Promise<ChaosResul
     seed: options.seed,
     rates: profile.rates,
     ensure: profile.ensure,
+    blackout: profile.blackout,
   });
   const pipeline = await createReliabilityPipeline({
     stack: options.stack,
@@ -183,6 +202,10 @@ export async function runChaosSeed(options: ChaosRunOptions): Promise<ChaosResul
       unexplainedErrors: pipeline.failures.filter((f) => f.explained === undefined).slice(0, 50),
       overruns: [...pipeline.overruns].sort((a, b) => b.seconds - a.seconds).slice(0, 50),
       units: check.units,
+      sweeper: {
+        runsInBlackout: [...pipeline.activity.values()].reduce((n, a) => n + a.sweepsInBlackout, 0),
+        sendsFailed: [...pipeline.activity.values()].reduce((n, a) => n + a.sendsFailed, 0),
+      },
       seedSeconds,
       deleteSeconds,
       ...(error === undefined ? {} : { error }),

@@ -57,6 +57,12 @@ export const FAULT_KINDS = [
   /** SendMessageBatch answers some entries in Failed. */
   'sqs.partialBatch',
   ...CRASH_POINTS.map((point) => `crash.${point}` as const),
+  /**
+   * Every SendMessage(Batch) fails for a while (a window, see {@link SendBlackout}): workers
+   * and the sweeper alike. Last in the list, and not drawn per request, so adding it changed
+   * no other kind's decisions up to the window.
+   */
+  'sqs.sendBlackout',
 ] as const;
 
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -111,6 +117,8 @@ interface ServiceFaults {
   /** One attempt fails with `attemptError`; the SDK retries it. */
   readonly attempt: FaultKind;
   readonly attemptError: (command: string) => Error;
+  /** A window in which every call of `commands` fails whole with `outageError`, as `kind`. */
+  readonly blackout?: { readonly kind: FaultKind; readonly on: (command: string) => boolean };
   /**
    * Fails part of a call (a transaction cancelled, part of a batch answered as failed) and
    * returns the output; undefined lets the call through.
@@ -125,6 +133,14 @@ interface ServiceFaults {
 /** A per-key error DeleteObjects answers with; both pass with time, so the adapter retries. */
 const KEY_ERROR_CODES = ['InternalError', 'SlowDown'] as const;
 
+/** A window in which SQS refuses every send: from the `afterCalls`-th send call on, for `ms`. */
+export interface SendBlackout {
+  /** Send calls (SendMessage, SendMessageBatch) let through, while armed, before it starts. */
+  readonly afterCalls: number;
+  /** How long it lasts once started, in ms of real time. */
+  readonly ms: number;
+}
+
 export interface FaultPlanOptions {
   readonly seed: number;
   readonly rates: FaultRates;
@@ -135,6 +151,8 @@ export interface FaultPlanOptions {
    * them by then, so that a run covers every kind it names.
    */
   readonly ensure?: Partial<Record<FaultKind, number>>;
+  /** A window in which every SQS send fails; none when absent. */
+  readonly blackout?: SendBlackout;
 }
 
 export class FaultPlan {
@@ -149,6 +167,11 @@ export class FaultPlan {
   private readonly prng: Prng;
   private readonly partialShare: number;
   private readonly ensure: Partial<Record<FaultKind, number>>;
+  private readonly blackout: SendBlackout | undefined;
+  /** Send calls seen while armed (the blackout's clock until it starts). */
+  private sendCalls = 0;
+  /** When the blackout started and ends (ms since the epoch), once it has started. */
+  private blackoutWindow: { readonly from: number; readonly until: number } | undefined;
   private armed = false;
 
   constructor(options: FaultPlanOptions) {
@@ -157,6 +180,31 @@ export class FaultPlan {
     this.prng = createPrng(options.seed).fork('faults');
     this.partialShare = options.partialShare ?? 0.3;
     this.ensure = options.ensure ?? {};
+    this.blackout = options.blackout;
+  }
+
+  /** Where the send blackout stands now: not yet started, on, or over (also when there is none). */
+  blackoutState(): 'before' | 'during' | 'after' {
+    if (!this.blackout) return 'after';
+    if (!this.blackoutWindow) return 'before';
+    return Date.now() < this.blackoutWindow.until ? 'during' : 'after';
+  }
+
+  /**
+   * Decides one send call against the blackout: true while it is on. Draws nothing from the
+   * plan's random stream, so the other kinds' decisions are those the seed always made.
+   */
+  private blackedOut(where: string, command: string): boolean {
+    if (!this.armed || !this.blackout) return false;
+    this.sendCalls++;
+    if (!this.blackoutWindow && this.sendCalls > this.blackout.afterCalls) {
+      const from = Date.now();
+      this.blackoutWindow = { from, until: from + this.blackout.ms };
+    }
+    if (this.blackoutState() !== 'during') return false;
+    this.opportunities['sqs.sendBlackout'] = (this.opportunities['sqs.sendBlackout'] ?? 0) + 1;
+    this.record('sqs.sendBlackout', where, command);
+    return true;
   }
 
   /** Faults are injected only while armed: seeding and provisioning run clean. */
@@ -222,6 +270,9 @@ export class FaultPlan {
       (next, context) => async (args) => {
         const command = context.commandName ?? '';
         if (!faults.commands.has(command)) return next(args);
+        if (faults.blackout?.on(command)) {
+          throw markInjected(faults.outageError(command), faults.blackout.kind);
+        }
         if (this.decide(faults.outage, where, command)) {
           throw markInjected(faults.outageError(command), faults.outage);
         }
@@ -362,6 +413,7 @@ export class FaultPlan {
         unavailable(`injected: ${command} failed past the SDK's retries`, 8),
       attempt: 'sqs.sendError',
       attemptError: (command) => unavailable(`injected: ${command} 503 (one attempt)`),
+      blackout: { kind: 'sqs.sendBlackout', on: (command) => this.blackedOut(where, command) },
       partial: async (command, input, send) => {
         if (command !== 'SendMessageBatchCommand') return undefined;
         const batch = input as SendMessageBatchCommandInput;

@@ -232,7 +232,16 @@ export async function createReliabilityPipeline(options: PipelineOptions) {
   const activity = new Map(
     pools.map((p) => [
       p.name,
-      { received: 0, sweeps: 0, unitsResent: 0, intentsFinished: 0, jobsCompleted: 0 },
+      {
+        received: 0,
+        sweeps: 0,
+        unitsResent: 0,
+        intentsFinished: 0,
+        jobsCompleted: 0,
+        /** Sends the sweeper's runs saw refused, and runs that overlapped a send blackout. */
+        sendsFailed: 0,
+        sweepsInBlackout: 0,
+      },
     ]),
   );
   const timers: NodeJS.Timeout[] = [];
@@ -276,6 +285,7 @@ export async function createReliabilityPipeline(options: PipelineOptions) {
   }
 
   async function sweepOnce(pool: Pool): Promise<void> {
+    const blackoutBefore = options.faults?.blackoutState();
     const run = await runInvocation(() =>
       pool.sweeper(scheduledEvent(stack.region), localLambdaContext('lethe-sweeper')),
     );
@@ -286,7 +296,15 @@ export async function createReliabilityPipeline(options: PipelineOptions) {
       counts.unitsResent += report.unitsResent;
       counts.intentsFinished += report.intentsFinished;
       counts.jobsCompleted += report.jobsCompleted;
+      counts.sendsFailed += report.sendsFailed;
     }
+    // Under it: the run overlapped the window (a slow run may span all of it).
+    const blackoutAfter = options.faults?.blackoutState();
+    const overlapped =
+      blackoutBefore === 'during' ||
+      blackoutAfter === 'during' ||
+      (blackoutBefore === 'before' && blackoutAfter === 'after');
+    if (counts && overlapped) counts.sweepsInBlackout++;
     if (run.error !== undefined) {
       failures.push({
         where: 'sweeper',
