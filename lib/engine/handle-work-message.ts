@@ -96,10 +96,10 @@ export async function handleWorkMessage(
   reachCrashPoint(context, 'after-commit', unitId);
   if (!result.committed) return 'duplicate';
   await sendPlanned(context, result.spawned);
-  // A unit that planned more cannot have been the job's last: skip the read of the job.
-  if (result.spawned.length === 0 && (work.plannedEarly ?? []).length === 0) {
-    await completeAndPublish(context, unit.jobId);
-  }
+  // Only the units this very commit planned are sure to be unsettled now: whoever settles
+  // the last of them checks. Units planned earlier (a successor sent before this unit erased)
+  // may all have settled already, so this unit may be the job's last whatever it planned.
+  if (result.spawned.length === 0) await completeAndPublish(context, unit.jobId);
   return failure ? 'failed' : 'done';
 }
 
