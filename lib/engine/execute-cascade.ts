@@ -3,12 +3,14 @@
 // per child relation inside the entity's own scope. With nothing to plan, it goes straight
 // to the entity's finalize. Before planning anything it checks the entity's guards: a held
 // or guarded entity waits with everything under it. Its tenant is kept on its scope, so a
-// tenant hold placed later still reaches the units beneath.
+// tenant hold placed later still reaches the units beneath. An entity another job owns (its
+// tombstone names that job) is not planned here: the unit defers to the owner.
 import { getEntity } from '../graph/graph-queries.js';
 import { addCount, type Counts } from '../model/counters.js';
 import { scopeIdOf } from '../model/scopes.js';
 import type { Unit } from '../model/units.js';
 import { checkGuards, tenantOf } from './check-guards.js';
+import { deferToOwner } from './defer-to-owner.js';
 import type { EngineContext } from './engine-context.js';
 import { entityRows } from './entity-rows.js';
 import { queryChildren } from './query-children.js';
@@ -21,6 +23,10 @@ export async function executeCascade(
   message: CascadeMessage,
 ): Promise<UnitWork> {
   const entity = getEntity(context.graph, message.entity);
+  if (message.owner !== undefined && message.owner !== message.jobId) {
+    const deferred = await deferToOwner(context, unit, { ...message, owner: message.owner });
+    if (deferred) return deferred;
+  }
   const scopeId = scopeIdOf(entity.name, message.id);
   const [row] = await entityRows(context, entity, message.id, 1);
   await checkGuards(context, unit, {

@@ -139,7 +139,7 @@ async function tombstoneChildren(
   rows: readonly Item[],
 ): Promise<SpawnedUnit[]> {
   const ids = rows.map((row) => idOf(child, row));
-  await mapConcurrent(ids, 4, (id) =>
+  const results = await mapConcurrent(ids, 4, (id) =>
     writeTombstone(context.state, {
       entity: child.name,
       id,
@@ -149,17 +149,26 @@ async function tombstoneChildren(
     }),
   );
   reachCrashPoint(context, 'after-tombstone', unit.unitId);
-  return ids.map((id) => ({
-    message: {
-      v: 1,
-      jobId: unit.jobId,
-      type: 'cascade',
-      entity: child.name,
-      id,
-      via: relation.name,
-    },
-    scope: unit.scope,
-  }));
+  return ids.map((id, i) => {
+    const result = results[i];
+    // A child another job tombstoned first belongs to that job: this job's cascade defers.
+    const owner =
+      result && !result.created && result.existing.jobId !== unit.jobId
+        ? result.existing.jobId
+        : undefined;
+    return {
+      message: {
+        v: 1,
+        jobId: unit.jobId,
+        type: 'cascade',
+        entity: child.name,
+        id,
+        via: relation.name,
+        ...(owner ? { owner } : {}),
+      },
+      scope: unit.scope,
+    };
+  });
 }
 
 async function nullifyRows(
