@@ -124,6 +124,7 @@ export async function commitUnit(
         spawned: [...(work.plannedEarly ?? []), ...all.map((s) => s.unitId)],
         failures: work.failures,
         manifests: work.unknownManifests,
+        unlocated: work.unlocated,
       }),
       settleOnJob(state, unit.jobId, {
         planned: all.length,

@@ -76,7 +76,7 @@ export async function executeRows(
         page.items,
         page.lastKey,
       );
-      await checkArchiveCopies(context, child, content.objects);
+      await checkArchiveCopies(context, child, content.objects, content.prefixes);
       return content;
     });
     plannedEarly = await sendNext(intent);

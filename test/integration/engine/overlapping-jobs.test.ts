@@ -135,3 +135,58 @@ describe('Engine: two jobs reaching one entity', () => {
     },
   );
 });
+
+describe('Engine: a finalize whose row has vanished', () => {
+  it('erases the objects of a row deleted upstream after its cascade read it', async () => {
+    // Prepare
+    const pipeline = await createPipelineHarness('vanished', { graph: boardGraph() });
+    const seeded = await seedBoard(pipeline);
+    const hand = handDelivery(pipeline);
+
+    // Act: c1's cascade reads its row; then the row is deleted upstream, before the finalize.
+    const { jobId } = await hand.engine.requestDeletion({ entity: 'card', id: 'c1' });
+    await hand.deliverOne(jobId, (m) => m.type === 'cascade');
+    await pipeline.engine.context.docs.delete(seeded.tables.cards, { cardId: 'c1' });
+    await hand.deliver(jobId);
+    const job = await pipeline.engine.getJob(jobId);
+
+    // Assess: its attachments, located from the values its cascade pinned, are gone too.
+    expect(job).toMatchObject({ status: 'completed', outcome: 'deleted', failed: 0 });
+    expect(totalOf(job?.counts ?? {}, 'objectsDeleted')).toBe(3);
+    const footprint = await boardFootprint(pipeline, seeded);
+    expect(footprint.objects.filter((k) => k.includes('/cards/c1/'))).toEqual([]);
+    expect(footprint.cards).toEqual(['c2']);
+  });
+
+  it('reports, and does not render, the objects of a row gone before lethe read it', async () => {
+    // Prepare: card c1's row is gone already; its attachments are still there.
+    const pipeline = await createPipelineHarness('gonefirst', { graph: boardGraph() });
+    const seeded = await seedBoard(pipeline);
+    await pipeline.engine.context.docs.delete(seeded.tables.cards, { cardId: 'c1' });
+    const hand = handDelivery(pipeline);
+
+    // Act
+    const { jobId } = await hand.engine.requestDeletion({ entity: 'card', id: 'c1' });
+    await hand.deliver(jobId);
+    const job = await pipeline.engine.getJob(jobId);
+    const finalize = await pipeline.engine.context.docs.get(pipeline.engine.context.state.table, {
+      pk: `JOB#${jobId}`,
+      sk: 'UNIT#finalize|card|c1',
+    });
+
+    // Assess: the job ends, not proven whole, with the reason on the unit; no unit failed.
+    expect(job).toMatchObject({ status: 'completed', outcome: 'partial', failed: 0 });
+    expect(job?.counts['root.card']?.objectsUnlocated).toBe(1);
+    expect(finalize).toMatchObject({
+      status: 'done',
+      unlocated: [
+        {
+          bucket: seeded.buckets.files,
+          template: 'workspaces/{workspaceId}/cards/{cardId}/',
+          reason: 'card "c1" was gone before lethe read its row: {workspaceId} unknown',
+        },
+      ],
+    });
+    expect((await boardFootprint(pipeline, seeded)).objects).toContain(seeded.attachments.c1?.[0]);
+  });
+});

@@ -10,6 +10,8 @@ import type { PipelineHarness } from './pipeline-harness.js';
 export interface BoardGraphOptions {
   /** Guards on cards (e.g. an archive copy of their attachments). */
   readonly cardGuards?: GuardsDefinition;
+  /** Without comments and mentions, cards are leaves: erased page by page by the board's job. */
+  readonly leafCards?: boolean;
 }
 
 export function boardGraph(options: BoardGraphOptions = {}) {
@@ -81,14 +83,22 @@ export function boardGraph(options: BoardGraphOptions = {}) {
           ],
           ...(options.cardGuards ? { guards: options.cardGuards } : {}),
         },
-        comment: {
-          table: 'comments',
-          parents: [{ entity: 'card', attribute: 'cardId', index: 'byCard', onDelete: 'cascade' }],
-        },
-        mention: {
-          table: 'mentions',
-          parents: [{ entity: 'card', attribute: 'cardId', index: 'byCard', onDelete: 'set-null' }],
-        },
+        ...(options.leafCards
+          ? {}
+          : {
+              comment: {
+                table: 'comments',
+                parents: [
+                  { entity: 'card', attribute: 'cardId', index: 'byCard', onDelete: 'cascade' },
+                ],
+              },
+              mention: {
+                table: 'mentions',
+                parents: [
+                  { entity: 'card', attribute: 'cardId', index: 'byCard', onDelete: 'set-null' },
+                ],
+              },
+            }),
       },
     });
 }
