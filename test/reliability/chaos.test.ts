@@ -3,6 +3,8 @@
 // SlowDown, outages and per-key DeleteObjects errors; SQS send failures, outages and partial
 // batches; crashes at every named point — and every kind happens at least once. The
 // independent checker then reads the emulators and must find nothing lost and nothing extra.
+// Overlap seeds run two jobs on a shared subtree (a project, then its organization) under
+// the same faults: both complete, and their counters together count every item once.
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { CHAOS_TEST_SIZE, type ChaosResult, runChaosSeed } from './support/chaos-run.js';
 import { FAULT_KINDS } from './support/fault-plan.js';
@@ -10,6 +12,8 @@ import { writeResult } from './support/results.js';
 
 /** Fixed, so a failure names a seed that can be run again; `LETHE_CHAOS_SEEDS=7,8,9` picks others. */
 const SEEDS = (process.env.LETHE_CHAOS_SEEDS ?? '1,2,3').split(',').map(Number);
+/** Seeds run as two overlapping jobs: a project, then its organization a moment later. */
+const OVERLAP_SEEDS = (process.env.LETHE_CHAOS_OVERLAP_SEEDS ?? '4').split(',').map(Number);
 
 const results: ChaosResult[] = [];
 
@@ -37,6 +41,28 @@ describe.concurrent('Chaos: a seeded fault mix over a whole deletion', () => {
       expect(result.check.checks.filter((c) => !c.ok)).toEqual([]);
       const missing = FAULT_KINDS.filter((kind) => !result.injected[kind]);
       expect(missing, `fault kinds never injected: ${missing.join(', ')}`).toEqual([]);
+    },
+  );
+
+  it.each(OVERLAP_SEEDS)(
+    'seed %i, a project and then its organization: both complete, each item counted once',
+    async (seed) => {
+      // Act
+      const result = await runChaosSeed({
+        stack: inject('localStack'),
+        seed,
+        size: CHAOS_TEST_SIZE,
+        timeoutMs: 150_000,
+        overlap: true,
+      });
+      results.push(result);
+
+      // Assess
+      expect(result.error).toBeUndefined();
+      expect(result.check.checks.filter((c) => !c.ok)).toEqual([]);
+      expect(result.check.checks.map((c) => c.name)).toContain(
+        'overlapping job 1 completed exactly once',
+      );
     },
   );
 });
