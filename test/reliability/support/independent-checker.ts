@@ -294,7 +294,6 @@ export async function checkDeletion(input: CheckInput): Promise<CheckReport> {
     ...(input.overlapping ?? []),
   ];
   const jobs = await Promise.all(runs.map((run) => readJob(clients, settings, run.jobId)));
-  const job = jobs[0];
   const counters: Record<string, number> = {};
   for (const each of jobs)
     for (const [kind, n] of Object.entries(counterTotals(each)))
