@@ -136,6 +136,43 @@ describe('Engine: two jobs reaching one entity', () => {
   );
 });
 
+describe('Engine: deferring to the job that owns an entity', () => {
+  it('keeps the board, blocked, when the job owning its card kept the card', async () => {
+    // Prepare: c1's workspaceId cannot be rendered safely, so c1's own job cannot finish it.
+    const pipeline = await createPipelineHarness('overlapkept', {
+      graph: boardGraph(),
+      settings: RECHECK,
+    });
+    const seeded = await seedBoard(pipeline);
+    await pipeline.engine.context.docs.put(seeded.tables.cards, {
+      cardId: 'c1',
+      boardId: 'b1',
+      workspaceId: 'w/1',
+    });
+    const hand = handDelivery(pipeline);
+
+    // Act
+    const card = await hand.engine.requestDeletion({ entity: 'card', id: 'c1' });
+    await hand.deliverOne(card.jobId, (m) => m.type === 'cascade');
+    const board = await hand.engine.requestDeletion({ entity: 'board', id: 'b1' });
+    await hand.deliver(board.jobId, { untilOnlyDelayed: true });
+    const deferring = await pipeline.engine.getJob(board.jobId);
+    await hand.deliver(card.jobId);
+    await hand.deliver(board.jobId);
+    const cardJob = await pipeline.engine.getJob(card.jobId);
+    const boardJob = await pipeline.engine.getJob(board.jobId);
+
+    // Assess: the board's job waited on c1's, then kept the board; it deleted c2 itself.
+    expect(deferring).toMatchObject({ status: 'running', waiting: 1 });
+    expect(deferring?.waitReason).toBe(`deferred: card "c1" is being deleted by job ${card.jobId}`);
+    expect(cardJob).toMatchObject({ status: 'completed', outcome: 'partial', failed: 1 });
+    expect(boardJob).toMatchObject({ status: 'completed', outcome: 'blocked', failed: 0 });
+    const footprint = await boardFootprint(pipeline, seeded);
+    expect(footprint).toMatchObject({ board: true, cards: ['c1'] });
+    expect(footprint.objects).toContain(seeded.exportKey);
+  });
+});
+
 describe('Engine: a finalize whose row has vanished', () => {
   it('erases the objects of a row deleted upstream after its cascade read it', async () => {
     // Prepare
