@@ -6,13 +6,14 @@ import { LetheError } from '../errors.js';
 import type { Entity } from '../graph/graph-types.js';
 import type { Hold } from '../model/holds.js';
 import { listHolds } from '../model/holds.js';
-import type { IntentObject } from '../model/intents.js';
+import type { IntentObject, IntentPrefix } from '../model/intents.js';
 import { getJob } from '../model/jobs.js';
 import { getScope, JOB_SCOPE } from '../model/scopes.js';
 import type { Unit } from '../model/units.js';
 import type { Item } from '../ports/document-store.js';
 import { mapConcurrent } from '../retry.js';
 import type { EngineContext } from './engine-context.js';
+import { compareKeys } from './list-key-range.js';
 
 /** The unit must wait: a guard said "not yet". Not a failure; the unit is checked again. */
 export class UnitWaitError extends LetheError {
@@ -176,12 +177,15 @@ export async function checkGuards(
 /**
  * With `requireArchiveCopy`, every object that may be deleted (all but `ttl` ones, which lethe
  * never deletes) must already exist under the same key in the archive bucket; otherwise the
- * unit waits — its rows too, so rows never go while their objects must stay.
+ * unit waits — its rows too, so rows never go while their objects must stay. That covers
+ * every kind of object: keys and manifests (and what manifests list) one by one, and every
+ * key under each prefix, listed beside the archive's keys under the same prefix.
  */
 export async function checkArchiveCopies(
   context: EngineContext,
   entity: Entity,
   objects: readonly IntentObject[],
+  prefixes: readonly IntentPrefix[] = [],
 ): Promise<void> {
   const archive = entity.guards.requireArchiveCopy;
   if (archive === undefined) return;
@@ -190,11 +194,67 @@ export async function checkArchiveCopies(
   const found = await mapConcurrent(candidates, 16, (o) =>
     context.objects.exists(archiveBucket, o.key),
   );
-  const missing = candidates.filter((_, i) => !found[i]);
-  const first = missing[0];
+  let total = candidates.length;
+  let missing = candidates.filter((_, i) => !found[i]).length;
+  let first = candidates.find((_, i) => !found[i]);
+  for (const prefix of prefixes) {
+    if (entity.objects[prefix.group]?.shared === 'ttl') continue;
+    const compared = await compareWithArchive(context, prefix, archiveBucket);
+    total += compared.total;
+    missing += compared.missing;
+    if (first === undefined && compared.first !== undefined)
+      first = { bucket: prefix.bucket, key: compared.first, owner: prefix.owner };
+  }
   if (first === undefined) return;
   throw new UnitWaitError(
-    `archive: ${missing.length} of ${candidates.length} objects have no copy in "${archiveBucket}" yet (first: s3://${first.bucket}/${first.key})`,
+    `archive: ${missing} of ${total} objects have no copy in "${archiveBucket}" yet (first: s3://${first.bucket}/${first.key})`,
     false,
   );
+}
+
+/**
+ * Walks the keys under a prefix and the archive's keys under the same prefix side by side,
+ * both in S3's order: a page of each at a time, never one request per key.
+ */
+async function compareWithArchive(
+  context: EngineContext,
+  prefix: IntentPrefix,
+  archiveBucket: string,
+): Promise<{ total: number; missing: number; first?: string | undefined }> {
+  const pageSize = context.settings.objectPageSize;
+  let total = 0;
+  let missing = 0;
+  let first: string | undefined;
+  let archived: string[] = [];
+  let index = 0;
+  let archiveAfter: string | undefined;
+  let archiveMore = true;
+  let after: string | undefined;
+  for (;;) {
+    const page = await context.objects.listAfter(prefix.bucket, prefix.prefix, after, pageSize);
+    for (const key of page.keys) {
+      total++;
+      for (;;) {
+        while (index < archived.length && compareKeys(archived[index] ?? '', key) < 0) index++;
+        if (index < archived.length || !archiveMore) break;
+        const next = await context.objects.listAfter(
+          archiveBucket,
+          prefix.prefix,
+          archiveAfter,
+          pageSize,
+        );
+        archived = next.keys;
+        index = 0;
+        archiveMore = next.truncated && next.keys.length > 0;
+        archiveAfter = next.keys.at(-1) ?? archiveAfter;
+      }
+      if (archived[index] !== key) {
+        missing++;
+        first ??= key;
+      }
+    }
+    const last = page.keys.at(-1);
+    if (!page.truncated || last === undefined) return { total, missing, first };
+    after = last;
+  }
 }

@@ -93,13 +93,17 @@ async function readManifest(
       };
 }
 
-/** Throws UnsafeKeyValueError when a row's own value would render outside its template. */
+/**
+ * Throws UnsafeKeyValueError when a row's own value would render outside its template.
+ * `skipGroups`: indexes of object groups not to render (their keys cannot be located).
+ */
 export async function collectObjects(
   graph: Graph,
   store: ObjectStore,
   entity: Entity,
   rows: readonly Item[],
   manifestConcurrency = 16,
+  skipGroups: ReadonlySet<number> = new Set(),
 ): Promise<CollectedObjects> {
   const collected: CollectedObjects = { objects: [], prefixes: [], unknownManifests: [] };
   const manifests: {
@@ -112,6 +116,7 @@ export async function collectObjects(
   for (const row of rows) {
     const owner = `${entity.name}#${entityIdOf(entity, row[entity.partitionKey])}`;
     for (const [index, group] of entity.objects.entries()) {
+      if (skipGroups.has(index)) continue;
       const bucket = bucketName(graph, group.bucket);
       const key = renderKey(group.template, row);
       if (group.kind === 'prefix')

@@ -83,9 +83,11 @@ export async function commitUnit(
     }
 
     const failed = failure !== undefined;
+    // A cascade that opened its entity's scope hands its slot on to that entity's finalize;
+    // one that opened none (it deferred to the job owning the entity) gives it back now.
+    const handsSlotOn = unit.kind === 'cascade' && !failed && work.newScope !== undefined;
     const slotDelta =
-      spawned.filter((s) => s.scope === unit.scope && takesSlot(s)).length -
-      (unit.kind === 'cascade' && !failed ? 0 : 1);
+      spawned.filter((s) => s.scope === unit.scope && takesSlot(s)).length - (handsSlotOn ? 0 : 1);
     const block = failed || work.block === true;
     let scope: Scope | undefined;
     if (unit.scope !== JOB_SCOPE && (slotDelta !== 0 || block)) {
@@ -122,6 +124,7 @@ export async function commitUnit(
         spawned: [...(work.plannedEarly ?? []), ...all.map((s) => s.unitId)],
         failures: work.failures,
         manifests: work.unknownManifests,
+        unlocated: work.unlocated,
       }),
       settleOnJob(state, unit.jobId, {
         planned: all.length,

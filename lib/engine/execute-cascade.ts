@@ -3,17 +3,23 @@
 // restrict-check), then plans one rows unit
 // per child relation inside the entity's own scope. With nothing to plan, it goes straight
 // to the entity's finalize. Before planning anything it checks the entity's guards: a held
-// or guarded entity waits with everything under it. Its tenant is kept on its scope, so a
-// tenant hold placed later still reaches the units beneath.
+// or guarded entity waits with everything under it (an archive copy of its objects included).
+// Its tenant is kept on its scope, so a tenant hold placed later still reaches the units
+// beneath, and so are the values its key templates name, so a finalize that finds the row
+// gone still locates its objects. An entity another job owns (its tombstone names that job)
+// is not planned here: the unit defers to the owner.
 import { LetheError } from '../errors.js';
 import { getEntity } from '../graph/graph-queries.js';
 import { addCount, type Counts } from '../model/counters.js';
 import { getJob } from '../model/jobs.js';
 import { scopeIdOf } from '../model/scopes.js';
 import type { Unit } from '../model/units.js';
-import { checkGuards, tenantOf } from './check-guards.js';
+import { checkArchiveCopies, checkGuards, tenantOf } from './check-guards.js';
+import { collectObjects } from './collect-objects.js';
+import { deferToOwner } from './defer-to-owner.js';
 import type { EngineContext } from './engine-context.js';
 import { entityRows } from './entity-rows.js';
+import { locatorOf } from './locate-entity.js';
 import { restrictCheck } from './restrict-check.js';
 import type { SpawnedUnit, UnitWork } from './unit-work.js';
 import type { CascadeMessage } from './work-message.js';
@@ -24,6 +30,10 @@ export async function executeCascade(
   message: CascadeMessage,
 ): Promise<UnitWork> {
   const entity = getEntity(context.graph, message.entity);
+  if (message.owner !== undefined && message.owner !== message.jobId) {
+    const deferred = await deferToOwner(context, unit, { ...message, owner: message.owner });
+    if (deferred) return deferred;
+  }
   const scopeId = scopeIdOf(entity.name, message.id);
   const [row] = await entityRows(context, entity, message.id, 1);
   await checkGuards(context, unit, {
@@ -32,6 +42,14 @@ export async function executeCascade(
     scope: unit.scope,
     checks: 'all',
   });
+  // An archive copy is a guard on objects: checked before any child goes, or the children
+  // would be erased while the entity itself must stay.
+  if (row !== undefined && entity.guards.requireArchiveCopy !== undefined) {
+    const rows =
+      entity.sortKey === undefined ? [row] : await entityRows(context, entity, message.id);
+    const collected = await collectObjects(context.graph, context.objects, entity, rows);
+    await checkArchiveCopies(context, entity, collected.objects, collected.prefixes);
+  }
   const counts: Counts = {};
   let blocked = false;
   const restricts = entity.children.filter((r) => r.onDelete === 'restrict');
@@ -84,6 +102,7 @@ export async function executeCascade(
       id: message.id,
       via: message.via,
       tenantId: tenantOf(entity, row),
+      locator: locatorOf(entity, row),
       parent: unit.scope,
       blocked,
     },

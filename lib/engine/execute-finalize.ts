@@ -1,17 +1,20 @@
 // A finalize unit deletes one cascaded entity instance once everything under it is done:
 // its own rows go (rows, then objects, through an intent), unless its scope was blocked by a
 // restrict relation or a failed unit — then the row stays and the block travels upwards.
-// Its guards are checked first: a held or guarded entity waits.
+// Its guards are checked first: a held or guarded entity waits. A row gone before the finalize
+// (deleted upstream) is located from what its cascade pinned; it never needs values it lacks.
 import { getEntity } from '../graph/graph-queries.js';
-import { entityKeyValue } from '../graph/key-types.js';
+import type { Entity } from '../graph/graph-types.js';
 import { addCount, type Counts } from '../model/counters.js';
-import { pinIntent } from '../model/intents.js';
+import { type IntentContent, pinIntent } from '../model/intents.js';
 import { getScope, scopeIdOf } from '../model/scopes.js';
 import type { Unit } from '../model/units.js';
 import { checkArchiveCopies, checkGuards } from './check-guards.js';
+import { collectObjects } from './collect-objects.js';
 import type { EngineContext } from './engine-context.js';
 import { entityRows } from './entity-rows.js';
 import { eraseIntent, rowsIntentContent } from './erase-rows.js';
+import { vanishedRow } from './locate-entity.js';
 import { prefixUnits } from './prefix-units.js';
 import { rowKeyOf } from './query-children.js';
 import { rowsStillThere } from './rows-still-there.js';
@@ -47,23 +50,53 @@ export async function executeFinalize(
       scope: scopeIdOf(entity.name, message.id),
       checks: 'all',
     });
-    // A row already gone (deleted upstream) still has objects to erase: rendered from the id.
-    const located =
+    const content =
       rows.length > 0 || entity.sortKey !== undefined
-        ? rows
-        : [{ [entity.partitionKey]: entityKeyValue(entity, message.id) }];
-    const content = await rowsIntentContent(context, entity, label, located);
-    await checkArchiveCopies(context, entity, content.objects);
+        ? await rowsIntentContent(context, entity, label, rows)
+        : await vanishedContent(context, entity, label, message.id, scope?.locator);
+    await checkArchiveCopies(context, entity, content.objects, content.prefixes);
     // Only rows that exist are deleted and counted, never the key the objects were rendered from.
     const listed = rows.map((row) => rowKeyOf(entity, row));
     return { ...content, rowKeys: await rowsStillThere(context, entity, listed) };
   });
   const erased = await eraseIntent(context, entity, intent);
+  addCount(erased.counts, label, 'objectsUnlocated', intent.unlocated?.length ?? 0);
   return {
     counts: erased.counts,
     spawn: prefixUnits(unit.jobId, entity.name, intent.prefixes, unit.scope, message.via),
     clearIntent: true,
     failures: erased.failures,
     unknownManifests: intent.unknownManifests,
+    unlocated: intent.unlocated,
+  };
+}
+
+/**
+ * A row already gone (deleted upstream, or since its cascade read it) has no row to delete,
+ * but its objects are still to erase: rendered from the values its cascade pinned, else from
+ * the id alone — and a template that names a value neither has is reported, not rendered.
+ */
+async function vanishedContent(
+  context: EngineContext,
+  entity: Entity,
+  label: string,
+  id: string,
+  locator: Readonly<Record<string, unknown>> | undefined,
+): Promise<IntentContent> {
+  const vanished = vanishedRow(context.graph, entity, id, locator);
+  const collected = await collectObjects(
+    context.graph,
+    context.objects,
+    entity,
+    [vanished.row],
+    undefined,
+    vanished.skip,
+  );
+  return {
+    entity: entity.name,
+    relation: label,
+    rowKeys: [],
+    ...collected,
+    ...(vanished.unlocated.length > 0 ? { unlocated: vanished.unlocated } : {}),
   };
 }

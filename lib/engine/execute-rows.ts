@@ -77,7 +77,7 @@ export async function executeRows(
         page.items,
         page.lastKey,
       );
-      await checkArchiveCopies(context, child, content.objects);
+      await checkArchiveCopies(context, child, content.objects, content.prefixes);
       return { ...content, rowKeys: await rowsStillThere(context, child, content.rowKeys) };
     });
     plannedEarly = await sendNext(intent);
@@ -144,7 +144,7 @@ async function tombstoneChildren(
   rows: readonly Item[],
 ): Promise<SpawnedUnit[]> {
   const ids = rows.map((row) => idOf(child, row));
-  await mapConcurrent(ids, 4, (id) =>
+  const results = await mapConcurrent(ids, 4, (id) =>
     writeTombstone(context.state, {
       entity: child.name,
       id,
@@ -154,17 +154,26 @@ async function tombstoneChildren(
     }),
   );
   reachCrashPoint(context, 'after-tombstone', unit.unitId);
-  return ids.map((id) => ({
-    message: {
-      v: 1,
-      jobId: unit.jobId,
-      type: 'cascade',
-      entity: child.name,
-      id,
-      via: relation.name,
-    },
-    scope: unit.scope,
-  }));
+  return ids.map((id, i) => {
+    const result = results[i];
+    // A child another job tombstoned first belongs to that job: this job's cascade defers.
+    const owner =
+      result && !result.created && result.existing.jobId !== unit.jobId
+        ? result.existing.jobId
+        : undefined;
+    return {
+      message: {
+        v: 1,
+        jobId: unit.jobId,
+        type: 'cascade',
+        entity: child.name,
+        id,
+        via: relation.name,
+        ...(owner ? { owner } : {}),
+      },
+      scope: unit.scope,
+    };
+  });
 }
 
 /**

@@ -11,6 +11,7 @@ import { UnitAlreadySettledError } from '../model/intents.js';
 import { getUnit, markWaiting, type PlannedUnit, type Unit } from '../model/units.js';
 import { UnitWaitError } from './check-guards.js';
 import { commitUnit } from './commit-unit.js';
+import { wakeWaiters } from './defer-to-owner.js';
 import { dispatchCheck, dispatchUnits } from './dispatch-units.js';
 import { type EngineContext, reachCrashPoint } from './engine-context.js';
 import { executeCascade } from './execute-cascade.js';
@@ -105,10 +106,12 @@ export async function handleWorkMessage(
   reachCrashPoint(context, 'after-commit', unitId);
   if (!result.committed) return 'duplicate';
   await sendPlanned(context, result.spawned);
-  // A unit that planned more cannot have been the job's last: skip the read of the job.
-  if (result.spawned.length === 0 && (work.plannedEarly ?? []).length === 0) {
-    await completeAndPublish(context, unit.jobId);
-  }
+  if (message.type === 'finalize')
+    await wakeWaiters(context, unit.jobId, message.entity, message.id);
+  // Only the units this very commit planned are sure to be unsettled now: whoever settles
+  // the last of them checks. Units planned earlier (a successor sent before this unit erased)
+  // may all have settled already, so this unit may be the job's last whatever it planned.
+  if (result.spawned.length === 0) await completeAndPublish(context, unit.jobId);
   return failure ? 'failed' : 'done';
 }
 
@@ -152,5 +155,11 @@ async function resendStillPlanned(context: EngineContext, unit: Unit): Promise<v
     }
   }
   if (planned.length > 0) await sendPlanned(context, planned);
+  // A crash may have come between this finalize's commit and its wake-up of other jobs.
+  if (unit.kind === 'finalize') {
+    const message = parseWorkMessage(unit.body);
+    if (message.type === 'finalize')
+      await wakeWaiters(context, unit.jobId, message.entity, message.id);
+  }
   await completeAndPublish(context, unit.jobId);
 }

@@ -6,6 +6,7 @@ import type { UnreadableManifest } from '../model/intents.js';
 import type { Scope } from '../model/scopes.js';
 import type { UnitTarget } from '../model/units.js';
 import type { KeyFailure } from '../ports/object-store.js';
+import type { UnlocatedObjects } from './locate-entity.js';
 import type { WorkMessage } from './work-message.js';
 
 export interface SpawnedUnit {
@@ -25,4 +26,6 @@ export interface UnitWork {
   readonly failures?: readonly (KeyFailure & { bucket: string })[] | undefined;
   /** Manifests that could not be read: kept on the settled unit, with key and reason. */
   readonly unknownManifests?: readonly UnreadableManifest[] | undefined;
+  /** Object groups whose keys could not be rendered: kept on the settled unit, with reason. */
+  readonly unlocated?: readonly UnlocatedObjects[] | undefined;
 }

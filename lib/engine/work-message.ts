@@ -23,6 +23,11 @@ export const cascadeMessage = z.strictObject({
   id: entityId,
   /** The relation the entity was reached through; absent for the job's root. */
   via: name.optional(),
+  /**
+   * The job whose tombstone the entity already carried when this job's cascade reached it:
+   * this unit defers to that job (defer-to-owner.ts) instead of deleting the entity twice.
+   */
+  owner: jobId.optional(),
 });
 
 export const rowsMessage = z.strictObject({

@@ -10,6 +10,7 @@ export const COUNTER_KINDS = [
   'objectsLeftToTtl',
   'objectsFailed',
   'manifestsUnreadable',
+  'objectsUnlocated',
   'blocked',
   'failed',
   'held',

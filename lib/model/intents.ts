@@ -11,7 +11,8 @@
 // Item  JOB#<jobId> / INTENT#<unitId>
 //   { type: 'intent', jobId, unitId, entity, relation, rowKeys: Key[],
 //     objects: { bucket, key, shared?, owner }[], prefixes: { bucket, prefix, owner, group }[],
-//     unknownManifests: { bucket, key, reason }[], lastKey?, range?, nextAfter?, createdAt }
+//     unknownManifests: { bucket, key, reason }[], unlocated?: { bucket, template, reason }[],
+//     lastKey?, range?, nextAfter?, createdAt }
 import { LetheError, TransactionCancelledError } from '../errors.js';
 import type { Item, Key, TransactItem } from '../ports/document-store.js';
 import { fnv1a } from './shard-of.js';
@@ -55,6 +56,11 @@ export interface Intent {
   readonly objects: readonly IntentObject[];
   readonly prefixes: readonly IntentPrefix[];
   readonly unknownManifests: readonly UnreadableManifest[];
+  /**
+   * Object groups a finalize could not render keys for: the entity's row was gone before
+   * lethe read it, and the template names values only the row had.
+   */
+  readonly unlocated?: readonly { bucket: string; template: string; reason: string }[] | undefined;
   /** Where the relation's next page of rows starts (rows units). */
   readonly lastKey?: Key | undefined;
   /**

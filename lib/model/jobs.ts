@@ -184,11 +184,13 @@ export function settleOnJob(
 
 export function outcomeOf(job: Job): JobOutcome {
   if (totalOf(job.counts, 'blocked') > 0) return 'blocked';
-  // An unreadable manifest leaves the keys it lists unknown: the deletion is not proven whole.
+  // An unreadable manifest, or objects whose keys could not be rendered, leave keys unknown:
+  // the deletion is not proven whole.
   if (
     job.failed > 0 ||
     totalOf(job.counts, 'objectsFailed') > 0 ||
-    totalOf(job.counts, 'manifestsUnreadable') > 0
+    totalOf(job.counts, 'manifestsUnreadable') > 0 ||
+    totalOf(job.counts, 'objectsUnlocated') > 0
   )
     return 'partial';
   return 'deleted';

@@ -6,8 +6,10 @@
 // The root's work lives in the job scope, which has no item: the job's own counters close it.
 //
 // Item  JOB#<jobId> / SCOPE#<entity>#<id>
-//   { type: 'scope', entity, id, via?, tenantId?, parent (scope id), outstanding, blocked,
-//     finalized }   tenantId: read from the entity's row when it was cascaded, for holds
+//   { type: 'scope', entity, id, via?, tenantId?, locator?, parent (scope id), outstanding,
+//     blocked, finalized }   tenantId: read from the entity's row when it was cascaded, for
+//     holds; locator: the row's values its key templates name, read then too, so a finalize
+//     whose row has vanished since still locates its objects
 import type { Item, TransactItem } from '../ports/document-store.js';
 import type { StateContext } from './state-context.js';
 import { stateKeys } from './state-keys.js';
@@ -21,6 +23,8 @@ export interface Scope {
   readonly via?: string | undefined;
   /** The entity's tenant, when its row named one: tenant holds reach everything under it. */
   readonly tenantId?: string | undefined;
+  /** The values the entity's key templates name, from its row when it was cascaded. */
+  readonly locator?: Readonly<Record<string, unknown>> | undefined;
   readonly parent: string;
   readonly outstanding: number;
   readonly blocked: boolean;
@@ -45,6 +49,7 @@ export async function getScope(
     id: String(item.id),
     via: item.via as string | undefined,
     tenantId: item.tenantId as string | undefined,
+    locator: item.locator as Record<string, unknown> | undefined,
     parent: String(item.parent),
     outstanding: Number(item.outstanding ?? 0),
     blocked: item.blocked === true,
@@ -65,6 +70,7 @@ export function newScopeItem(
     id: scope.id,
     via: scope.via,
     tenantId: scope.tenantId,
+    locator: scope.locator,
     parent: scope.parent,
     outstanding: scope.outstanding,
     blocked: scope.blocked,

@@ -27,6 +27,12 @@ export const stateKeys = {
     pk: `JOB#${jobId}`,
     sk: `FOLLOWUP#${entity}#${id}`,
   }),
+  /** A unit of another job waiting on this job's finalize of an entity (deferrals.ts). */
+  waiter: (ownerJobId: string, entity: string, id: string, jobId: string) => ({
+    pk: `JOB#${ownerJobId}`,
+    sk: `WAITER#${entity}#${id}#${jobId}`,
+  }),
+  waiterPrefix: (entity: string, id: string) => `WAITER#${entity}#${id}#`,
   /** Completion event waiting to be published (outbox). */
   outboxEvent: (jobId: string, name: string) => ({ pk: `JOB#${jobId}`, sk: `EVENT#${name}` }),
   jobPartition: (jobId: string) => `JOB#${jobId}`,

@@ -7,7 +7,7 @@
 //
 // Item  JOB#<jobId> / UNIT#<unitId>
 //   { type: 'unit', jobId, unitId, kind, status: 'planned' | 'waiting' | 'done' | 'failed',
-//     scope, body (the message), plannedAt, settledAt?, error?, failures?, manifests?,
+//     scope, body (the message), plannedAt, settledAt?, error?, failures?, manifests?, unlocated?,
 //     waitReason?, heldAs? (the counter label while it waits on a hold), nextCheckAt?,
 //     waitingSince?, waits?, resends? (sweeper re-sends the queue accepted), lastSentAt?
 //     (when its latest message the queue accepted became, or becomes, visible — written only
@@ -168,12 +168,14 @@ export function settleUnit(
     spawned: readonly string[];
     failures?: readonly unknown[] | undefined;
     manifests?: readonly unknown[] | undefined;
+    unlocated?: readonly unknown[] | undefined;
   },
 ): TransactItem {
   const extra = [
     ...(outcome.error ? ['#error = :error'] : []),
     ...(outcome.failures?.length ? ['failures = :failures'] : []),
     ...(outcome.manifests?.length ? ['manifests = :manifests'] : []),
+    ...(outcome.unlocated?.length ? ['unlocated = :unlocated'] : []),
   ];
   return {
     kind: 'update',
@@ -191,6 +193,8 @@ export function settleUnit(
         ...(outcome.failures?.length ? { ':failures': outcome.failures.slice(0, 100) } : {}),
         // And the first 100 manifests that could not be read, with key and reason.
         ...(outcome.manifests?.length ? { ':manifests': outcome.manifests.slice(0, 100) } : {}),
+        // And the object groups whose keys could not be rendered, with the reason.
+        ...(outcome.unlocated?.length ? { ':unlocated': outcome.unlocated } : {}),
       },
     },
     condition: stillAsRead(unit),

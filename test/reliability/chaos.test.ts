@@ -4,6 +4,8 @@
 // batches, and a window in which every SQS send fails while the sweeper runs; crashes at
 // every named point — and every kind happens at least once. The
 // independent checker then reads the emulators and must find nothing lost and nothing extra.
+// Overlap seeds run two jobs on a shared subtree (a project, then its organization) under
+// the same faults: both complete, and their counters together count every item once.
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { CHAOS_TEST_SIZE, type ChaosResult, runChaosSeed } from './support/chaos-run.js';
 import { FAULT_KINDS } from './support/fault-plan.js';
@@ -11,6 +13,8 @@ import { writeResult } from './support/results.js';
 
 /** Fixed, so a failure names a seed that can be run again; `LETHE_CHAOS_SEEDS=7,8,9` picks others. */
 const SEEDS = (process.env.LETHE_CHAOS_SEEDS ?? '1,2,3').split(',').map(Number);
+/** Seeds run as two overlapping jobs: a project, then its organization a moment later. */
+const OVERLAP_SEEDS = (process.env.LETHE_CHAOS_OVERLAP_SEEDS ?? '4').split(',').map(Number);
 
 const results: ChaosResult[] = [];
 
@@ -44,5 +48,27 @@ describe.concurrent('Chaos: a seeded fault mix over a whole deletion', () => {
     },
     // Seeding (about a minute with three seeds side by side) plus the run's 150 s to converge.
     300_000,
+  );
+
+  it.each(OVERLAP_SEEDS)(
+    'seed %i, a project and then its organization: both complete, each item counted once',
+    async (seed) => {
+      // Act
+      const result = await runChaosSeed({
+        stack: inject('localStack'),
+        seed,
+        size: CHAOS_TEST_SIZE,
+        timeoutMs: 150_000,
+        overlap: true,
+      });
+      results.push(result);
+
+      // Assess
+      expect(result.error).toBeUndefined();
+      expect(result.check.checks.filter((c) => !c.ok)).toEqual([]);
+      expect(result.check.checks.map((c) => c.name)).toContain(
+        'overlapping job 1 completed exactly once',
+      );
+    },
   );
 });

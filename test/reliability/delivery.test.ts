@@ -3,11 +3,20 @@
 // concurrently with it) or an older copy put back on the queue with a delay of 1–4 s, so it
 // arrives after newer messages were handled. No other fault: this isolates delivery.
 import { describe, expect, inject, it } from 'vitest';
-import { CHAOS_TEST_SIZE } from './support/chaos-run.js';
+import { CHAOS_TEST_SIZE, startOverlappingJob } from './support/chaos-run.js';
 import { checkDeletion, queryPartition } from './support/independent-checker.js';
 import { createPrng } from './support/prng.js';
 import { createReliabilityPipeline } from './support/reliability-pipeline.js';
 import { writeResult } from './support/results.js';
+
+/** Three projects, each with two pages of rows and of prefix keys (at 50 and 100 a page). */
+const OVERLAP_SIZE = {
+  ...CHAOS_TEST_SIZE,
+  artifactsPerProject: 60,
+  snapshotsPerProject: 6,
+  alertsPerProject: 5,
+  members: 60,
+};
 
 describe('Delivery: every message twice, out of order', () => {
   it('settles every unit exactly once and deletes exactly what it must', async () => {
@@ -46,5 +55,39 @@ describe('Delivery: every message twice, out of order', () => {
     // Settled once each, by exactly one of its deliveries; the others found it settled.
     expect(pipeline.outcomes.done).toBe(units.length);
     expect(pipeline.outcomes.duplicate).toBeGreaterThan(0);
+  });
+
+  it('completes two overlapping jobs on a shared subtree, each item counted by exactly one', async () => {
+    // Prepare
+    const pipeline = await createReliabilityPipeline({
+      stack: inject('localStack'),
+      label: 'overlap',
+      delivery: { prng: createPrng(31).fork('delivery'), concurrentShare: 0.3, maxDelaySeconds: 4 },
+      settings: { pageSize: 50, objectPageSize: 100, guardRecheckSeconds: 2 },
+    });
+    // Smaller than the run above: the overlap is the point, not the volume.
+    const dataset = await pipeline.seed(OVERLAP_SIZE);
+
+    // Act: a project is deleted; its organization a moment later, while the project's job runs.
+    pipeline.start();
+    const projectJob = await startOverlappingJob(pipeline, dataset);
+    const orgJob = await pipeline.requestDeletion({ entity: 'organization', id: 'acme' });
+    await pipeline.waitForCompletion(orgJob, 150_000);
+    await pipeline.waitForCompletion(projectJob, 150_000);
+    await pipeline.stop();
+
+    // Assess: both completed, deleted; their counters together equal what is gone.
+    const report = await checkDeletion(pipeline.checkInput(orgJob, dataset, [projectJob]));
+    const deferred = (
+      await queryPartition(pipeline.clean, pipeline.settings.stateTableName, `JOB#${orgJob}`)
+    ).filter((item) => String(item.body ?? '').includes(`"owner":"${projectJob}"`));
+    writeResult('delivery-overlap.json', { outcomes: pipeline.outcomes, checks: report.checks });
+    await pipeline.destroy();
+    expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(report.checks.map((c) => c.name)).toContain('overlapping job 1 completed exactly once');
+    // The organization's cascade met the project another job owned, and deferred to it.
+    expect(deferred.map((u) => u.unitId)).toEqual([
+      `cascade|project|${dataset.target.projectIds[0]}`,
+    ]);
   });
 });

@@ -7,6 +7,7 @@ import { totalOf } from '../../../lib/model/counters.js';
 import { stateKeys } from '../../../lib/model/state-keys.js';
 import { sleep } from '../../../lib/retry.js';
 import { SMALL_SIZE } from '../../../local/example-dataset.js';
+import { boardFootprint, boardGraph, seedBoard } from '../support/board-graph.js';
 import { createPipelineHarness, type PipelineHarness } from '../support/pipeline-harness.js';
 import { runUntil, targetFootprint, unitsOf } from './engine-test-support.js';
 
@@ -266,6 +267,82 @@ describe('Guard: required archive copy', () => {
     expect(
       (await pipeline.engine.context.objects.listPage(archive, 'artifacts/')).keys,
     ).toHaveLength(keys.length);
+  });
+});
+
+describe('Guard: required archive copy, on objects under a prefix', () => {
+  const ARCHIVED_CARDS = { cardGuards: { requireArchiveCopy: { bucket: 'archive' } } };
+
+  it('keeps a card’s row, comments and mentions until every attachment under its prefix has a copy', async () => {
+    // Prepare: two of card c1's three attachments have a copy in the archive.
+    const pipeline = await createPipelineHarness('archiveprefix', {
+      settings: RECHECK,
+      graph: boardGraph(ARCHIVED_CARDS),
+    });
+    const seeded = await seedBoard(pipeline);
+    const attachments = seeded.attachments.c1 ?? [];
+    const writer = createBulkWriter(pipeline.clients);
+    await writer.putObjects(
+      seeded.buckets.archive,
+      attachments.slice(0, 2).map((key) => ({ key, body: 'archived' })),
+    );
+
+    // Act
+    const { jobId } = await pipeline.engine.requestDeletion({ entity: 'card', id: 'c1' });
+    const waiting = await runUntil(pipeline, jobId, (job) => job.waiting > 0);
+    await runUntil(pipeline, jobId, () => false, 2_000).catch(() => undefined);
+    const whileUnarchived = await boardFootprint(pipeline, seeded);
+    await writer.putObjects(seeded.buckets.archive, [
+      { key: attachments[2] ?? '', body: 'archived' },
+    ]);
+    const job = await pipeline.run(jobId);
+
+    // Assess
+    expect(waiting.waitReason).toBe(
+      `archive: 1 of 3 objects have no copy in "${seeded.buckets.archive}" yet (first: s3://${seeded.buckets.files}/${attachments[2]})`,
+    );
+    expect(whileUnarchived.cards).toEqual(['c1', 'c2']);
+    expect(whileUnarchived.comments).toHaveLength(4);
+    expect(whileUnarchived.mentionsPointing).toHaveLength(2);
+    expect(whileUnarchived.objects).toEqual(expect.arrayContaining(attachments));
+    expect(job).toMatchObject({ outcome: 'deleted', waiting: 0 });
+    const after = await boardFootprint(pipeline, seeded);
+    expect(after.cards).toEqual(['c2']);
+    expect(after.objects.filter((k) => k.includes('/cards/c1/'))).toEqual([]);
+  });
+
+  it('makes a page of leaf cards wait until every attachment under their prefixes has a copy', async () => {
+    // Prepare: cards without children are erased page by page by their board's job.
+    const pipeline = await createPipelineHarness('archivepage', {
+      settings: RECHECK,
+      graph: boardGraph({ ...ARCHIVED_CARDS, leafCards: true }),
+    });
+    const seeded = await seedBoard(pipeline);
+    const all = Object.values(seeded.attachments).flat();
+    const writer = createBulkWriter(pipeline.clients);
+    await writer.putObjects(
+      seeded.buckets.archive,
+      all.slice(1).map((key) => ({ key, body: 'archived' })),
+    );
+
+    // Act
+    const { jobId } = await pipeline.engine.requestDeletion({ entity: 'board', id: 'b1' });
+    const waiting = await runUntil(pipeline, jobId, (job) => job.waiting > 0);
+    await runUntil(pipeline, jobId, () => false, 2_000).catch(() => undefined);
+    const whileUnarchived = await boardFootprint(pipeline, seeded);
+    await writer.putObjects(seeded.buckets.archive, [{ key: all[0] ?? '', body: 'archived' }]);
+    const job = await pipeline.run(jobId);
+
+    // Assess
+    expect(waiting.waitReason).toMatch(/^archive: 1 of 6 objects have no copy/);
+    expect(whileUnarchived).toMatchObject({ board: true, cards: ['c1', 'c2'] });
+    expect(whileUnarchived.objects).toEqual(expect.arrayContaining(all));
+    expect(job).toMatchObject({ outcome: 'deleted', waiting: 0 });
+    expect(await boardFootprint(pipeline, seeded)).toMatchObject({
+      board: false,
+      cards: [],
+      objects: [],
+    });
   });
 });
 

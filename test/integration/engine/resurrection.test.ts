@@ -3,10 +3,10 @@
 // consumer handler → engine → work queue → worker handler).
 import { describe, expect, inject, it, onTestFinished } from 'vitest';
 import { exampleGraph } from '../../../infra/example-graph.js';
-import { type LocalRuntime, startLocalRuntime } from '../../../local/local-runtime.js';
 import type { Job } from '../../../lib/model/jobs.js';
 import type { Item, Key } from '../../../lib/ports/document-store.js';
 import { sleep } from '../../../lib/retry.js';
+import { type LocalRuntime, startLocalRuntime } from '../../../local/local-runtime.js';
 import { uniquePrefix } from '../support/local-clients.js';
 import { createPipelineHarness } from '../support/pipeline-harness.js';
 

@@ -5,9 +5,9 @@
 import { DeleteCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { destroyAwsClients } from '../../../lib/adapters/aws-clients.js';
-import { type ExampleDatasetSize, SMALL_SIZE } from '../../../local/example-dataset.js';
 import { totalOf } from '../../../lib/model/counters.js';
 import type { Item } from '../../../lib/ports/document-store.js';
+import { type ExampleDatasetSize, SMALL_SIZE } from '../../../local/example-dataset.js';
 import { localClients } from '../support/local-clients.js';
 import { createPipelineHarness, type PipelineHarness } from '../support/pipeline-harness.js';
 

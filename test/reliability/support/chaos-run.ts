@@ -3,9 +3,10 @@
 // organization is deleted through ingest, the worker and the sweeper with those faults
 // injected, and the independent checker judges the result. Used by `npm test` (a reduced
 // size, a few seeds) and by `npm run soak` (demo size, many seeds).
-
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { sleep } from '../../../lib/retry.js';
 import type { SettingsInput } from '../../../lib/settings.js';
-import type { ExampleDatasetSize } from '../../../local/example-dataset.js';
+import type { ExampleDatasetSize, SeededDataset } from '../../../local/example-dataset.js';
 import {
   CRASH_POINTS,
   FAULT_KINDS,
@@ -22,7 +23,11 @@ import {
   type Overrun,
 } from './independent-checker.js';
 import { createPrng } from './prng.js';
-import { createReliabilityPipeline, type StackInfo } from './reliability-pipeline.js';
+import {
+  createReliabilityPipeline,
+  type ReliabilityPipeline,
+  type StackInfo,
+} from './reliability-pipeline.js';
 
 /**
  * The size `npm test` runs: small enough for three seeds in about two minutes on two cores,
@@ -109,6 +114,13 @@ export interface ChaosRunOptions {
   readonly log?: (line: string) => void;
   /** Delete the run's tables, queues and buckets afterwards (long soaks). */
   readonly removeResources?: boolean;
+  /**
+   * Two overlapping jobs on a shared subtree: the target's first project is deleted, and its
+   * organization a moment later (once the project's job has started), so the organization's
+   * cascade meets a project another job owns. Both must complete; the checker adds up their
+   * counters, and every item must be counted once.
+   */
+  readonly overlap?: boolean;
 }
 
 export interface ChaosResult {
@@ -170,7 +182,9 @@ export async function runChaosSeed(options: ChaosRunOptions): Promise<ChaosResul
     plan.arm();
     let error: string | undefined;
     let jobId = '';
+    const overlapping: string[] = [];
     try {
+      if (options.overlap) overlapping.push(await startOverlappingJob(pipeline, dataset));
       jobId = await pipeline.requestDeletion({
         entity: 'organization',
         id: dataset.target.orgId,
@@ -179,13 +193,14 @@ export async function runChaosSeed(options: ChaosRunOptions): Promise<ChaosResul
       await pipeline.waitForCompletion(jobId, options.timeoutMs, (job) =>
         log(`seed ${options.seed}: ${job.settled}/${job.planned} units settled`),
       );
+      for (const other of overlapping) await pipeline.waitForCompletion(other, options.timeoutMs);
     } catch (caught) {
       error = caught instanceof Error ? caught.message : String(caught);
     }
     plan.disarm();
     await pipeline.stop();
     const deleteSeconds = (Date.now() - started) / 1000;
-    const check = await checkDeletion(pipeline.checkInput(jobId, dataset));
+    const check = await checkDeletion(pipeline.checkInput(jobId, dataset, overlapping));
     log(
       `seed ${options.seed}: ${check.ok && !error ? 'ok' : 'FAILED'} in ${deleteSeconds.toFixed(1)} s, ${plan.total} faults injected, ${pipeline.failures.length} handler errors, ${check.deadLetters.length} dead letters`,
     );
@@ -213,4 +228,36 @@ export async function runChaosSeed(options: ChaosRunOptions): Promise<ChaosResul
   } finally {
     await pipeline.destroy(options.removeResources);
   }
+}
+
+/**
+ * Deletes the target's first project and returns once its job has started (its cascade has
+ * planned more than itself), so that a deletion of the organization requested next meets
+ * the project's subtree while that job is still at work.
+ */
+export async function startOverlappingJob(
+  pipeline: ReliabilityPipeline,
+  dataset: SeededDataset,
+  timeoutMs = 30_000,
+): Promise<string> {
+  const projectId = dataset.target.projectIds[0];
+  if (projectId === undefined) throw new Error('the data set has no project to overlap');
+  const jobId = await pipeline.requestDeletion({
+    entity: 'project',
+    id: projectId,
+    tenantId: dataset.target.tenantId,
+  });
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { Item: job } = await pipeline.clean.documents.send(
+      new GetCommand({
+        TableName: pipeline.settings.stateTableName,
+        Key: { pk: `JOB#${jobId}`, sk: 'JOB' },
+        ConsistentRead: true,
+      }),
+    );
+    if (Number(job?.planned ?? 0) > 1 || job?.status === 'completed') return jobId;
+    await sleep(50);
+  }
+  throw new Error(`the project's job ${jobId} did not start within ${timeoutMs} ms`);
 }

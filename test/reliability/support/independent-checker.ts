@@ -54,6 +54,12 @@ export interface CheckInput {
   readonly events: readonly LetheEvent[];
   /** Completion writes DynamoDB accepted for the job, seen on the wire. */
   readonly completionWrites: number;
+  /**
+   * Jobs that ran over the same data beside this one (e.g. a project deleted, then its
+   * organization): each must complete exactly once, deleted, with nothing left unsettled, and
+   * the counters of all of them together must equal what is gone — every item counted once.
+   */
+  readonly overlapping?: readonly { jobId: string; completionWrites: number }[];
   readonly failures: readonly HandlerFailure[];
   /** Deliveries that outlasted their visibility timeout (each one is a receive SQS counted). */
   readonly overruns?: readonly Overrun[];
@@ -282,20 +288,21 @@ export async function checkDeletion(input: CheckInput): Promise<CheckReport> {
     `${lost.length} missing${sample(lost)}`,
   );
 
-  // The job's counters against what the checker found.
-  const job = (
-    await clients.documents.send(
-      new GetCommand({
-        TableName: settings.stateTableName,
-        Key: { pk: `JOB#${input.jobId}`, sk: 'JOB' },
-        ConsistentRead: true,
-      }),
-    )
-  ).Item;
-  const counters = counterTotals(job);
+  // The jobs' counters against what the checker found: with overlapping jobs, all together.
+  const runs = [
+    { jobId: input.jobId, completionWrites: input.completionWrites },
+    ...(input.overlapping ?? []),
+  ];
+  const jobs = await Promise.all(runs.map((run) => readJob(clients, settings, run.jobId)));
+  const counters: Record<string, number> = {};
+  for (const each of jobs)
+    for (const [kind, n] of Object.entries(counterTotals(each)))
+      counters[kind] = (counters[kind] ?? 0) + n;
   const counted = (kind: string) => counters[kind] ?? 0;
   check(
-    'counters equal reality',
+    runs.length > 1
+      ? `counters of the ${runs.length} jobs together equal reality (each item counted once)`
+      : 'counters equal reality',
     counted('rowsDeleted') === rowsGone &&
       counted('rowsNulled') === rowsNulled &&
       counted('objectsDeleted') === objectsGone &&
@@ -312,33 +319,45 @@ export async function checkDeletion(input: CheckInput): Promise<CheckReport> {
   const failedCounts = ['failed', 'objectsFailed', 'manifestsUnreadable', 'blocked'].filter(
     (kind) => counted(kind) > 0,
   );
-  check(
-    'the job completed, deleted, with nothing failed',
-    job?.status === 'completed' &&
-      job.outcome === 'deleted' &&
-      job.planned === job.settled &&
-      Number(job.failed ?? 0) === 0 &&
-      failedCounts.length === 0,
-    `status ${String(job?.status)}, outcome ${String(job?.outcome)}, planned ${String(job?.planned)}, settled ${String(job?.settled)}, failed ${String(job?.failed)}${failedCounts.map((k) => `, ${k} ${counted(k)}`).join('')}`,
-  );
+  for (const [i, each] of jobs.entries()) {
+    const own = counterTotals(each);
+    const failedOwn = failedCounts.filter((kind) => (own[kind] ?? 0) > 0);
+    check(
+      i === 0
+        ? 'the job completed, deleted, with nothing failed'
+        : `overlapping job ${i} completed, deleted, with nothing failed`,
+      each?.status === 'completed' &&
+        each.outcome === 'deleted' &&
+        each.planned === each.settled &&
+        Number(each.failed ?? 0) === 0 &&
+        failedOwn.length === 0,
+      `status ${String(each?.status)}, outcome ${String(each?.outcome)}, planned ${String(each?.planned)}, settled ${String(each?.settled)}, failed ${String(each?.failed)}${failedOwn.map((k) => `, ${k} ${own[k]}`).join('')}`,
+    );
+  }
 
   // Exactly once: one accepted completion write, its event published, the outbox empty.
-  const completed = input.events.filter(
-    (e) => e.detailType === 'DeletionCompleted' && e.detail.jobId === input.jobId,
-  );
-  // The completer publishes the detail it built; a re-publish from the outbox sends the item as
-  // DynamoDB returns it, same content with its keys in another order.
-  const distinct = new Set(completed.map((e) => canonicalJson(e.detail)));
-  const partition = await queryPartition(clients, settings.stateTableName, `JOB#${input.jobId}`);
-  const outbox = partition.filter((item) => String(item.sk).startsWith('EVENT#'));
-  check(
-    'the job completed exactly once',
-    input.completionWrites === 1 &&
-      completed.length >= 1 &&
-      distinct.size === 1 &&
-      outbox.length === 0,
-    `${input.completionWrites} completion write(s) accepted, ${completed.length} DeletionCompleted event(s) with ${distinct.size} distinct detail, ${outbox.length} left in the outbox`,
-  );
+  const partition: Row[] = [];
+  let completedEvents = 0;
+  for (const [i, run] of runs.entries()) {
+    const completed = input.events.filter(
+      (e) => e.detailType === 'DeletionCompleted' && e.detail.jobId === run.jobId,
+    );
+    if (i === 0) completedEvents = completed.length;
+    // The completer publishes the detail it built; a re-publish from the outbox sends the item
+    // as DynamoDB returns it, same content with its keys in another order.
+    const distinct = new Set(completed.map((e) => canonicalJson(e.detail)));
+    const own = await queryPartition(clients, settings.stateTableName, `JOB#${run.jobId}`);
+    partition.push(...own);
+    const outbox = own.filter((item) => String(item.sk).startsWith('EVENT#'));
+    check(
+      i === 0 ? 'the job completed exactly once' : `overlapping job ${i} completed exactly once`,
+      run.completionWrites === 1 &&
+        completed.length >= 1 &&
+        distinct.size === 1 &&
+        outbox.length === 0,
+      `${run.completionWrites} completion write(s) accepted, ${completed.length} DeletionCompleted event(s) with ${distinct.size} distinct detail, ${outbox.length} left in the outbox`,
+    );
+  }
   const intents = partition.filter((item) => String(item.sk).startsWith('INTENT#'));
   const unsettled = partition.filter(
     (item) => String(item.sk).startsWith('UNIT#') && item.status !== 'done',
@@ -378,10 +397,21 @@ export async function checkDeletion(input: CheckInput): Promise<CheckReport> {
     checks,
     reality: { rowsGone, rowsNulled, objectsGone },
     counters,
-    units: Number(job?.planned ?? 0),
+    units: jobs.reduce((sum, each) => sum + Number(each?.planned ?? 0), 0),
     deadLetters,
-    completedEvents: completed.length,
+    completedEvents,
   };
+}
+
+async function readJob(clients: AwsClients, settings: Settings, jobId: string) {
+  const read = await clients.documents.send(
+    new GetCommand({
+      TableName: settings.stateTableName,
+      Key: { pk: `JOB#${jobId}`, sk: 'JOB' },
+      ConsistentRead: true,
+    }),
+  );
+  return read.Item;
 }
 
 /** JSON with object keys sorted at every depth: equal text for equal content. */

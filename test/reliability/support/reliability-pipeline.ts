@@ -415,8 +415,15 @@ export async function createReliabilityPipeline(options: PipelineOptions) {
     );
   }
 
-  /** What the independent checker needs about a job of this pipeline. */
-  function checkInput(jobId: string, dataset: SeededDataset): CheckInput {
+  /**
+   * What the independent checker needs about a job of this pipeline, and of the jobs that
+   * overlapped it (their counters add up with its own).
+   */
+  function checkInput(
+    jobId: string,
+    dataset: SeededDataset,
+    overlapping: readonly string[] = [],
+  ): CheckInput {
     return {
       clients: clean,
       graph,
@@ -427,6 +434,7 @@ export async function createReliabilityPipeline(options: PipelineOptions) {
       deadLetterQueueUrl,
       events: events.events,
       completionWrites: observer.count(jobId),
+      overlapping: overlapping.map((id) => ({ jobId: id, completionWrites: observer.count(id) })),
       failures,
       overruns,
     };
