@@ -233,6 +233,17 @@ export function createS3ObjectStore(
       }
     },
 
+    async existing(bucket, keys) {
+      const found = await mapConcurrent([...new Set(keys)], 16, async (key) => {
+        // A key that is no well-formed UTF-16 cannot be an S3 key (nor be sent in a request).
+        if (!isWellFormedKey(key)) return undefined;
+        // The key itself sorts first among the keys it prefixes (byte order), if it exists.
+        const listed = await list(bucket, key, 1, {});
+        return listed.keys[0] === key ? key : undefined;
+      });
+      return new Set(found.filter((key): key is string => key !== undefined));
+    },
+
     async deleteKeys(bucket, keys) {
       const carried = keys.filter(xmlCanCarry);
       const alone = keys.filter((key) => !xmlCanCarry(key));
