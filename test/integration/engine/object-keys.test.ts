@@ -3,9 +3,15 @@
 // HeadObject on the exact key (never by "nothing listed": a listing can hide a key it mangles).
 // S3's rule that the emulator lacks (a DeleteObjects body with a key XML cannot carry fails
 // whole, 400 MalformedXML) is simulated with middleware on the real client.
-import { HeadObjectCommand, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { SMALL_SIZE } from '../../../lib/local/example-dataset.js';
 import { totalOf } from '../../../lib/model/counters.js';
 import { mapConcurrent } from '../../../lib/retry.js';
 import { createPipelineHarness, type PipelineHarness } from '../support/pipeline-harness.js';
@@ -247,3 +253,59 @@ describe('Engine: object keys (property)', () => {
     );
   }, 120_000);
 });
+
+describe('Engine: object counts claim only keys that existed', () => {
+  it('does not count a rendered key or an image that upstream removed first, against an outside count', async () => {
+    // Prepare
+    const pipeline = await createPipelineHarness('keys-upstream');
+    const dataset = await pipeline.seed({ ...SMALL_SIZE, projects: 1 });
+    const artifacts = pipeline.graph.buckets.artifacts?.name ?? '';
+    const images = pipeline.graph.buckets.images?.name ?? '';
+    const removed = [
+      { bucket: artifacts, key: dataset.target.objects[artifacts]?.[3] ?? '' },
+      { bucket: images, key: dataset.expected.imagesDeleted[0] ?? '' },
+    ];
+    for (const { bucket, key } of removed)
+      await pipeline.clients.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    const owned = [
+      ...Object.entries(dataset.target.objects).flatMap(([bucket, keys]) =>
+        keys.map((key) => ({ bucket, key })),
+      ),
+      ...dataset.expected.imagesDeleted.map((key) => ({ bucket: images, key })),
+    ];
+    const before = await headAll(pipeline, owned);
+    const plan = await pipeline.engine.plan('organization', 'acme');
+
+    // Act
+    const { jobId } = await pipeline.engine.requestDeletion({ entity: 'organization', id: 'acme' });
+    const job = await pipeline.run(jobId, { timeoutMs: 120_000 });
+
+    // Assess: what really disappeared, counted from outside.
+    const after = await headAll(pipeline, owned);
+    const disappeared = [...before].filter((location) => !after.has(location)).length;
+    expect(after.size).toBe(0);
+    expect(before.size).toBe(owned.length - removed.length);
+    expect(totalOf(job.counts, 'objectsDeleted')).toBe(disappeared);
+    expect(totalOf(job.counts, 'objectsShared')).toBe(dataset.expected.objectsShared);
+    expect(job.outcome).toBe('deleted');
+    expect(plan.totals.objectsDeleted).toBe(disappeared);
+  });
+});
+
+/** `bucket/key` of each object HeadObject finds. */
+async function headAll(
+  pipeline: PipelineHarness,
+  objects: readonly { bucket: string; key: string }[],
+): Promise<Set<string>> {
+  const found = await mapConcurrent(objects, 16, async ({ bucket, key }) => {
+    try {
+      await pipeline.clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      return `${bucket}/${key}`;
+    } catch (error) {
+      if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404)
+        return undefined;
+      throw error;
+    }
+  });
+  return new Set(found.filter((location): location is string => location !== undefined));
+}
