@@ -24,7 +24,11 @@ export interface GraphAccess {
   readonly deleteAreas: readonly ObjectArea[];
   /** Where objects are read (s3:GetObject): manifests, and the copies archive guards look for. */
   readonly readAreas: readonly ObjectArea[];
-  /** Where objects are listed (s3:ListBucket under an s3:prefix condition): prefix groups. */
+  /**
+   * Where objects are listed (s3:ListBucket under an s3:prefix condition): prefix groups, and
+   * every key lethe counts — it learns whether a rendered, manifest or image key exists by
+   * listing that key, so a count never claims a key that was not there.
+   */
   readonly listAreas: readonly ObjectArea[];
   /**
    * Buckets whose reads must tell "missing" (404) from "forbidden" (403). S3 answers 404
@@ -97,9 +101,12 @@ export function graphAccess(graph: Graph): GraphAccess {
     ...entities.flatMap((entity) => archiveAreas(graph, entity)),
   ]);
   const listAreas = minimalAreas(
-    groups
-      .filter((group) => group.kind === 'prefix')
-      .map((group) => area(graph, group.bucket, group.template)),
+    groups.flatMap((group) => [
+      area(graph, group.bucket, group.template),
+      ...(group.kind === 'manifest'
+        ? [area(graph, group.itemBucket ?? group.bucket, group.itemTemplate)]
+        : []),
+    ]),
   );
   const readBuckets = [...new Set(readAreas.map((a) => a.bucketKey))].sort();
 

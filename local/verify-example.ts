@@ -1,6 +1,7 @@
 // The independent check of a deletion of the example data set. It reads the tables and
-// buckets directly (Queries by key or index, listings by prefix), never lethe's own state,
-// and compares them with what the seed says must be gone and must remain.
+// buckets directly (Queries by key or index, listings by prefix, HeadObject on each exact key
+// the seed wrote), never lethe's own state, and compares them with what the seed says must be
+// gone and must remain. A listing alone is not enough: one that mangled a key would not show it.
 import type { Graph } from '../lib/graph/graph-types.js';
 import type { DocumentStore, Item } from '../lib/ports/document-store.js';
 import type { ObjectStore } from '../lib/ports/object-store.js';
@@ -95,6 +96,15 @@ async function tenantObjects(
   return found;
 }
 
+/** `bucket/key` of each object that HeadObject still finds. */
+async function storedOf(
+  ports: VerifyPorts,
+  objects: readonly { bucket: string; key: string }[],
+): Promise<string[]> {
+  const present = await mapConcurrent(objects, 16, (o) => ports.objects.exists(o.bucket, o.key));
+  return objects.filter((_, index) => present[index]).map((o) => `${o.bucket}/${o.key}`);
+}
+
 function seededRowCount(graph: Graph, tenant: TenantData, table: string): number {
   return tenant.rows[graph.tables[table]?.name ?? table]?.length ?? 0;
 }
@@ -133,6 +143,21 @@ export async function verifyExampleDeletion(
       'no owned object remains',
       targetObjects.size === 0,
       `${targetObjects.size} objects left${targetObjects.size ? `, e.g. ${[...targetObjects].slice(0, 3).join(', ')}` : ''}`,
+    ),
+  );
+
+  const ownedKeys = Object.entries(dataset.target.objects).flatMap(([bucket, keys]) =>
+    keys.map((key) => ({ bucket, key })),
+  );
+  const stillStored = await storedOf(ports, [
+    ...ownedKeys,
+    ...dataset.expected.imagesDeleted.map((key) => ({ bucket: images, key })),
+  ]);
+  checks.push(
+    check(
+      'no owned key remains (HeadObject on each)',
+      stillStored.length === 0,
+      `${stillStored.length} of ${ownedKeys.length + dataset.expected.imagesDeleted.length} keys left${stillStored.length ? `, e.g. ${stillStored.slice(0, 3).join(', ')}` : ''}`,
     ),
   );
 

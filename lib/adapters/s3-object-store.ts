@@ -1,15 +1,21 @@
 // ObjectStore on S3: listing, reading manifests, HeadObject for archive checks, and bulk
 // deletion with DeleteObjects (1,000 keys a call, several in flight, passing errors retried).
+// Listings ask for URL-encoded keys, so every key S3 allows comes back exactly; a key an XML
+// body cannot carry is deleted alone with DeleteObject (see s3-key-encoding.ts).
 import {
+  DeleteObjectCommand,
   DeleteObjectsCommand,
+  type DeleteObjectsCommandOutput,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  type _Error as S3Error,
 } from '@aws-sdk/client-s3';
 import { LetheError } from '../errors.js';
 import type { DeleteKeysResult, KeyFailure, ObjectStore } from '../ports/object-store.js';
 import { backoffDelay, chunk, mapConcurrent, sleep } from '../retry.js';
 import type { AwsClients } from './aws-clients.js';
+import { decodeListedKey, isWellFormedKey, xmlCanCarry } from './s3-key-encoding.js';
 
 /** Per-key error codes that pass with time; anything else is recorded as a failure. */
 const PASSING_CODES = new Set([
@@ -50,6 +56,33 @@ function isTransient(error: unknown): boolean {
   );
 }
 
+function isMalformedXml(error: unknown): boolean {
+  return error instanceof Error && error.name === 'MalformedXML';
+}
+
+/**
+ * The keys S3 answered in `Errors`, matched to the keys sent. An echoed key went through an
+ * XML parser, which reports a carriage return as a line feed; such a key is matched by that
+ * normalised form, and when several keys sent share it, the error applies to each of them
+ * (a key is never counted deleted on a guess).
+ */
+function errorsByKey(sent: readonly string[], errors: readonly S3Error[]): Map<string, S3Error> {
+  const normalise = (key: string) => key.replace(/\r\n?/g, '\n');
+  const exact = new Set(sent);
+  const byNormal = new Map<string, string[]>();
+  for (const key of sent) {
+    const normal = normalise(key);
+    byNormal.set(normal, [...(byNormal.get(normal) ?? []), key]);
+  }
+  const answered = new Map<string, S3Error>();
+  for (const error of errors) {
+    if (error.Key === undefined) continue;
+    const keys = exact.has(error.Key) ? [error.Key] : (byNormal.get(normalise(error.Key)) ?? []);
+    for (const key of keys) answered.set(key, error);
+  }
+  return answered;
+}
+
 function isNotFound(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
@@ -64,29 +97,72 @@ export function createS3ObjectStore(
   const concurrency = options.deleteConcurrency ?? 4;
   const maxRetries = options.maxKeyRetries ?? 10;
 
+  /**
+   * One DeleteObjects call per attempt for up to 1,000 keys XML can carry. A key counts as
+   * deleted when S3 does not answer it in `Errors`: the echoed `Deleted` keys pass through an
+   * XML parser, which may change a key's line ends, so they are not matched against the keys.
+   */
   async function deleteChunk(bucket: string, keys: string[]): Promise<DeleteKeysResult> {
     const deleted: string[] = [];
     const failed: KeyFailure[] = [];
     let pending = keys;
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt > 0) await sleep(backoffDelay(attempt, { baseMs: 50, maxMs: 5000 }));
-      const result = await s3.send(
-        new DeleteObjectsCommand({
-          Bucket: bucket,
-          Delete: { Objects: pending.map((Key) => ({ Key })), Quiet: false },
-        }),
-      );
-      for (const d of result.Deleted ?? []) if (d.Key !== undefined) deleted.push(d.Key);
+      let result: DeleteObjectsCommandOutput;
+      try {
+        result = await s3.send(
+          new DeleteObjectsCommand({
+            Bucket: bucket,
+            Delete: { Objects: pending.map((Key) => ({ Key })), Quiet: false },
+          }),
+        );
+      } catch (error) {
+        // A body S3 will not parse fails every key in it; one at a time, each key stands alone.
+        if (!isMalformedXml(error)) throw error;
+        const alone = await deleteAlone(bucket, pending);
+        deleted.push(...alone.deleted);
+        failed.push(...alone.failed);
+        break;
+      }
+      const answered = errorsByKey(pending, result.Errors ?? []);
       const retry: string[] = [];
-      for (const e of result.Errors ?? []) {
-        if (e.Key === undefined) continue;
-        const code = e.Code ?? 'Unknown';
-        if (PASSING_CODES.has(code) && attempt < maxRetries) retry.push(e.Key);
-        else failed.push({ key: e.Key, code, message: e.Message ?? code });
+      for (const key of pending) {
+        const error = answered.get(key);
+        if (error === undefined) {
+          deleted.push(key);
+          continue;
+        }
+        const code = error.Code ?? 'Unknown';
+        if (PASSING_CODES.has(code) && attempt < maxRetries) retry.push(key);
+        else failed.push({ key, code, message: error.Message ?? code });
       }
       pending = retry;
     }
     return { deleted, failed };
+  }
+
+  /** DeleteObject per key (the key travels in the URL, not in XML), passing errors retried. */
+  async function deleteAlone(bucket: string, keys: readonly string[]): Promise<DeleteKeysResult> {
+    const outcomes = await mapConcurrent(keys, concurrency, async (key) => {
+      if (!isWellFormedKey(key)) {
+        return { key, code: 'InvalidKey', message: 'not well-formed UTF-16: no S3 key' };
+      }
+      for (let attempt = 0; ; attempt++) {
+        if (attempt > 0) await sleep(backoffDelay(attempt, { baseMs: 50, maxMs: 5000 }));
+        try {
+          await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+          return undefined;
+        } catch (error) {
+          if (isTransient(error) && attempt < maxRetries) continue;
+          const name = error instanceof Error ? error.name : 'Unknown';
+          const message = error instanceof Error ? error.message : String(error);
+          return { key, code: name, message };
+        }
+      }
+    });
+    const failed = outcomes.filter((o): o is KeyFailure => o !== undefined);
+    const failedKeys = new Set(failed.map((f) => f.key));
+    return { deleted: keys.filter((key) => !failedKeys.has(key)), failed };
   }
 
   async function list(
@@ -96,10 +172,19 @@ export function createS3ObjectStore(
     from: { ContinuationToken?: string; StartAfter?: string },
   ) {
     const result = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: maxKeys, ...from }),
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: prefix,
+        MaxKeys: maxKeys,
+        EncodingType: 'url',
+        ...from,
+      }),
     );
+    // S3 echoes `EncodingType` when it encoded the keys; a store that ignored the request
+    // sent them as they are.
+    const decode = result.EncodingType === 'url' ? decodeListedKey : (key: string) => key;
     return {
-      keys: (result.Contents ?? []).flatMap((o) => (o.Key === undefined ? [] : [o.Key])),
+      keys: (result.Contents ?? []).flatMap((o) => (o.Key === undefined ? [] : [decode(o.Key)])),
       truncated: result.IsTruncated === true,
       nextToken: result.NextContinuationToken,
     };
@@ -148,10 +233,24 @@ export function createS3ObjectStore(
       }
     },
 
+    async existing(bucket, keys) {
+      const found = await mapConcurrent([...new Set(keys)], 16, async (key) => {
+        // A key that is no well-formed UTF-16 cannot be an S3 key (nor be sent in a request).
+        if (!isWellFormedKey(key)) return undefined;
+        // The key itself sorts first among the keys it prefixes (byte order), if it exists.
+        const listed = await list(bucket, key, 1, {});
+        return listed.keys[0] === key ? key : undefined;
+      });
+      return new Set(found.filter((key): key is string => key !== undefined));
+    },
+
     async deleteKeys(bucket, keys) {
-      const results = await mapConcurrent(chunk(keys, 1000), concurrency, (c) =>
+      const carried = keys.filter(xmlCanCarry);
+      const alone = keys.filter((key) => !xmlCanCarry(key));
+      const results = await mapConcurrent(chunk(carried, 1000), concurrency, (c) =>
         deleteChunk(bucket, c),
       );
+      if (alone.length > 0) results.push(await deleteAlone(bucket, alone));
       return {
         deleted: results.flatMap((r) => r.deleted),
         failed: results.flatMap((r) => r.failed),

@@ -1,6 +1,8 @@
 // Step 1 of "rows, then objects": find every object a set of rows locates, while the rows
 // still exist. Keys are rendered from the graph's templates and the rows' own values;
 // manifests are read now, because once their rows are gone nothing would point at them.
+// Whether each key exists is settled here too (a manifest read finds its own key; the rest
+// are looked up by listing): a key that does not exist is deleted but never counted.
 import { LetheError, UnsafeKeyValueError } from '../errors.js';
 import type { Entity, Graph, ManifestObjectDefinition } from '../graph/graph-types.js';
 import { renderKey } from '../graph/key-template.js';
@@ -40,10 +42,11 @@ async function readManifest(
   manifestKey: string,
   row: Item,
   owner: string,
-): Promise<{ objects: IntentObject[]; unreadable?: UnreadableManifest }> {
-  const unreadable = (reason: string) => ({
+): Promise<{ objects: IntentObject[]; unreadable?: UnreadableManifest; found?: boolean }> {
+  const unreadable = (reason: string, found?: boolean) => ({
     objects: [],
     unreadable: { bucket, key: manifestKey, reason },
+    ...(found === undefined ? {} : { found }),
   });
   let text: string | undefined;
   try {
@@ -56,15 +59,15 @@ async function readManifest(
       `could not be read: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
-  if (text === undefined) return unreadable('does not exist');
+  if (text === undefined) return unreadable('does not exist', false);
   let document: unknown;
   try {
     document = JSON.parse(text);
   } catch {
-    return unreadable('is not valid JSON');
+    return unreadable('is not valid JSON', true);
   }
   const listed = valueAt(document, group.keysPath);
-  if (!Array.isArray(listed)) return unreadable(`has no array at "${group.keysPath}"`);
+  if (!Array.isArray(listed)) return unreadable(`has no array at "${group.keysPath}"`, true);
   const itemBucket = bucketName(graph, group.itemBucket ?? group.bucket);
   const objects: IntentObject[] = [];
   const rejected: string[] = [];
@@ -82,9 +85,10 @@ async function readManifest(
     }
   }
   return rejected.length === 0
-    ? { objects }
+    ? { objects, found: true }
     : {
         objects,
+        found: true,
         unreadable: {
           bucket,
           key: manifestKey,
@@ -128,9 +132,44 @@ export async function collectObjects(
   const read = await mapConcurrent(manifests, manifestConcurrency, (m) =>
     readManifest(graph, store, m.group, m.bucket, m.key, m.row, m.owner),
   );
-  for (const result of read) {
+  const known = new Map<string, boolean>();
+  for (const [index, result] of read.entries()) {
+    const manifest = manifests[index];
+    if (manifest && result.found !== undefined)
+      known.set(locationOf(manifest.bucket, manifest.key), result.found);
     collected.objects.push(...result.objects);
     if (result.unreadable) collected.unknownManifests.push(result.unreadable);
   }
-  return collected;
+  return {
+    ...collected,
+    objects: await markMissing(store, collected.objects, known, manifestConcurrency),
+  };
+}
+
+function locationOf(bucket: string, key: string): string {
+  return `${bucket}/${key}`;
+}
+
+/** Marks the objects whose key does not exist now; `known` holds what a read already found. */
+async function markMissing(
+  store: ObjectStore,
+  objects: readonly IntentObject[],
+  known: ReadonlyMap<string, boolean>,
+  concurrency: number,
+): Promise<IntentObject[]> {
+  const unknown = new Map<string, Set<string>>();
+  for (const o of objects) {
+    if (known.has(locationOf(o.bucket, o.key))) continue;
+    unknown.set(o.bucket, (unknown.get(o.bucket) ?? new Set<string>()).add(o.key));
+  }
+  const found = new Set([...known].filter(([, exists]) => exists).map(([location]) => location));
+  const listed = await mapConcurrent([...unknown], concurrency, async ([bucket, keys]) => ({
+    bucket,
+    existing: await store.existing(bucket, [...keys]),
+  }));
+  for (const { bucket, existing } of listed)
+    for (const key of existing) found.add(locationOf(bucket, key));
+  return objects.map((o) =>
+    found.has(locationOf(o.bucket, o.key)) ? o : { ...o, missing: true as const },
+  );
 }

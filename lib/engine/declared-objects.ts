@@ -33,9 +33,15 @@ export class UndeclaredObjectError extends LetheError {
   }
 }
 
+/**
+ * Throws UndeclaredObjectError unless `key` starts with a declared area's prefix in `bucket`.
+ * S3 keys are literal strings, not paths: `projects/p1/a..b` or even `projects/p1/../x` is a
+ * key under `projects/p1/` (listed there, owned there), so no `..` is refused here. Values
+ * rendered into templates are refused `..` and `/` before they get this far.
+ */
 export function assertDeclared(graph: Graph, entity: Entity, bucket: string, key: string): void {
   const inside = declaredAreas(graph, entity).some(
-    (area) => area.bucket === bucket && key.startsWith(area.prefix) && !key.includes('..'),
+    (area) => area.bucket === bucket && key.startsWith(area.prefix),
   );
   if (!inside) throw new UndeclaredObjectError(bucket, key, entity.name);
 }

@@ -1,6 +1,7 @@
 // Step 4 of "rows, then objects": erase the keys an intent holds. Owned keys go in
 // DeleteObjects calls; `refcount` keys are released and go only when no owner remains;
-// `ttl` keys are left to the bucket's lifecycle rule. Every outcome is counted.
+// `ttl` keys are left to the bucket's lifecycle rule. Every outcome is counted, and only for
+// keys that existed when they were pinned: S3 answers "Deleted" for a key that never was.
 import type { Entity } from '../graph/graph-types.js';
 import { addCount, type Counts } from '../model/counters.js';
 import type { IntentObject } from '../model/intents.js';
@@ -27,24 +28,38 @@ export async function eraseObjects(
 
   const owned = objects.filter((o) => o.shared === undefined);
   const refcounted = objects.filter((o) => o.shared === 'refcount');
-  addCount(counts, relation, 'objectsLeftToTtl', objects.filter((o) => o.shared === 'ttl').length);
+  const existed = (o: IntentObject) => o.missing !== true;
+  addCount(
+    counts,
+    relation,
+    'objectsLeftToTtl',
+    objects.filter((o) => o.shared === 'ttl' && existed(o)).length,
+  );
 
+  // A missing shared key is still released (its reference must go), but nothing is kept.
   const releases = await mapConcurrent(refcounted, 16, async (object) => ({
     object,
     release: await releaseRef(context.state, object.bucket, object.key, object.owner),
   }));
   const unreferenced = releases.filter((r) => r.release.responsible).map((r) => r.object);
-  addCount(counts, relation, 'objectsShared', releases.length - unreferenced.length);
+  addCount(
+    counts,
+    relation,
+    'objectsShared',
+    releases.filter((r) => !r.release.responsible && existed(r.object)).length,
+  );
 
-  const byBucket = new Map<string, Set<string>>();
+  // Per bucket, each key once, and whether it existed (any pinned entry says so).
+  const byBucket = new Map<string, Map<string, boolean>>();
   for (const object of [...owned, ...unreferenced]) {
-    const keys = byBucket.get(object.bucket) ?? new Set<string>();
-    keys.add(object.key);
+    const keys = byBucket.get(object.bucket) ?? new Map<string, boolean>();
+    keys.set(object.key, (keys.get(object.key) ?? false) || existed(object));
     byBucket.set(object.bucket, keys);
   }
   for (const [bucket, keys] of byBucket) {
-    const result = await context.objects.deleteKeys(bucket, [...keys]);
-    addCount(counts, relation, 'objectsDeleted', result.deleted.length);
+    const result = await context.objects.deleteKeys(bucket, [...keys.keys()]);
+    const deleted = result.deleted.filter((key) => keys.get(key) === true);
+    addCount(counts, relation, 'objectsDeleted', deleted.length);
     addCount(counts, relation, 'objectsFailed', result.failed.length);
     failures.push(...result.failed.map((f) => ({ ...f, bucket })));
   }

@@ -58,6 +58,8 @@ export async function planDeletion(
     for (const row of rows) owners.add(`${of.name}#${idOf(of, row)}`);
     const collected = await collectObjects(context.graph, context.objects, of, rows);
     for (const object of collected.objects) {
+      // The run counts only keys that exist; so does the plan.
+      if (object.missing) continue;
       if (object.shared === 'refcount')
         shared.push({ label, bucket: object.bucket, key: object.key });
       else

@@ -120,6 +120,16 @@ export function unitIdOf(message: WorkMessage): string {
   }
 }
 
+/**
+ * The message as SQS can carry it, in printable ASCII. A prefix message holds an S3 key
+ * (`after`), and a key may hold any character, while SQS accepts only XML 1.0 characters
+ * (and fauxqs, the local emulator, refuses every character beyond U+FFFF too). JSON.stringify
+ * escapes U+0000–U+001F; every other character outside printable ASCII is written here as a
+ * JSON `\uXXXX` escape, which JSON.parse reads back to the same key.
+ */
 export function encodeWorkMessage(message: WorkMessage): string {
-  return JSON.stringify(message);
+  return JSON.stringify(message).replace(
+    /[^\u0020-\u007e]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

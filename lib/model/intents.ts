@@ -10,7 +10,8 @@
 //
 // Item  JOB#<jobId> / INTENT#<unitId>
 //   { type: 'intent', jobId, unitId, entity, relation, rowKeys: Key[],
-//     objects: { bucket, key, shared?, owner }[], prefixes: { bucket, prefix, owner, group }[],
+//     objects: { bucket, key, shared?, owner, missing? }[],
+//     prefixes: { bucket, prefix, owner, group }[],
 //     unknownManifests: { bucket, key, reason }[], unlocated?: { bucket, template, reason }[],
 //     lastKey?, range?, nextAfter?, createdAt }
 import { LetheError, TransactionCancelledError } from '../errors.js';
@@ -25,6 +26,12 @@ export interface IntentObject {
   readonly shared?: 'refcount' | 'ttl' | undefined;
   /** `<entity>#<id>` of the row that owns it: the reference released for shared keys. */
   readonly owner: string;
+  /**
+   * The key did not exist when the intent was pinned (a rendered key nobody wrote, a manifest
+   * or an image removed upstream first). It is still deleted, in case it appears, but never
+   * counted: a count claims only keys that existed.
+   */
+  readonly missing?: true | undefined;
 }
 
 export interface IntentPrefix {

@@ -43,7 +43,18 @@ export interface ObjectStore {
    * LetheError (`OBJECT_STORE_BUSY`) when the store is busy for now: throttled, 5xx, no answer.
    */
   getText(bucket: string, key: string): Promise<string | undefined>;
+  /** HeadObject: whether the object exists (needs read access to it). */
   exists(bucket: string, key: string): Promise<boolean>;
-  /** DeleteObjects, 1,000 keys a call, several calls in flight, passing errors retried. */
+  /**
+   * Which of `keys` exist now, found by listing (each key as a prefix, one key a request), so
+   * it needs only s3:ListBucket on the keys' area, never read access to their content. Lets a
+   * deletion count only keys that existed: DeleteObjects answers "Deleted" for a missing key.
+   */
+  existing(bucket: string, keys: readonly string[]): Promise<Set<string>>;
+  /**
+   * DeleteObjects, 1,000 keys a call, several calls in flight, passing errors retried; a key
+   * an XML body cannot carry is deleted alone (DeleteObject). `deleted` lists the keys whose
+   * delete succeeded — whether they existed is not known (S3 answers the same either way).
+   */
   deleteKeys(bucket: string, keys: readonly string[]): Promise<DeleteKeysResult>;
 }

@@ -413,7 +413,14 @@ describe('Class: DeletionPipeline (example stack)', () => {
       expect(listings).toContainEqual(
         expect.objectContaining({
           resources: [`arn:${PARTITION}:s3:::lethe-example-artifacts`],
-          condition: { StringLike: { 's3:prefix': ['projects/*'] } },
+          condition: { StringLike: { 's3:prefix': ['artifacts/*', 'projects/*'] } },
+        }),
+      );
+      // Keys are looked up (listed) before they are counted; images only under images/.
+      expect(listings).toContainEqual(
+        expect.objectContaining({
+          resources: [`arn:${PARTITION}:s3:::lethe-example-images`],
+          condition: { StringLike: { 's3:prefix': ['images/*'] } },
         }),
       );
     });

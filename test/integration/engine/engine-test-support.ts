@@ -1,7 +1,12 @@
 // Helpers for the engine's integration tests: run a pipeline's queue until the job reaches a
 // state (a job that waits on its guards does not complete), fault injection on the real S3
 // client, and an independent count of what the target tenant still has.
-import type { DeleteObjectsCommandInput, DeleteObjectsCommandOutput } from '@aws-sdk/client-s3';
+import {
+  type DeleteObjectsCommandInput,
+  type DeleteObjectsCommandOutput,
+  type S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import type { Job } from '../../../lib/model/jobs.js';
 import type { Item } from '../../../lib/ports/document-store.js';
 import { sleep } from '../../../lib/retry.js';
@@ -138,4 +143,35 @@ export async function targetFootprint(pipeline: PipelineHarness, dataset: Seeded
 function keyAttributes(pipeline: PipelineHarness, tableName: string): string[] {
   const table = Object.values(pipeline.graph.tables).find((t) => t.name === tableName);
   return table ? [table.partitionKey, ...(table.sortKey ? [table.sortKey] : [])] : [];
+}
+
+/** XML 1.0's `Char` production, written here apart from lethe's own rule so the two can differ. */
+const XML_CHAR = /^[\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]*$/u;
+
+/**
+ * S3's rule that the emulator lacks: a DeleteObjects body holding a key XML 1.0 cannot carry
+ * (U+0000–U+001F but tab, LF and CR; lone surrogates; U+FFFE, U+FFFF) is rejected whole with
+ * 400 MalformedXML, nothing deleted. Installed as middleware on the real S3 client; returns
+ * the keys of every body it rejected.
+ */
+export function rejectMalformedDeleteObjects(clients: { s3: S3Client }) {
+  const rejected: string[][] = [];
+  clients.s3.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== 'DeleteObjectsCommand') return next(args);
+      const input = args.input as DeleteObjectsCommandInput;
+      const keys = (input.Delete?.Objects ?? []).map((o) => o.Key ?? '');
+      if (keys.every((key) => XML_CHAR.test(key))) return next(args);
+      rejected.push(keys);
+      throw new S3ServiceException({
+        name: 'MalformedXML',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+        message:
+          'The XML you provided was not well-formed or did not validate against our published schema',
+      });
+    },
+    { step: 'initialize', name: 'rejectMalformedDeleteObjects' },
+  );
+  return rejected;
 }

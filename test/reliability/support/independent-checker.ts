@@ -1,10 +1,11 @@
 // The independent checker: after a run, it reads the emulators directly — every table of the
-// graph scanned, every bucket listed, the queues counted — with clients of its own (no fault
+// graph scanned, every bucket listed (URL-encoded, so every key comes back exactly) and every
+// seeded key looked up with HeadObject, the queues counted — with clients of its own (no fault
 // middleware, none of lethe's ports) and compares what it finds with the seeded truth. Only
 // the job's own counters are read from lethe's state table, to be compared with reality.
 
 import { isDeepStrictEqual } from 'node:util';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListObjectsV2Command, S3ServiceException } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { AwsClients } from '../../../lib/adapters/aws-clients.js';
@@ -111,12 +112,39 @@ export async function listBucket(clients: AwsClients, bucket: string): Promise<s
   let token: string | undefined;
   do {
     const page = await clients.s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }),
+      new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token, EncodingType: 'url' }),
     );
-    for (const object of page.Contents ?? []) if (object.Key !== undefined) keys.push(object.Key);
+    // Form-style, as S3 encodes: "+" is a space, "%2B" a "+".
+    const decode = (key: string) =>
+      page.EncodingType === 'url' ? decodeURIComponent(key.replaceAll('+', ' ')) : key;
+    for (const object of page.Contents ?? [])
+      if (object.Key !== undefined) keys.push(decode(object.Key));
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
   return keys;
+}
+
+/** The keys HeadObject finds, each asked on its exact key (the key travels in the URL). */
+export async function headKeys(
+  clients: AwsClients,
+  bucket: string,
+  keys: Iterable<string>,
+): Promise<Set<string>> {
+  const pending = [...keys];
+  const found = new Set<string>();
+  const worker = async () => {
+    for (let key = pending.pop(); key !== undefined; key = pending.pop()) {
+      try {
+        await clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+        found.add(key);
+      } catch (error) {
+        if (!(error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404))
+          throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+  return found;
 }
 
 /**
@@ -271,11 +299,16 @@ export async function checkDeletion(input: CheckInput): Promise<CheckReport> {
   const leftOwned: string[] = [];
   const lost: string[] = [];
   for (const bucket of Object.values(graph.buckets)) {
-    const present = new Set(await listBucket(clients, bucket.name));
+    // The listing finds what nobody seeded; HeadObject settles each seeded key exactly.
+    const listed = new Set(await listBucket(clients, bucket.name));
+    const seededKeys = seeded.get(bucket.name) ?? new Set<string>();
+    const headed = await headKeys(clients, bucket.name, seededKeys);
+    const present = new Set([...listed].filter((key) => !seededKeys.has(key)));
+    for (const key of headed) present.add(key);
     const kept = keep.get(bucket.name) ?? new Set<string>();
     for (const key of present) if (!kept.has(key)) leftOwned.push(`${bucket.name}/${key}`);
     for (const key of kept) if (!present.has(key)) lost.push(`${bucket.name}/${key}`);
-    for (const key of seeded.get(bucket.name) ?? []) if (!present.has(key)) objectsGone++;
+    for (const key of seededKeys) if (!headed.has(key)) objectsGone++;
   }
   check(
     'every owned object is gone',

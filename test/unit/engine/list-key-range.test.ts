@@ -17,6 +17,7 @@ function bucketOf(keys: string[]): ObjectStore & { lists: number } {
     listPage: () => Promise.reject(new Error('not used')),
     getText: () => Promise.reject(new Error('not used')),
     exists: () => Promise.reject(new Error('not used')),
+    existing: () => Promise.reject(new Error('not used')),
     deleteKeys: () => Promise.reject(new Error('not used')),
   };
   return store;

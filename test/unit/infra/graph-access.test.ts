@@ -20,7 +20,13 @@ describe('Function: graphAccess', () => {
       'lethe-example-snapshots/manifests/',
     ]);
     expect(show(access.readAreas)).toEqual(['lethe-example-snapshots/manifests/']);
-    expect(show(access.listAreas)).toEqual(['lethe-example-artifacts/projects/']);
+    // Every area lethe counts keys in: prefixes, and the keys it looks up before counting.
+    expect(show(access.listAreas)).toEqual([
+      'lethe-example-artifacts/artifacts/',
+      'lethe-example-artifacts/projects/',
+      'lethe-example-images/images/',
+      'lethe-example-snapshots/manifests/',
+    ]);
     expect(access.readBuckets).toEqual(['snapshots']);
     expect(access.updateTables).toEqual(['alerts']);
     expect(access.retentionIndexes).toEqual({ artifacts: ['byRetention'] });
@@ -50,6 +56,11 @@ describe('Function: graphAccess', () => {
     expect(access.deleteAreas.map((a) => `${a.bucket}/${a.prefix}`)).toEqual(['hot/docs/']);
     expect(access.readAreas.map((a) => `${a.bucket}/${a.prefix}`)).toEqual(['archive/docs/']);
     expect(access.readBuckets).toEqual(['archive']);
+    // ttl content is never deleted, but counted as left to its TTL only when it exists.
+    expect(access.listAreas.map((a) => `${a.bucket}/${a.prefix}`)).toEqual([
+      'blobs/blobs/',
+      'hot/docs/',
+    ]);
   });
 });
 
