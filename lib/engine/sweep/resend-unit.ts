@@ -38,9 +38,16 @@ export async function claimAndResend(
   const claim = await update(
     { expression: 'SET gsi1sk = :claimed', values: { ':claimed': claimed } },
     {
-      expression: 'gsi1sk = :seen AND #status IN (:planned, :waiting)',
+      // `<> :claimed`: a sweeper that read the unit after another's claim at the same instant
+      // would otherwise claim it again (same position), and both would send it.
+      expression: 'gsi1sk = :seen AND gsi1sk <> :claimed AND #status IN (:planned, :waiting)',
       names: { '#status': 'status' },
-      values: { ':seen': unit.gsi1sk, ':planned': 'planned', ':waiting': 'waiting' },
+      values: {
+        ':seen': unit.gsi1sk,
+        ':claimed': claimed,
+        ':planned': 'planned',
+        ':waiting': 'waiting',
+      },
     },
   );
   if (!claim) return 'taken';

@@ -106,13 +106,16 @@ describe('No resurrection after the job completed', () => {
       const job = await eventually(
         `follow-up ${round} is counted`,
         () => runtime.engine.getJob(jobId),
-        (j) => (j?.followUps ?? 0) === round,
+        // At least one per write-back: a write-back seen while a follow-up has pinned the row
+        // but not yet erased it starts another (empty) one — safe, never a row left behind.
+        (j) => (j?.followUps ?? 0) >= round,
       );
       await completed(runtime, job?.lastFollowUpJobId ?? '');
     }
 
     // Assess
-    expect((await runtime.engine.getJob(jobId))?.followUps).toBe(2);
+    expect((await runtime.engine.getJob(jobId))?.followUps).toBeGreaterThanOrEqual(2);
+    expect(await docs.get(table('projects'), { projectId: 'p2' }, true)).toBeUndefined();
   });
 
   it('erases a deleted root row written back: root tables are followed too', async () => {

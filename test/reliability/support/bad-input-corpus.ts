@@ -192,7 +192,7 @@ export function badDeletionRequests(): BadRequest[] {
     {
       name: 'id as a fraction',
       detail: { entity: 'project', id: 1.5 },
-      reason: /id: Invalid input/,
+      reason: /id: a numeric id must be an integer/,
     },
     {
       name: 'entity as a number',
