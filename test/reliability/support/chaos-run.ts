@@ -165,6 +165,9 @@ export async function runChaosSeed(options: ChaosRunOptions): Promise<ChaosResul
       resendAfterSeconds: 8,
       intentRecoveryAfterSeconds: 12,
       visibilityTimeoutSeconds: 5,
+      // A deferring cascade is woken by its owner's finalize; its delayed re-check message is
+      // only the fallback, and the run is idle only once that message drained (as delivery does).
+      ...(options.overlap ? { guardRecheckSeconds: 2 } : {}),
       ...options.settings,
     },
     batchSize: 5,
