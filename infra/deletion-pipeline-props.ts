@@ -33,7 +33,10 @@ export interface DeletionPipelineProps {
   /**
    * Absolute path of the TypeScript or JavaScript module that exports `graph` (see
    * `graphExport`). The functions are bundled from it, guard predicates included, so it must
-   * export the very graph given as `graph`; the functions refuse to start otherwise.
+   * export the very graph given as `graph`. The construct bundles and loads it while it is
+   * built: a module that cannot be bundled or loaded, lacks the export, exports no valid
+   * graph, or exports a graph other than `graph` (by fingerprint) is a `PipelinePropsError`
+   * naming the module and every problem.
    */
   readonly graphModule: string;
   /**

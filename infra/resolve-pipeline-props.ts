@@ -8,11 +8,14 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
 import { LetheError } from '../lib/errors.js';
+import { graphDifferences, graphFingerprint } from '../lib/graph/graph-fingerprint.js';
+import { GraphModuleError } from '../lib/graph/graph-module.js';
 import type { Graph, TableDefinition } from '../lib/graph/graph-types.js';
 import { tableKeyType } from '../lib/graph/key-types.js';
 import { settingsSchema } from '../lib/settings.js';
 import type { AlarmThresholds, DeletionPipelineProps } from './deletion-pipeline-props.js';
 import { shipsHandler } from './handler-entry.js';
+import { loadGraphModuleSync } from './load-graph-module-sync.js';
 import { AWS_LIMITS, PIPELINE_DEFAULTS } from './secure-defaults.js';
 
 /** DeletionPipeline props that cannot work; `problems` lists each one. */
@@ -76,6 +79,7 @@ function physicalName(resource: IConstruct, name: string): string | undefined {
 
 function checkGraphModule(props: DeletionPipelineProps, problems: string[]): void {
   const module = props.graphModule;
+  const found = problems.length;
   if (!path.isAbsolute(module)) {
     problems.push(`graphModule: "${module}" is not an absolute path`);
   } else if (!existsSync(module) || !statSync(module).isFile()) {
@@ -83,8 +87,41 @@ function checkGraphModule(props: DeletionPipelineProps, problems: string[]): voi
   } else if (!MODULE_EXTENSION.test(module)) {
     problems.push(`graphModule: "${module}" is not a TypeScript or JavaScript module`);
   }
-  if (props.graphExport !== undefined && !IDENTIFIER.test(props.graphExport)) {
-    problems.push(`graphExport: "${props.graphExport}" is not an identifier`);
+  const exportName = props.graphExport ?? 'graph';
+  if (!IDENTIFIER.test(exportName)) {
+    problems.push(`graphExport: "${exportName}" is not an identifier`);
+    return;
+  }
+  if (problems.length > found) return;
+  checkModuleGraph(props, exportName, problems);
+}
+
+/**
+ * The functions run the graph the module exports; the construct provisions and grants for
+ * `props.graph`. Both must be usable and the same, or a deploy fails later, or worse, runs.
+ */
+function checkModuleGraph(
+  props: DeletionPipelineProps,
+  exportName: string,
+  problems: string[],
+): void {
+  let exported: Graph;
+  try {
+    exported = loadGraphModuleSync(props.graphModule, exportName);
+  } catch (error) {
+    if (!(error instanceof GraphModuleError)) throw error;
+    for (const problem of error.problems) {
+      problems.push(`graphModule: "${props.graphModule}" ${problem}`);
+    }
+    return;
+  }
+  const given = graphFingerprint(props.graph);
+  const bundled = graphFingerprint(exported);
+  if (given !== bundled) {
+    const where = graphDifferences(props.graph, exported);
+    problems.push(
+      `graph: differs from \`${exportName}\` of "${props.graphModule}" (fingerprint ${given}, the module's ${bundled}${where.length > 0 ? `; differs in ${where.join(', ')}` : ''}): the functions would run the module's graph while the construct provisions and grants for this one; pass the graph the module exports`,
+    );
   }
 }
 

@@ -24,3 +24,21 @@ export function graphFingerprint(graph: Graph): string {
     .digest('hex')
     .slice(0, 16);
 }
+
+/**
+ * Where two graphs' declarations differ, as `tables.<key>`, `buckets.<key>` and
+ * `entities.<key>` paths (sorted); empty when their fingerprints agree.
+ */
+export function graphDifferences(a: Graph, b: Graph): string[] {
+  const sections = ['tables', 'buckets', 'entities'] as const;
+  const differences: string[] = [];
+  for (const section of sections) {
+    const left: Record<string, unknown> = a.definition[section] ?? {};
+    const right: Record<string, unknown> = b.definition[section] ?? {};
+    for (const key of [...new Set([...Object.keys(left), ...Object.keys(right)])].sort()) {
+      const same = JSON.stringify(canonical(left[key])) === JSON.stringify(canonical(right[key]));
+      if (!same) differences.push(`${section}.${key}`);
+    }
+  }
+  return differences;
+}

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -5,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
+import { exampleGraph } from '../../infra/example-graph.js';
 import { graph } from '../../infra/example-graph-module.js';
 import { EXAMPLE_GRAPH_MODULE } from '../../infra/example-stack.js';
 import { shipsHandler } from '../../infra/handler-entry.js';
@@ -13,6 +15,7 @@ import {
   type DeletionPipelineProps,
   PipelinePropsError,
 } from '../../infra/index.js';
+import { graphFingerprint } from '../../lib/graph/graph-fingerprint.js';
 
 function newStack(): Stack {
   // Bundling skipped: these tests look at props and resources, not at code.
@@ -226,6 +229,153 @@ describe('Class: DeletionPipeline', () => {
         'tables.organizations: key "orgId" is a number in the table, but the graph declares it a string (keyTypes of table "organizations")',
         'tables.projects: index "byOrg" key "orgId" is a number in the table, but the graph declares it a string (keyTypes of table "projects")',
       ]);
+    });
+  });
+
+  describe('Prop: graphModule', () => {
+    const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+
+    it('names the module and the exports it has when it does not export the graph', () => {
+      // Prepare
+      const module = fixture('exports-other-names.ts');
+
+      // Act
+      const problems = problemsOf(
+        () => new DeletionPipeline(newStack(), 'Deletions', { ...base, graphModule: module }),
+      );
+
+      // Assess
+      expect(problems).toEqual([
+        `graphModule: "${module}" does not export \`graph\` (it exports \`devices\`, \`users\`)`,
+      ]);
+    });
+
+    it('names the export it was told to read when that one is missing', () => {
+      // Act
+      const problems = problemsOf(
+        () =>
+          new DeletionPipeline(newStack(), 'Deletions', { ...base, graphExport: 'deletionGraph' }),
+      );
+
+      // Assess
+      expect(problems).toEqual([
+        `graphModule: "${EXAMPLE_GRAPH_MODULE}" does not export \`deletionGraph\` (it exports \`graph\`)`,
+      ]);
+    });
+
+    it('says what the module exports when it is not a graph', () => {
+      // Prepare
+      const module = fixture('exports-not-a-graph.ts');
+
+      // Act
+      const problems = problemsOf(
+        () => new DeletionPipeline(newStack(), 'Deletions', { ...base, graphModule: module }),
+      );
+
+      // Assess
+      expect(problems).toEqual([
+        `graphModule: "${module}" exports \`graph\` as an object that is not a graph; export the result of defineGraph(...)`,
+      ]);
+    });
+
+    it('lists every validation problem of a graph that fails validation as the module loads', () => {
+      // Prepare
+      const module = fixture('exports-invalid-graph.ts');
+
+      // Act
+      const problems = problemsOf(
+        () => new DeletionPipeline(newStack(), 'Deletions', { ...base, graphModule: module }),
+      );
+
+      // Assess
+      expect(problems.length).toBeGreaterThanOrEqual(2);
+      for (const problem of problems) {
+        expect(problem.startsWith(`graphModule: "${module}" invalid graph: `)).toBe(true);
+      }
+      expect(problems.some((problem) => problem.includes('people'))).toBe(true);
+      expect(problems.some((problem) => problem.includes('owner'))).toBe(true);
+    });
+
+    it('validates a graph-shaped export that defineGraph never saw', () => {
+      // Prepare
+      const module = fixture('exports-unvalidated-graph.ts');
+
+      // Act
+      const problems = problemsOf(
+        () => new DeletionPipeline(newStack(), 'Deletions', { ...base, graphModule: module }),
+      );
+
+      // Assess
+      expect(problems).toEqual([
+        expect.stringMatching(
+          new RegExp(`^graphModule: "${module}" invalid graph: table "users": name must be`),
+        ),
+      ]);
+    });
+
+    it('reports a module that cannot be bundled with the file and line, not a stack trace', () => {
+      // Prepare
+      const module = fixture('imports-missing-module.ts');
+
+      // Act
+      const problems = problemsOf(
+        () => new DeletionPipeline(newStack(), 'Deletions', { ...base, graphModule: module }),
+      );
+
+      // Assess
+      expect(problems).toEqual([
+        expect.stringMatching(
+          /^graphModule: ".*imports-missing-module\.ts" cannot be bundled: .*imports-missing-module\.ts:3:\d+: Could not resolve "\.\/no-such-graph\.js"$/,
+        ),
+      ]);
+    });
+
+    it('refuses a graph prop that differs from the graph the module exports, naming where', () => {
+      // Prepare: the same graph with other names, as a stack built for another stage would pass.
+      const other = exampleGraph({ prefix: 'other' });
+
+      // Act
+      const problems = problemsOf(
+        () => new DeletionPipeline(newStack(), 'Deletions', { ...base, graph: other }),
+      );
+
+      // Assess
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(
+        new RegExp(
+          `^graph: differs from \`graph\` of "${EXAMPLE_GRAPH_MODULE}" \\(fingerprint ${graphFingerprint(other)}, the module's ${graphFingerprint(graph)}; differs in tables\\.alerts, `,
+        ),
+      );
+      expect(problems[0]).toContain('the functions would run the module');
+    });
+
+    it('lists the module problems with every other problem, in one error', () => {
+      // Prepare
+      const module = fixture('exports-other-names.ts');
+
+      // Act
+      const problems = problemsOf(
+        () =>
+          new DeletionPipeline(newStack(), 'Deletions', {
+            ...base,
+            graphModule: module,
+            pageSize: 0,
+          }),
+      );
+
+      // Assess
+      expect(problems).toEqual([
+        `graphModule: "${module}" does not export \`graph\` (it exports \`devices\`, \`users\`)`,
+        expect.stringMatching(/^pageSize: /),
+      ]);
+    });
+
+    it('accepts the module that exports the very graph given', () => {
+      // Act
+      const pipeline = new DeletionPipeline(newStack(), 'Deletions', base);
+
+      // Assess
+      expect(pipeline.access.tables.length).toBeGreaterThan(0);
     });
   });
 
