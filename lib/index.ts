@@ -1,6 +1,9 @@
 // `lethe`: the engine's public surface. Everything a platform engineer or an upstream writer
 // uses from their own code is re-exported here; anything not listed is internal and may change.
 
+// First: on an unsupported Node, one clear error before anything else loads.
+import './require-supported-node.js';
+
 export {
   type AwsClientOptions,
   type AwsClients,

@@ -1,6 +1,9 @@
 // `lethe/local`: run lethe against your own graph on real emulators (DynamoDB Local, fauxqs),
 // driving the same handlers Lambda runs. For tests and for trying a graph before deploying it.
 
+// First: on an unsupported Node, one clear error before anything else loads.
+import '../lib/require-supported-node.js';
+
 export { LocalStackError } from '../lib/errors.js';
 export { createInMemoryEventBus, type InMemoryEventBus } from './in-memory-event-bus.js';
 export {

@@ -1,8 +1,11 @@
 // On a Node older than package.json's engines, the lethe command says so in one line and exits
-// 1, before loading anything that could fail with a stack trace.
+// 1, before loading anything that could fail with a stack trace; importing lethe, lethe/cdk or
+// lethe/local throws one clear error before any other module of lethe runs.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { buildSync } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../../..');
@@ -56,4 +59,54 @@ describe('CLI: an unsupported Node', () => {
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('Usage: lethe');
   });
+});
+
+/**
+ * The entry compiled as the build compiles it — each module on its own, import order kept —
+ * with packages left to Node, as an installed lethe has them.
+ */
+function builtEntry(entry: string): string {
+  const directory = join(root, 'node_modules', '.cache', 'lethe-test', 'entries');
+  mkdirSync(directory, { recursive: true });
+  const out = join(directory, `${entry.replaceAll('/', '-')}.mjs`);
+  const built = buildSync({
+    entryPoints: [join(root, entry)],
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    write: false,
+    logLevel: 'silent',
+  });
+  writeFileSync(out, built.outputFiles[0]?.text ?? '');
+  return out;
+}
+
+describe('Library: an unsupported Node', () => {
+  for (const [name, entry] of [
+    ['lethe', 'lib/index.ts'],
+    ['lethe/cdk', 'infra/index.ts'],
+    ['lethe/local', 'local/index.ts'],
+  ] as const) {
+    it.skipIf(old === undefined)(`import '${name}' throws one clear error, no stack trace`, () => {
+      // Prepare
+      const module = builtEntry(entry);
+
+      // Act
+      const run = spawnSync(
+        old ?? 'node',
+        ['--input-type=module', '-e', `import ${JSON.stringify(pathToFileURL(module).href)};`],
+        { encoding: 'utf8', cwd: root },
+      );
+
+      // Assess
+      expect(run.status).toBe(1);
+      expect(run.stderr).toMatch(
+        new RegExp(
+          `UnsupportedNodeError: lethe: needs Node\\.js ${required.replace('>=', '').replaceAll('.', '\\.')} or later; this is v\\d+`,
+        ),
+      );
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+    });
+  }
 });
