@@ -134,6 +134,30 @@ describe("A consumer's app", () => {
       'lib',
       'local',
     ]);
+    // Built from the sources as they are: no file of an earlier build is left in dist/.
+    const shipped = readdirSync(join(installed, 'dist'), { recursive: true, encoding: 'utf8' });
+    const orphans = shipped
+      .filter((file) => /\.(m?js|d\.m?ts|m?js\.map)$/.test(file))
+      .map((file) => file.replace(/(\.d)?\.(m?)(js|ts)(\.map)?$/, '.$2'))
+      .filter(
+        (stem) => ![`${stem}ts`, `${stem}js`].some((source) => existsSync(join(repo, source))),
+      );
+    expect(orphans).toEqual([]);
+  });
+
+  it('ships source maps that carry their sources, as the .ts files are not in the package', () => {
+    const dist = join(app, 'node_modules', 'lethe', 'dist');
+    const maps = readdirSync(dist, { recursive: true, encoding: 'utf8' }).filter((file) =>
+      file.endsWith('.map'),
+    );
+
+    expect(maps.length).toBeGreaterThan(100);
+    for (const file of maps) {
+      const map = JSON.parse(readFileSync(join(dist, file), 'utf8'));
+      expect(map.sources.length, file).toBeGreaterThan(0);
+      expect(map.sourcesContent?.length, file).toBe(map.sources.length);
+      expect(map.sourcesContent.every((text: unknown) => typeof text === 'string')).toBe(true);
+    }
   });
 
   it('synthesizes its stack with the DeletionPipeline, cdk-nag AwsSolutions clean', async () => {
