@@ -21,6 +21,7 @@ import { localLambdaContext } from '../../local/lambda-context.js';
 import { stateTablePlan } from '../../local/local-resource-plan.js';
 import { localObservability, startLocalRuntime } from '../../local/local-runtime.js';
 import { driveArrivals } from './arrivals.js';
+import { summarizeLatencies } from './latency-summary.js';
 import { type JobHops, queueHops } from './queue-hops.js';
 import { BY_USER_INDEX, type SeededSmallJobs, USER_KEY } from './seed-small-jobs.js';
 import type { SmallJobsRunner } from './small-jobs-types.js';
@@ -99,6 +100,13 @@ async function hopsOf(docs: DocumentStore, settings: Settings, jobId: string): P
   return queueHops(units);
 }
 
+/** How long ingest took per event: its share of each job's latency. */
+function ingestNote(durations: readonly number[]): string {
+  if (durations.length === 0) return 'ingest: no event handled';
+  const { p50, p99, max } = summarizeLatencies(durations);
+  return `ingest per event: p50 ${Math.round(p50)} ms, p99 ${Math.round(p99)} ms, max ${Math.round(max)} ms`;
+}
+
 export const letheSmallJobsRunner: SmallJobsRunner = async (env) => {
   const { data } = env;
   const graph = smallJobsGraph(data);
@@ -141,6 +149,7 @@ export const letheSmallJobsRunner: SmallJobsRunner = async (env) => {
       const jobIds = new Map<string, string>();
       const outcomes = new Map<string, number>();
       let ingestMs = 0;
+      const ingestDurations: number[] = [];
       const measured = await env.measure(async () => {
         const arrivedAt = new Map<string, number>();
         const latenciesMs: number[] = [];
@@ -183,7 +192,9 @@ export const letheSmallJobsRunner: SmallJobsRunner = async (env) => {
                 entityDeleted(env.region, userId),
                 localLambdaContext('lethe-ingest'),
               )) as { jobId: string };
-              ingestMs += performance.now() - started;
+              const took = performance.now() - started;
+              ingestMs += took;
+              ingestDurations.push(took);
               jobIds.set(userId, requested.jobId);
             },
           );
@@ -215,6 +226,7 @@ export const letheSmallJobsRunner: SmallJobsRunner = async (env) => {
         hops,
         notes: [
           `${runtime.worker.stats.received} work messages in ${runtime.worker.stats.batches} worker batches`,
+          ingestNote(ingestDurations),
           ...notOk.map(([outcome, count]) => `${count} jobs ended ${outcome}`),
         ],
       };

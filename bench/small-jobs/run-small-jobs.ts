@@ -93,20 +93,18 @@ export function smallJobsRecord(
 ): SmallJobsRecord {
   const usage = addUsage(outcome.usage, { ...emptyUsage(), ...outcome.extraUsage });
   const requestsTotal = totalRequests(usage);
-  const complete = verification.remaining === 0 && verification.neighboursIntact;
-  const notes = [...outcome.notes];
-  if (outcome.latenciesMs.length !== base.n) {
-    notes.push(`${outcome.latenciesMs.length} of ${base.n} jobs seen completing`);
-  }
+  const problems = [
+    ...(verification.remaining > 0 ? [`${verification.remaining} items left behind`] : []),
+    ...(verification.neighboursIntact ? [] : ['neighbours touched']),
+    ...(outcome.latenciesMs.length === base.n
+      ? []
+      : [`${outcome.latenciesMs.length} of ${base.n} jobs seen completing`]),
+  ];
   const hops = outcome.hops;
   return {
     ...base,
-    status: complete && outcome.latenciesMs.length === base.n ? 'ok' : 'incomplete',
-    ...(complete
-      ? {}
-      : {
-          reason: `${verification.remaining} items left behind${verification.neighboursIntact ? '' : ', neighbours touched'}`,
-        }),
+    status: problems.length === 0 ? 'ok' : 'incomplete',
+    ...(problems.length === 0 ? {} : { reason: problems.join(', ') }),
     elapsedMs: outcome.elapsedMs,
     jobsPerSecond: base.n / (outcome.elapsedMs / 1000),
     ...(outcome.latenciesMs.length > 0
@@ -130,7 +128,7 @@ export function smallJobsRecord(
     usage,
     costPerMillionJobs: costPerMillionItems(usage, base.n),
     verification,
-    notes,
+    notes: outcome.notes,
   };
 }
 
@@ -179,6 +177,8 @@ async function runOne(
     });
   } catch (error) {
     failure = error instanceof Error ? error.message : String(error);
+    // The record keeps the message; the log gets where it came from.
+    if (error instanceof Error && error.stack) context.log(`${tag}: ${error.stack}`);
   }
   const verification = await verifySmallJobs(context.direct, data);
   await dropSmallJobs(context.direct, data);
