@@ -159,19 +159,19 @@ const WHY_MISSED: readonly (readonly [string, string])[] = [
   ],
   [
     SMALL_JOBS_TARGET.jobsPerSecond,
-    "Every lethe job waits through a chain of queue round trips (the root's cascade unit, a rows unit per child relation, the finalize, the prefix unit: the hops column), each with its unit and job reads and its pin and settle transactions, where the inline cascade makes five requests in one go. With 40 units in flight and 4 to 6 units per job, lethe runs about 8 jobs at once where the inline cascade runs 40.",
+    "A lethe job is several units — the root's cascade, a rows unit per child relation, the finalize, a prefix unit for its objects — each a queue message with its own unit, job and scope reads and its pin and settle transactions, after ingest's tombstone-and-job transaction; the inline cascade makes five requests per job in one go. With the same 40 deletions in flight, lethe spends them on units, not jobs, and on bookkeeping, not items.",
   ],
   [
     SMALL_JOBS_TARGET.p99,
-    'A small job is all fixed chain: each sequential hop adds a queue receive, the unit and job reads and the settle transaction to its latency, and at a steady rate the job waits behind the units of the jobs that arrived before it.',
+    "A small job is all fixed chain: every sequential hop (the hops column) adds a queue receive, the unit's reads and its transactions to the job's latency, and ingest's transaction comes first. At the steady rate a lethe that runs below it also queues the jobs that arrived before.",
   ],
   [
     SMALL_JOBS_TARGET.hops,
-    'A user with children and objects goes cascade → rows (one unit per child relation, in parallel) → finalize → prefix: four units one after the other, each a queue message sent after the commit of the one before.',
+    "A user with child rows and objects goes cascade → rows (one unit per child relation, side by side) → finalize (the user's row, its objects pinned in an intent) → prefix (the objects): four units one after the other, each sent by the outbox after the previous one's commit. Issue #21 §2 is about shortening it.",
   ],
   [
     SMALL_JOBS_TARGET.requests,
-    "lethe's bookkeeping is per unit, not per item: for each of a small job's units a receive, a send, a delete of its message, unit and job reads, the pin and settle transactions; at 21 rows and 10 objects a job, that fixed part is nearly all of its requests.",
+    "lethe's bookkeeping is per unit, not per item (see requests per job by action): every unit reads its unit, job and scope items, queries the holds, pins and settles in transactions, and is sent, received and deleted as a message; ingest adds the tombstone and job. At 31 items a job that fixed part is nearly all of lethe's requests, where the inline cascade makes five.",
   ],
   [
     'demo end to end',
