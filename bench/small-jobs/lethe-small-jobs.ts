@@ -31,6 +31,14 @@ const MEMORY_GB = 1;
 /** Worker batches in flight × records a batch: 40 units at once, the suite's concurrency. */
 const WORKER_BATCHES = 4;
 const WORKER_BATCH_SIZE = 10;
+/** Ingest's Lambda timeout (the construct's default, `workerTimeout`). */
+const INGEST_TIMEOUT_MS = 60_000;
+/**
+ * A failed or timed-out asynchronous invocation is retried twice by Lambda (the construct's
+ * `retryAttempts: 2`); here at once, where Lambda waits a minute or two between them. The
+ * event keeps its id, so a retry of a request that did commit finds its job.
+ */
+const INGEST_ATTEMPTS = 3;
 /** A run with no completion for this long is stuck: it fails instead of waiting forever. */
 const STALL_MS = 120_000;
 
@@ -100,7 +108,7 @@ async function hopsOf(docs: DocumentStore, settings: Settings, jobId: string): P
   return queueHops(units);
 }
 
-/** How long ingest took per event: its share of each job's latency. */
+/** How long ingest took per event, retries included: its share of each job's latency. */
 function ingestNote(durations: readonly number[]): string {
   if (durations.length === 0) return 'ingest: no event handled';
   const { p50, p99, max } = summarizeLatencies(durations);
@@ -149,6 +157,8 @@ export const letheSmallJobsRunner: SmallJobsRunner = async (env) => {
       const jobIds = new Map<string, string>();
       const outcomes = new Map<string, number>();
       let ingestMs = 0;
+      let ingestInvocations = 0;
+      let ingestRetries = 0;
       const ingestDurations: number[] = [];
       const measured = await env.measure(async () => {
         const arrivedAt = new Map<string, number>();
@@ -187,14 +197,26 @@ export const letheSmallJobsRunner: SmallJobsRunner = async (env) => {
             env.concurrency,
             async (userId, arrived) => {
               arrivedAt.set(userId, arrived);
+              const event = entityDeleted(env.region, userId);
               const started = performance.now();
-              const requested = (await ingest(
-                entityDeleted(env.region, userId),
-                localLambdaContext('lethe-ingest'),
-              )) as { jobId: string };
-              const took = performance.now() - started;
-              ingestMs += took;
-              ingestDurations.push(took);
+              let requested: { jobId: string } | undefined;
+              for (let attempt = 1; requested === undefined; attempt++) {
+                const invoked = performance.now();
+                try {
+                  requested = (await ingest(
+                    event,
+                    localLambdaContext('lethe-ingest', INGEST_TIMEOUT_MS),
+                  )) as { jobId: string };
+                } catch (error) {
+                  if (attempt >= INGEST_ATTEMPTS) throw error;
+                  ingestRetries += 1;
+                } finally {
+                  // Every attempt is an invocation billed for its duration.
+                  ingestMs += performance.now() - invoked;
+                  ingestInvocations += 1;
+                }
+              }
+              ingestDurations.push(performance.now() - started);
               jobIds.set(userId, requested.jobId);
             },
           );
@@ -218,7 +240,7 @@ export const letheSmallJobsRunner: SmallJobsRunner = async (env) => {
         usage: measured.usage,
         peakInFlight: measured.peakInFlight,
         extraUsage: {
-          lambdaInvocations: runtime.worker.stats.batches + jobs,
+          lambdaInvocations: runtime.worker.stats.batches + ingestInvocations,
           lambdaGbSeconds: ((runtime.worker.stats.busyMs + ingestMs) / 1000) * MEMORY_GB,
           // EntityDeleted in, DeletionCompleted out.
           eventBridgeEvents: 2 * jobs,
@@ -227,6 +249,11 @@ export const letheSmallJobsRunner: SmallJobsRunner = async (env) => {
         notes: [
           `${runtime.worker.stats.received} work messages in ${runtime.worker.stats.batches} worker batches`,
           ingestNote(ingestDurations),
+          ...(ingestRetries > 0
+            ? [
+                `${ingestRetries} ingest invocations failed or timed out (${INGEST_TIMEOUT_MS / 1000} s) and were retried`,
+              ]
+            : []),
           ...notOk.map(([outcome, count]) => `${count} jobs ended ${outcome}`),
         ],
       };
