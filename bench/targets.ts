@@ -163,7 +163,7 @@ const WHY_MISSED: readonly (readonly [string, string])[] = [
   ],
   [
     SMALL_JOBS_TARGET.p99,
-    "A small job is all fixed chain: every sequential hop (the hops column) adds a queue receive, the unit's reads and its transactions to the job's latency, and ingest's transaction comes first. At the steady rate a lethe that runs below it also queues the jobs that arrived before.",
+    "A small job is all fixed chain: every sequential hop (the hops column) adds a queue receive, the unit's reads and its transactions to the job's latency, and ingest's transaction comes first. And all jobs share one queue that is served roughly in order: when many jobs are in it, each job's next unit waits behind the units every earlier job has queued meanwhile, so latencies bunch up near the whole run's time (p50 close to max) instead of staying near one job's chain. At the steady rate a lethe slower than the rate also queues the jobs that arrived before.",
   ],
   [
     SMALL_JOBS_TARGET.hops,

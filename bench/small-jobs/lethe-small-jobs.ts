@@ -208,7 +208,14 @@ export const letheSmallJobsRunner: SmallJobsRunner = async (env) => {
                     localLambdaContext('lethe-ingest', INGEST_TIMEOUT_MS),
                   )) as { jobId: string };
                 } catch (error) {
-                  if (attempt >= INGEST_ATTEMPTS) throw error;
+                  if (attempt >= INGEST_ATTEMPTS) {
+                    const last =
+                      error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+                    throw new Error(
+                      `ingest failed ${INGEST_ATTEMPTS} times for one event (Lambda timeout ${INGEST_TIMEOUT_MS / 1000} s; last: ${last})`,
+                      { cause: error },
+                    );
+                  }
                   ingestRetries += 1;
                 } finally {
                   // Every attempt is an invocation billed for its duration.
