@@ -9,7 +9,8 @@ export const USAGE = `usage: npm run bench -- [options]
 
   --keys <n,n,…>     object counts to delete (default 10000,100000)
   --rows <n,n,…>     row counts to delete (default 10000,100000)
-  --latency-ms <ms>  added latency per request for the second object run; 0 skips it (default 20)
+  --latency-ms <ms>  added latency per request for the second object run and the second
+                     small-jobs round; 0 skips them (default 20)
   --e2e <s,s,…>      demo scales to run end to end after the suites, each a number in
                      (0, 100], or none (default 1,10; with --quick 0.1)
   --small-jobs <n>   users in the small-jobs suite, each one job of 21 rows and 10 objects,
