@@ -9,12 +9,18 @@ export const USAGE = `usage: npm run bench -- [options]
 
   --keys <n,n,…>     object counts to delete (default 10000,100000)
   --rows <n,n,…>     row counts to delete (default 10000,100000)
-  --latency-ms <ms>  added latency per request for the second object run; 0 skips it (default 20)
+  --latency-ms <ms>  added latency per request for the second object run and the second
+                     small-jobs round; 0 skips them (default 20)
   --e2e <s,s,…>      demo scales to run end to end after the suites, each a number in
                      (0, 100], or none (default 1,10; with --quick 0.1)
+  --small-jobs <n>   users in the small-jobs suite, each one job of 21 rows and 10 objects,
+                     deleted by lethe and by the inline cascade, all at once and at a steady
+                     rate, at +0 ms and the added latency; none skips it (default 1000; with
+                     --quick 50)
   --only <id,id,…>   run only these runners (ids in bench/registry.ts; e2e is the end-to-end
-                     demo, which a list without it skips)
-  --quick            small sizes (500,5000 keys and rows, e2e 0.1); results go to bench/results/tmp/
+                     demo and small-jobs the small-jobs suite, which a list without them skips)
+  --quick            small sizes (500,5000 keys and rows, e2e 0.1, 50 small jobs); results go
+                     to bench/results/tmp/
   --render <file>    only re-render the report from a results file (runs nothing)
   --help             this text
 
@@ -41,16 +47,33 @@ const scales = z
 /** The runner id `--only` selects the end-to-end demo by. */
 export const E2E_ID = 'e2e';
 
-/** Every id `--only` accepts: the runners of both suites, and the demo. */
+/** The id `--only` selects the small-jobs suite by (lethe and the inline cascade together). */
+export const SMALL_JOBS_ID = 'small-jobs';
+
+/** Every id `--only` accepts: the runners of both suites, the demo and the small-jobs suite. */
 export const RUNNER_IDS: readonly string[] = [
   ...new Set([...OBJECT_RUNNERS, ...ROW_RUNNERS].map((runner) => runner.id)),
   E2E_ID,
+  SMALL_JOBS_ID,
 ];
+
+// A user count for the small-jobs suite, or none (skipped, read as 0). "0" and "" are refused:
+// only none skips, so a typo cannot silently drop the suite.
+const smallJobs = z
+  .string()
+  .transform((text) => {
+    const trimmed = text.trim();
+    if (trimmed === E2E_NONE) return 0;
+    const users = Number(trimmed.replaceAll('_', ''));
+    return trimmed === '' || users === 0 ? Number.NaN : users;
+  })
+  .pipe(z.number().int().min(0).max(1_000_000));
 
 const schema = z.object({
   keys: counts.optional(),
   rows: counts.optional(),
   e2e: scales.optional(),
+  'small-jobs': smallJobs.optional(),
   'latency-ms': z.coerce.number().int().min(0).max(10_000).optional(),
   only: z
     .string()
@@ -78,6 +101,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
       keys: { type: 'string' },
       rows: { type: 'string' },
       e2e: { type: 'string' },
+      'small-jobs': { type: 'string' },
       'latency-ms': { type: 'string' },
       only: { type: 'string' },
       quick: { type: 'boolean' },
@@ -93,6 +117,8 @@ export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
       const flag = String(issue.path[0]);
       if (flag === 'keys' || flag === 'rows')
         return `--${flag}: expected positive integers separated by commas`;
+      if (flag === 'small-jobs')
+        return `--small-jobs: expected a whole number of users up to 1,000,000, or ${E2E_NONE}; got "${values['small-jobs']}"`;
       if (flag === 'e2e')
         return `--e2e: expected scales in (0, 100] separated by commas, or ${E2E_NONE}; got "${values.e2e}"`;
       return `--${flag}: ${issue.message}`;
@@ -116,6 +142,13 @@ export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
   if (flags.only?.length === 1 && flags.only[0] === E2E_ID && e2e.length === 0) {
     throw new Error(`bad arguments: --only ${E2E_ID} with --e2e ${E2E_NONE} runs nothing`);
   }
+  const smallJobsN = flags['small-jobs'] ?? (quick ? 50 : 1_000);
+  if (flags.only?.length === 1 && flags.only[0] === SMALL_JOBS_ID && smallJobsN === 0) {
+    throw new Error(
+      `bad arguments: --only ${SMALL_JOBS_ID} with --small-jobs ${E2E_NONE} runs nothing`,
+    );
+  }
+  const runsSmallJobs = smallJobsN > 0 && (!flags.only || flags.only.includes(SMALL_JOBS_ID));
   return {
     kind: 'run',
     options: {
@@ -125,6 +158,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
       quick,
       only: flags.only,
       e2e: flags.only && !flags.only.includes(E2E_ID) ? [] : e2e,
+      ...(runsSmallJobs ? { smallJobs: smallJobsN } : {}),
     },
   };
 }

@@ -1,6 +1,6 @@
 // The shape of bench/results/latest.json: every run with its verified outcome, the machine
 // and versions it ran on, and the prices its costs used. Bump `schemaVersion` on a change
-// that older readers cannot ignore; fields that are only added keep it (`endToEnd`).
+// that older readers cannot ignore; fields that are only added keep it (`endToEnd`, `smallJobs`).
 import type { CostBreakdown, Usage } from '../lib/cost/cost-model.js';
 import type { Prices } from '../lib/cost/prices.js';
 
@@ -99,6 +99,55 @@ export interface EndToEndRecord {
   readonly loadAverage: number;
 }
 
+/**
+ * One small-jobs run (bench/small-jobs/): N users deleted one job each, by lethe through ingest,
+ * the queue and the worker, or by the inline cascade (the floor), with events arriving all at
+ * once (`burst`) or at a steady rate. Rates and latencies are per job, not per item.
+ * ok: ran and verified; incomplete: left items behind or touched neighbours; failed: threw.
+ */
+export interface SmallJobsRecord {
+  readonly runner: 'lethe' | 'inline-cascade';
+  readonly label: string;
+  readonly role: 'lethe' | 'baseline';
+  readonly arrival: 'burst' | 'steady';
+  /** Events per second of a steady arrival. */
+  readonly arrivalPerSecond?: number;
+  /** Users (jobs) deleted. */
+  readonly n: number;
+  /** Rows and objects per user: its own row, its children, its objects. */
+  readonly itemsPerJob: number;
+  readonly latencyMs: number;
+  /** Deletions in flight at once. */
+  readonly concurrency: number;
+  readonly status: 'ok' | 'incomplete' | 'failed';
+  readonly reason?: string;
+  /** From the first event's arrival to the last job's completion. */
+  readonly elapsedMs?: number;
+  readonly jobsPerSecond?: number;
+  /** Per job, from its event's arrival to its completion, ms. */
+  readonly jobLatencyMs?: {
+    readonly p50: number;
+    readonly p95: number;
+    readonly p99: number;
+    readonly max: number;
+  };
+  /**
+   * Sequential queue hops on a job's critical path (root unit → the unit that settled last),
+   * median and max over the jobs, and the longest chain of units any job had. lethe only.
+   */
+  readonly queueHops?: { readonly median: number; readonly max: number; readonly longest: number };
+  readonly requestsTotal?: number;
+  readonly requestsPerJob?: number;
+  readonly peakInFlight?: number;
+  /** Proxy counts plus Lambda and EventBridge usage the runner reported. */
+  readonly usage?: Usage;
+  readonly costPerMillionJobs?: CostBreakdown;
+  readonly verification?: { readonly remaining: number; readonly neighboursIntact: boolean };
+  readonly seedMs?: number;
+  readonly loadAverage?: number;
+  readonly notes: readonly string[];
+}
+
 export interface BenchOptionsRecord {
   readonly keys: readonly number[];
   readonly rows: readonly number[];
@@ -107,6 +156,8 @@ export interface BenchOptionsRecord {
   readonly only: readonly string[] | undefined;
   /** Demo scales run end to end; empty when skipped. Absent in results from before it existed. */
   readonly e2e?: readonly number[];
+  /** Users in the small-jobs suite; absent when skipped (and in results from before it). */
+  readonly smallJobs?: number;
 }
 
 export interface BenchResults {
@@ -121,5 +172,7 @@ export interface BenchResults {
   readonly runs: readonly RunRecord[];
   /** Absent in results from before end-to-end runs existed. */
   readonly endToEnd?: readonly EndToEndRecord[];
+  /** Absent in results from before the small-jobs suite existed, or when it was skipped. */
+  readonly smallJobs?: readonly SmallJobsRecord[];
   readonly notes: readonly string[];
 }

@@ -11,6 +11,7 @@ import type {
   RunRecord,
   Suite,
 } from './bench-results.js';
+import { smallJobsSection } from './small-jobs/small-jobs-report.js';
 import {
   type BarChartSpec,
   compactNumber,
@@ -213,7 +214,7 @@ export function renderReport(results: BenchResults, options: RenderOptions): Ren
   const rowRuns = results.runs.filter((run) => run.suite === 'rows');
   const objectLatencies = uniqueSorted(objectRuns.map((run) => run.latencyMs));
   const busyLoad = machine.cpus * 1.5;
-  const busy = [...results.runs, ...(results.endToEnd ?? [])].filter(
+  const busy = [...results.runs, ...(results.endToEnd ?? []), ...(results.smallJobs ?? [])].filter(
     (run) => (run.loadAverage ?? 0) > busyLoad,
   ).length;
 
@@ -241,6 +242,7 @@ export function renderReport(results: BenchResults, options: RenderOptions): Ren
     'npm run bench -- --quick                # smoke run; writes to bench/results/tmp/ only',
     'npm run bench -- --only lethe,bare-delete-objects',
     'npm run bench -- --only e2e --e2e 1,10  # only the demo end to end, at 1× and 10×',
+    'npm run bench -- --only small-jobs --small-jobs 200   # only the small-jobs suite, 200 users',
     '```',
     '',
     'The bench starts its own local stack (DynamoDB Local and fauxqs) and stops it at the end or',
@@ -290,6 +292,7 @@ export function renderReport(results: BenchResults, options: RenderOptions): Ren
   }
 
   md.push(...endToEndSection(results.endToEnd ?? [], machine));
+  md.push(...smallJobsSection(results.smallJobs ?? []));
 
   // Scaling
   md.push('## Scaling', '');

@@ -20,7 +20,13 @@ import {
 } from '../lib/cost/cost-model.js';
 import { PRICES } from '../lib/cost/prices.js';
 import { type LocalEndpoints, startLocalStack } from '../local/start-local-stack.js';
-import type { BenchOptionsRecord, BenchResults, RunRecord, Suite } from './bench-results.js';
+import type {
+  BenchOptionsRecord,
+  BenchResults,
+  RunRecord,
+  SmallJobsRecord,
+  Suite,
+} from './bench-results.js';
 import {
   type BenchEnv,
   type RunnerEntry,
@@ -38,6 +44,7 @@ import { attachSdkCounter, crossCheck, type SdkTally } from './sdk-counter.js';
 import { dropObjects, seedObjects, verifyObjects } from './seed-objects.js';
 import { dropRows, seedRows, verifyRows } from './seed-rows.js';
 import { onShutdown } from './shutdown.js';
+import { runSmallJobs } from './small-jobs/run-small-jobs.js';
 
 export type BenchOptions = BenchOptionsRecord;
 
@@ -237,11 +244,25 @@ function selected<Data>(
   return entries.filter((entry) => !only || only.includes(entry.id));
 }
 
-/** The object and row suites on one local stack; nothing starts when no runner is selected. */
-async function runSuites(options: BenchOptions, log: (line: string) => void): Promise<RunRecord[]> {
+interface SuiteRecords {
+  readonly runs: RunRecord[];
+  readonly smallJobs?: SmallJobsRecord[];
+}
+
+/**
+ * The object, row and small-jobs suites on one local stack; nothing starts when none of them
+ * is selected.
+ */
+async function runSuites(
+  options: BenchOptions,
+  log: (line: string) => void,
+): Promise<SuiteRecords> {
   const objectRunners = selected(OBJECT_RUNNERS, options.only);
   const rowRunners = selected(ROW_RUNNERS, options.only);
-  if (objectRunners.length === 0 && rowRunners.length === 0) return [];
+  const smallJobsN = options.smallJobs ?? 0;
+  if (objectRunners.length === 0 && rowRunners.length === 0 && smallJobsN === 0) {
+    return { runs: [] };
+  }
   log(`starting the local stack (DynamoDB Local, fauxqs)…`);
   const stack = await startLocalStack();
   const stopStackOnSignal = onShutdown(() => stack.stop());
@@ -279,6 +300,7 @@ async function runSuites(options: BenchOptions, log: (line: string) => void): Pr
   };
 
   const runs: RunRecord[] = [];
+  let smallJobs: SmallJobsRecord[] | undefined;
   const latencies = options.latencyMs > 0 ? [0, options.latencyMs] : [0];
   try {
     // The first measured run would otherwise pay for JIT warm-up in fauxqs, DynamoDB Local,
@@ -305,6 +327,9 @@ async function runSuites(options: BenchOptions, log: (line: string) => void): Pr
         runs.push(await runOne(context, 'rows', entry, n, 0, rows));
       }
     }
+    if (smallJobsN > 0) {
+      smallJobs = await runSmallJobs({ ...context, direct, setDelay }, smallJobsN, latencies);
+    }
   } finally {
     destroyAwsClients(direct);
     await Promise.all([fauxqsProxy.close(), dynamoProxy.close()]);
@@ -312,7 +337,7 @@ async function runSuites(options: BenchOptions, log: (line: string) => void): Pr
     await stack.stop();
     stopStackOnSignal();
   }
-  return runs;
+  return { runs, ...(smallJobs ? { smallJobs } : {}) };
 }
 
 export async function runBench(
@@ -322,7 +347,7 @@ export async function runBench(
   const startedAt = new Date().toISOString();
   const loadAtStart = loadAverages();
   const toolVersions = await versions();
-  const runs = await runSuites(options, log);
+  const { runs, smallJobs } = await runSuites(options, log);
   // After the suites' stack is stopped: each demo starts emulators of its own.
   const e2eScales = options.e2e ?? [];
   const endToEnd = e2eScales.length > 0 ? await runEndToEnd(e2eScales, log) : undefined;
@@ -337,6 +362,7 @@ export async function runBench(
     prices: PRICES,
     runs,
     ...(endToEnd ? { endToEnd } : {}),
+    ...(smallJobs ? { smallJobs } : {}),
     notes: [],
   };
 }

@@ -60,7 +60,13 @@ async function run(options: BenchResults['options']): Promise<number> {
   for (const r of broken) log(`${r.status}: ${r.label} (${r.suite}, n=${r.n}): ${r.reason}`);
   const brokenDemos = (results.endToEnd ?? []).filter((r) => r.status === 'failed');
   for (const r of brokenDemos) log(`failed: lethe demo (e2e, scale ${r.scale}): ${r.reason}`);
-  return broken.length + brokenDemos.length > 0 ? 1 : 0;
+  const brokenSmall = (results.smallJobs ?? []).filter((r) => r.status !== 'ok');
+  for (const r of brokenSmall) {
+    log(
+      `${r.status}: ${r.label} (small jobs, n=${r.n}, ${r.arrival}, +${r.latencyMs} ms): ${r.reason}`,
+    );
+  }
+  return broken.length + brokenDemos.length + brokenSmall.length > 0 ? 1 : 0;
 }
 
 async function main(): Promise<number> {

@@ -64,7 +64,11 @@ function putTinyObject(agent: Agent, endpoint: URL, bucket: string, key: string)
   });
 }
 
-async function putAll(
+/**
+ * PUTs a one-byte object at each key, `concurrency` at a time, straight to the emulator at
+ * `endpoint` (unsigned; seeding only, never measured).
+ */
+export async function putTinyObjects(
   endpoint: string,
   bucket: string,
   keys: readonly string[],
@@ -100,7 +104,7 @@ export async function seedObjects(
     objectKey(`objects/${ownerId}x/`, i),
   );
   const keys = Array.from({ length: options.count }, (_, i) => objectKey(prefix, i));
-  await putAll(s3Endpoint, bucket, [...keys, ...neighbourKeys], options.concurrency ?? 64);
+  await putTinyObjects(s3Endpoint, bucket, [...keys, ...neighbourKeys], options.concurrency ?? 64);
   return { bucket, prefix, ownerId, count: options.count, neighbourKeys };
 }
 

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseBenchArgs, USAGE } from '../../../bench/bench-options.js';
 
+function smallJobsOf(argv: string[]): number | undefined {
+  const parsed = parseBenchArgs(argv);
+  if (parsed.kind !== 'run') throw new Error(`expected a run, got ${parsed.kind}`);
+  return parsed.options.smallJobs;
+}
+
 function e2eOf(argv: string[]): readonly number[] | undefined {
   const parsed = parseBenchArgs(argv);
   if (parsed.kind !== 'run') throw new Error(`expected a run, got ${parsed.kind}`);
@@ -73,12 +79,59 @@ describe('Function: parseBenchArgs', () => {
     });
   });
 
+  describe('Option: --small-jobs', () => {
+    it('runs 1,000 small jobs by default and 50 with --quick', () => {
+      // Act & Assess
+      expect(smallJobsOf([])).toBe(1_000);
+      expect(smallJobsOf(['--quick'])).toBe(50);
+    });
+
+    it('takes a number of users, and none to skip the suite', () => {
+      // Act & Assess
+      expect(smallJobsOf(['--small-jobs', '200'])).toBe(200);
+      expect(smallJobsOf(['--small-jobs', '1_000'])).toBe(1_000);
+      expect(smallJobsOf(['--quick', '--small-jobs', '20'])).toBe(20);
+      expect(smallJobsOf(['--small-jobs', 'none'])).toBeUndefined();
+    });
+
+    it.each([['0'], ['-5'], ['1.5'], ['lots'], [''], ['2000000']])(
+      'refuses %j, naming the flag',
+      (value) => {
+        // Act & Assess
+        expect(() => parseBenchArgs([`--small-jobs=${value}`])).toThrow(
+          /--small-jobs: expected a whole number of users up to 1,000,000, or none/,
+        );
+      },
+    );
+
+    it('runs only with --only when the list names small-jobs', () => {
+      // Act & Assess
+      expect(smallJobsOf(['--only', 'small-jobs', '--small-jobs', '20'])).toBe(20);
+      expect(smallJobsOf(['--only', 'lethe'])).toBeUndefined();
+      expect(smallJobsOf(['--only', 'e2e,small-jobs'])).toBe(1_000);
+    });
+
+    it('refuses --only small-jobs with --small-jobs none, which would run nothing', () => {
+      // Act & Assess
+      expect(() => parseBenchArgs(['--only', 'small-jobs', '--small-jobs', 'none'])).toThrow(
+        /runs nothing/,
+      );
+    });
+  });
+
   describe('Constant: USAGE', () => {
     it('documents --e2e, its defaults and the e2e id of --only', () => {
       // Assess
       expect(USAGE).toContain('--e2e <s,s,…>');
       expect(USAGE).toContain('default 1,10; with --quick 0.1');
       expect(USAGE).toMatch(/e2e is the end-to-end\s+demo/);
+    });
+
+    it('documents --small-jobs, its defaults and the small-jobs id of --only', () => {
+      // Assess
+      expect(USAGE).toContain('--small-jobs <n>');
+      expect(USAGE).toContain('(default 1000; with\n                     --quick 50)');
+      expect(USAGE).toMatch(/small-jobs the small-jobs suite/);
     });
   });
 });

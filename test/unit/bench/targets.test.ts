@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BenchResults, RunRecord } from '../../../bench/bench-results.js';
+import type { BenchResults, RunRecord, SmallJobsRecord } from '../../../bench/bench-results.js';
 import { evaluateTargets, targetsSection } from '../../../bench/targets.js';
 import { PRICES } from '../../../lib/cost/prices.js';
 
@@ -119,6 +119,48 @@ describe('Function: evaluateTargets', () => {
     expect(section).toContain('0 met, 1 missed');
     expect(section).toContain(
       '| objects ≤ 3 requests per 1,000 keys | 100,000 keys, +0 ms | 5.0 | **missed** |',
+    );
+  });
+
+  it('judges the small-job targets with the others and explains a missed one', () => {
+    // Prepare: lethe at 30% of the inline cascade's jobs/s, 4 hops
+    const small = (role: 'lethe' | 'baseline', jobsPerSecond: number): SmallJobsRecord => ({
+      runner: role === 'lethe' ? 'lethe' : 'inline-cascade',
+      label: role,
+      role,
+      arrival: 'burst',
+      n: 200,
+      itemsPerJob: 31,
+      latencyMs: 0,
+      concurrency: 40,
+      status: 'ok',
+      jobsPerSecond,
+      jobLatencyMs: { p50: 1, p95: 1, p99: 1, max: 1 },
+      ...(role === 'lethe' ? { queueHops: { median: 4, max: 4, longest: 4 } } : {}),
+      requestsPerJob: 5,
+      notes: [],
+    });
+    const withSmallJobs: BenchResults = {
+      ...results([]),
+      smallJobs: [small('baseline', 100), small('lethe', 30)],
+    };
+
+    // Act
+    const rows = evaluateTargets(withSmallJobs);
+    const section = targetsSection(rows).join('\n');
+
+    // Assess
+    expect(rows.filter((r) => r.target.startsWith('small')).map((r) => r.verdict)).toEqual([
+      'missed',
+      'met',
+      'missed',
+      'met',
+    ]);
+    expect(section).toContain(
+      '| small jobs/s ≥ 50% of the inline cascade | 200 jobs, all at once, +0 ms | 30% (30.0 vs 100.0 jobs/s) | **missed** |',
+    );
+    expect(section).toMatch(
+      /- \*\*small job ≤ 3 sequential queue hops…\*\*: A user with child rows/,
     );
   });
 });
