@@ -118,9 +118,9 @@ export async function executePrefix(
         await listRemaining(context.objects, target, intent.range ?? { count: 0 }, objectPageSize),
       );
   const [first, rest] = [objects.slice(0, objectPageSize), objects.slice(objectPageSize)];
-  const erased = await eraseObjects(context, entity, label, first);
+  const erased = await eraseObjects(context, entity, label, first, unit);
   reachCrashPoint(context, 'mid-page', unit.unitId);
-  const erasedRest = await eraseObjects(context, entity, label, rest);
+  const erasedRest = await eraseObjects(context, entity, label, rest, unit);
   reachCrashPoint(context, 'after-objects', unit.unitId);
 
   const counts = mergeCounts(erased.counts, erasedRest.counts);
