@@ -286,10 +286,7 @@ async function applyEntry(
   }
   const entity = getEntity(context.graph, entry.entity);
   if (body.kind === 'rows') {
-    const parents = new Map<string, Promise<boolean>>();
-    const results = await mapConcurrent(body.rows, context.settings.batchWriteConcurrency, (row) =>
-      restoreRow(context, entity, row, parents, dryRun),
-    );
+    const results = await restoreRows(context, entity, body.rows, dryRun);
     body.rows.forEach((row, i) => {
       const result = results[i];
       if (result !== undefined && result !== 'restored')
@@ -330,14 +327,74 @@ function noTombstones(context: EngineContext, ids: readonly { entity: string; id
   );
 }
 
-async function restoreRow(
+/** Rows put back in one transaction: 25 puts and their tombstone checks stay under 100 items. */
+const ROWS_PER_TRANSACTION = 25;
+
+/**
+ * Puts a page of rows back, 25 a transaction; a transaction refused as a whole (a conflict,
+ * a tombstone, a row this restore already put back) is retried row by row to say which.
+ */
+async function restoreRows(
+  context: EngineContext,
+  entity: Entity,
+  rows: readonly Item[],
+  dryRun: boolean,
+): Promise<ItemResult[]> {
+  const parents = new Map<string, Promise<boolean>>();
+  const prepared = await mapConcurrent(rows, context.settings.batchWriteConcurrency, (row) =>
+    prepareRow(context, entity, row, parents, dryRun),
+  );
+  const results: ItemResult[] = prepared.map((p) => (p === 'orphan' ? 'orphan' : 'restored'));
+  const ready = prepared.flatMap((p, i) => (p === 'orphan' ? [] : [{ i, guarded: p }]));
+  if (dryRun) {
+    await mapConcurrent(ready, context.settings.batchWriteConcurrency, async ({ i }) => {
+      const row = rows[i] ?? {};
+      const existing = await context.docs.get(entity.tableName, rowKeyOf(entity, row), true);
+      if (existing && encodeValue(existing) !== encodeValue(row)) results[i] = 'conflict';
+    });
+    return results;
+  }
+  const chunks: (typeof ready)[] = [];
+  for (let at = 0; at < ready.length; at += ROWS_PER_TRANSACTION)
+    chunks.push(ready.slice(at, at + ROWS_PER_TRANSACTION));
+  await mapConcurrent(chunks, context.settings.batchWriteConcurrency, async (chunk) => {
+    const checks = new Map<string, { entity: string; id: string }>();
+    for (const { guarded } of chunk) for (const g of guarded) checks.set(`${g.entity}#${g.id}`, g);
+    try {
+      await context.docs.transact([
+        ...chunk.map(({ i }) => putIfAbsent(entity, rows[i] ?? {})),
+        ...noTombstones(context, [...checks.values()]),
+      ]);
+    } catch (error) {
+      if (!(error instanceof TransactionCancelledError) || error.retryable) throw error;
+      for (const { i, guarded } of chunk) {
+        results[i] = await putRow(context, entity, rows[i] ?? {}, guarded);
+      }
+    }
+  });
+  return results;
+}
+
+function putIfAbsent(entity: Entity, row: Item): TransactItem {
+  return {
+    kind: 'put',
+    table: entity.tableName,
+    item: row,
+    condition: { expression: 'attribute_not_exists(#pk)', names: { '#pk': entity.partitionKey } },
+  };
+}
+
+/**
+ * The ids whose tombstones must not stand for `row` to come back (its own and its parents',
+ * as guardedPut checks), or `orphan` when a cascade parent is neither present nor restored.
+ */
+async function prepareRow(
   context: EngineContext,
   entity: Entity,
   row: Item,
   parents: Map<string, Promise<boolean>>,
   dryRun: boolean,
-): Promise<ItemResult> {
-  const key = rowKeyOf(entity, row);
+): Promise<{ entity: string; id: string }[] | 'orphan'> {
   const guarded: { entity: string; id: string }[] = [];
   const own = canonicalIdOrUndefined(entity.idType, row[entity.partitionKey]);
   if (own !== undefined) guarded.push({ entity: entity.name, id: own });
@@ -353,28 +410,25 @@ async function restoreRow(
     let present = parents.get(cacheKey);
     if (!present) {
       const parent = getEntity(context.graph, relation.parent);
-      present = entityRows(context, parent, parentId, 1).then((rows) => rows.length > 0);
+      present = entityRows(context, parent, parentId, 1).then((found) => found.length > 0);
       parents.set(cacheKey, present);
     }
     // In a dry run the parent is not back yet; it will be if the log holds it.
     if (!dryRun && !(await present)) return 'orphan';
   }
-  const existing = await context.docs.get(entity.tableName, key, true);
-  if (existing) return encodeValue(existing) === encodeValue(row) ? 'restored' : 'conflict';
-  if (dryRun) return 'restored';
+  return guarded;
+}
+
+/** One row, on its own: restored, a conflict (newer data), or deleted again. */
+async function putRow(
+  context: EngineContext,
+  entity: Entity,
+  row: Item,
+  guarded: readonly { entity: string; id: string }[],
+): Promise<ItemResult> {
+  const key = rowKeyOf(entity, row);
   try {
-    await context.docs.transact([
-      {
-        kind: 'put',
-        table: entity.tableName,
-        item: row,
-        condition: {
-          expression: 'attribute_not_exists(#pk)',
-          names: { '#pk': entity.partitionKey },
-        },
-      },
-      ...noTombstones(context, guarded),
-    ]);
+    await context.docs.transact([putIfAbsent(entity, row), ...noTombstones(context, guarded)]);
     return 'restored';
   } catch (error) {
     if (!(error instanceof TransactionCancelledError) || error.retryable) throw error;
