@@ -130,7 +130,10 @@ export async function executePrefix(
     // So the counts are those of a run that never crashed.
     const byKind = counts[label] ?? {};
     const pinned = Math.max(0, (intent.range?.count ?? 0) - (byKind.objectsFailed ?? 0));
-    addCount(counts, label, 'objectsDeleted', pinned - (byKind.objectsDeleted ?? 0));
+    const counted = (byKind.objectsDeleted ?? 0) + (byKind.objectsHidden ?? 0);
+    // Keys the pinning run deleted in a versioned bucket are under its delete markers.
+    const versioned = context.graph.buckets[group.bucket]?.versioned === true;
+    addCount(counts, label, versioned ? 'objectsHidden' : 'objectsDeleted', pinned - counted);
   }
   return {
     counts,

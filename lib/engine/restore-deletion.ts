@@ -148,6 +148,14 @@ export async function restoreDeletion(
     lifted += now;
   }
 
+  // A unit that ran more than once left one markers entry per run, maybe over the same keys:
+  // they come back together (every marker removed, each key counted once), settled as one.
+  const markerGroups = new Map<string, { entry: RestoreLogEntry; item: Item }[]>();
+  for (const logged of ordered) {
+    const { entry } = logged;
+    if (entry.kind !== 'markers' || entry.outcome || entry.expiresAt < nowSeconds) continue;
+    markerGroups.set(entry.unitId, [...(markerGroups.get(entry.unitId) ?? []), logged]);
+  }
   for (const { entry, item } of ordered) {
     if (entry.outcome) {
       outcomes.set(entry.sk, entry.outcome);
@@ -156,10 +164,18 @@ export async function restoreDeletion(
     }
     if (entry.expiresAt < nowSeconds) continue;
     if (record?.status === 'restored') continue;
-    const applied = await applyEntry(context, entry, item, dryRun);
-    outcomes.set(entry.sk, applied.outcome);
-    skips.set(entry.sk, applied.skips);
-    if (!dryRun) await settleEntry(context, jobId, entry, applied);
+    const group = entry.kind === 'markers' ? (markerGroups.get(entry.unitId) ?? []) : [];
+    if (group.length > 0 && group[0]?.entry.sk !== entry.sk) continue;
+    const applied =
+      group.length > 0
+        ? await applyMarkers(context, group, dryRun)
+        : await applyEntry(context, entry, item, dryRun);
+    const settled = group.length > 0 ? group.map((g) => g.entry) : [entry];
+    settled.forEach((e, i) => {
+      outcomes.set(e.sk, i === 0 ? applied.outcome : NOTHING);
+      skips.set(e.sk, i === 0 ? applied.skips : []);
+    });
+    if (!dryRun) await settleEntries(context, jobId, settled, applied);
   }
 
   const report = buildReport(
@@ -259,6 +275,32 @@ async function liftTombstones(context: EngineContext, jobId: string): Promise<nu
     }
   });
   return lifted.filter(Boolean).length;
+}
+
+const NOTHING: RestoreOutcome = { restored: 0, conflicts: 0, skipped: 0 };
+
+/** All markers one unit's runs created, removed together; each key counts once. */
+async function applyMarkers(
+  context: EngineContext,
+  group: readonly { entry: RestoreLogEntry; item: Item }[],
+  dryRun: boolean,
+): Promise<AppliedEntry> {
+  const byBucket = new Map<string, ObjectVersion[]>();
+  for (const { item } of group) {
+    const body = await readRestoreLogBody(context.objects, item);
+    if (body.kind !== 'markers') continue;
+    byBucket.set(body.bucket, [...(byBucket.get(body.bucket) ?? []), ...body.markers]);
+  }
+  let outcome = NOTHING;
+  for (const [bucket, markers] of byBucket) {
+    const one = await restoreMarkers(context, bucket, markers, dryRun);
+    outcome = {
+      restored: outcome.restored + one.restored,
+      conflicts: outcome.conflicts + one.conflicts,
+      skipped: outcome.skipped + one.skipped,
+    };
+  }
+  return { outcome, skips: [] };
 }
 
 interface AppliedEntry {
@@ -514,33 +556,42 @@ async function restoreMarkers(
   return { restored: seen.size - failed.size, conflicts: 0, skipped: failed.size };
 }
 
-/** Marks the entry restored and counts its outcome, once: a twin or a re-run finds it marked. */
-async function settleEntry(
+/**
+ * Marks entries restored and counts their outcome (on the first), in one transaction, once:
+ * a twin or a re-run finds them marked.
+ */
+async function settleEntries(
   context: EngineContext,
   jobId: string,
-  entry: RestoreLogEntry,
+  entries: readonly RestoreLogEntry[],
   applied: AppliedEntry,
 ): Promise<void> {
+  const now = context.state.now().toISOString();
   try {
     await context.docs.transact([
-      {
-        kind: 'update',
-        table: context.state.table,
-        key: { pk: restoreLogKeys.partition(jobId), sk: entry.sk },
-        update: {
-          expression: 'SET restoredAt = :now, outcome = :outcome, skips = :skips',
-          values: {
-            ':now': context.state.now().toISOString(),
-            ':outcome': applied.outcome,
-            ':skips': applied.skips,
+      ...entries.map(
+        (entry, i): TransactItem => ({
+          kind: 'update',
+          table: context.state.table,
+          key: { pk: restoreLogKeys.partition(jobId), sk: entry.sk },
+          update: {
+            expression: 'SET restoredAt = :now, outcome = :outcome, skips = :skips',
+            values: {
+              ':now': now,
+              ':outcome': i === 0 ? applied.outcome : NOTHING,
+              ':skips': i === 0 ? applied.skips : [],
+            },
           },
-        },
-        condition: { expression: 'attribute_exists(pk) AND attribute_not_exists(restoredAt)' },
-      },
+          condition: { expression: 'attribute_exists(pk) AND attribute_not_exists(restoredAt)' },
+        }),
+      ),
       countRestoreOutcome(context.state, jobId, applied.outcome),
     ]);
   } catch (error) {
-    if (error instanceof TransactionCancelledError && error.reasons[0] === 'ConditionalCheckFailed')
+    if (
+      error instanceof TransactionCancelledError &&
+      error.reasons.some((r) => r === 'ConditionalCheckFailed')
+    )
       return;
     throw error;
   }
