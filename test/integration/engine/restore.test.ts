@@ -68,6 +68,7 @@ describe('Function: restoreDeletion', () => {
     expect(second).toEqual(first);
     const record = await getRestoreRecord(pipeline.engine.context.state, jobId);
     expect(record?.restored).toBe(first.totals.rowsRestored + first.totals.pointersRestored);
+    expect((await pipeline.engine.getJob(jobId))?.restoredAt).toBe(record?.restoredAt);
     expect(first.notRestorable.reduce((n, r) => n + r.objects, 0)).toBe(
       totalOf(job.counts, 'objectsDeleted'),
     );
