@@ -9,6 +9,8 @@ import { type ApiCallCounter, countApiCalls } from '../lib/adapters/api-call-cou
 import { createBulkWriter } from '../lib/adapters/bulk-writer.js';
 import { costOf, emptyUsage } from '../lib/cost/cost-model.js';
 import type { DeletionPlan } from '../lib/engine/plan-deletion.js';
+import type { RestoreReport } from '../lib/engine/restore-deletion.js';
+import type { Graph } from '../lib/graph/graph-types.js';
 import { totalOf } from '../lib/model/counters.js';
 import type { Job } from '../lib/model/jobs.js';
 import { sleep } from '../lib/retry.js';
@@ -16,14 +18,20 @@ import {
   DEMO_SIZE,
   datasetTotals,
   type ExampleDatasetSize,
+  type SeededDataset,
   scaleSize,
   seedExampleDataset,
 } from '../local/example-dataset.js';
 import type { InMemoryEventBus } from '../local/in-memory-event-bus.js';
 import { localLambdaContext } from '../local/lambda-context.js';
-import { localObservability, startLocalRuntime } from '../local/local-runtime.js';
+import {
+  type LocalRuntime,
+  localObservability,
+  startLocalRuntime,
+} from '../local/local-runtime.js';
 import { sampleRss } from '../local/rss-sampler.js';
 import { type VerificationCheck, verifyExampleDeletion } from '../local/verify-example.js';
+import { verifyExampleRestore } from '../local/verify-restore.js';
 import { formatNumber, ProgressBar, progressLine } from './progress.js';
 
 export const DEMO_REPORT_VERSION = 1;
@@ -32,6 +40,8 @@ export interface DemoOptions {
   readonly scale: number;
   readonly quiet: boolean;
   readonly timeoutSeconds: number;
+  /** After the deletion is verified, restore it and verify the restore from outside. */
+  readonly restore?: boolean;
 }
 
 export interface DemoReport {
@@ -53,6 +63,8 @@ export interface DemoReport {
   readonly apiCalls: Record<string, number>;
   readonly estimatedAwsCostUsd: number;
   readonly checks: readonly VerificationCheck[];
+  /** With `--restore`: what `lethe restore` reported it brought back. */
+  readonly restore?: RestoreReport['totals'] | undefined;
 }
 
 function apiCallDiff(
@@ -258,6 +270,11 @@ export async function runDemo(
       invocations: runtime.worker.stats.batches - before.batches + 1,
       busyMs: runtime.worker.stats.busyMs - before.busyMs,
     });
+    // After the deletion's calls and cost are taken: the restore is not part of them.
+    const restore = options.restore
+      ? await restoreAndVerify(runtime, graph, dataset, tombstone.jobId, log)
+      : undefined;
+    if (restore) checks.push(...restore.checks);
     return {
       version: DEMO_REPORT_VERSION,
       ok: checks.every((c) => c.ok),
@@ -275,10 +292,47 @@ export async function runDemo(
       apiCalls,
       estimatedAwsCostUsd,
       checks,
+      ...(restore ? { restore: restore.totals } : {}),
     };
   } finally {
     await runtime.stop();
   }
+}
+
+/** `--restore`: undo the deletion, then check every row from outside. */
+async function restoreAndVerify(
+  runtime: LocalRuntime,
+  graph: Graph,
+  dataset: SeededDataset,
+  job: string,
+  log: (line: string) => void,
+): Promise<{ totals: RestoreReport['totals']; checks: VerificationCheck[] }> {
+  const events = runtime.events as InMemoryEventBus;
+  log(`restoring job ${job} (lethe restore) …`);
+  const started = Date.now();
+  const report = await runtime.engine.restore(job);
+  const seconds = (Date.now() - started) / 1000;
+  log(
+    `restored ${formatNumber(report.totals.rowsRestored)} rows and ${formatNumber(report.totals.pointersRestored)} pointers in ${seconds.toFixed(1)} s; verifying from the outside …`,
+  );
+  const verification = await verifyExampleRestore(graph, runtime.engine.context, dataset);
+  const restoredEvents = events.events.filter((e) => e.detailType === 'DeletionRestored').length;
+  return {
+    totals: report.totals,
+    checks: [
+      ...verification.checks,
+      {
+        name: 'the restore reports no conflict and nothing skipped',
+        ok: report.totals.conflicts === 0 && report.totals.skipped === 0,
+        detail: `${report.totals.conflicts} conflicts, ${report.totals.skipped} skipped`,
+      },
+      {
+        name: 'DeletionRestored published exactly once',
+        ok: restoredEvents === 1,
+        detail: `${restoredEvents} event(s)`,
+      },
+    ],
+  };
 }
 
 export function formatDemoReport(report: DemoReport): string {

@@ -21,6 +21,7 @@ import { CliError, CliUsageError, describeError } from './cli-error.js';
 import { formatDemoReport, runDemo } from './demo.js';
 import { formatPipelineStatus } from './pipeline-status.js';
 import { formatNumber, ProgressBar, progressLine } from './progress.js';
+import { registerRestoreCommand } from './restore-command.js';
 import {
   connectedGraphModule,
   DEFAULT_CONNECTION_FILE,
@@ -89,23 +90,30 @@ program
   .addOption(new Option('--scale <factor>', 'data set size relative to the default').default('1'))
   .option('--timeout <seconds>', 'give up after this long', '600')
   .option('--json', 'print the report as JSON')
-  .action(async (options: { scale: string; timeout: string; json?: boolean }) => {
-    const scale = Number(options.scale);
-    if (!(scale > 0 && scale <= 100))
-      throw new CliUsageError(`--scale must be a number in (0, 100], got "${options.scale}"`);
-    const timeoutSeconds = Number(options.timeout);
-    if (!(Number.isInteger(timeoutSeconds) && timeoutSeconds > 0))
-      throw new CliUsageError(
-        `--timeout must be a whole number of seconds, got "${options.timeout}"`,
+  .option('--restore', 'then restore the organization and verify every row came back')
+  .action(
+    async (options: { scale: string; timeout: string; json?: boolean; restore?: boolean }) => {
+      const scale = Number(options.scale);
+      if (!(scale > 0 && scale <= 100))
+        throw new CliUsageError(`--scale must be a number in (0, 100], got "${options.scale}"`);
+      const timeoutSeconds = Number(options.timeout);
+      if (!(Number.isInteger(timeoutSeconds) && timeoutSeconds > 0))
+        throw new CliUsageError(
+          `--timeout must be a whole number of seconds, got "${options.timeout}"`,
+        );
+      const demo = {
+        scale,
+        quiet: options.json === true,
+        timeoutSeconds,
+        restore: options.restore === true,
+      };
+      const report = await runDemo(demo, (line) => process.stderr.write(`${line}\n`));
+      process.stdout.write(
+        options.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatDemoReport(report)}\n`,
       );
-    const report = await runDemo({ scale, quiet: options.json === true, timeoutSeconds }, (line) =>
-      process.stderr.write(`${line}\n`),
-    );
-    process.stdout.write(
-      options.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatDemoReport(report)}\n`,
-    );
-    if (!report.ok) process.exitCode = 1;
-  });
+      if (!report.ok) process.exitCode = 1;
+    },
+  );
 
 program
   .command('local')
@@ -460,6 +468,8 @@ program
       : resumed;
     print(options.json === true, { ...status }, formatPipelineStatus(status));
   });
+
+registerRestoreCommand(program, { target, print });
 
 async function main(argv: string[]): Promise<number> {
   try {

@@ -19,6 +19,8 @@ export const LETHE_ENV = {
   maxReceiveCount: 'LETHE_MAX_RECEIVE_COUNT',
   visibilityTimeoutSeconds: 'LETHE_VISIBILITY_TIMEOUT_SECONDS',
   tombstoneRetentionDays: 'LETHE_TOMBSTONE_RETENTION_DAYS',
+  restoreWindowDays: 'LETHE_RESTORE_WINDOW_DAYS',
+  restoreBucketName: 'LETHE_RESTORE_BUCKET',
   /** Digest of the graph the construct computed permissions from; checked at cold start. */
   graphFingerprint: 'LETHE_GRAPH_FINGERPRINT',
   /** Comma-separated entities whose table streams feed this function (ingest, stream consumer). */
@@ -61,6 +63,8 @@ const environmentSchema = z.object({
   [LETHE_ENV.maxReceiveCount]: integer,
   [LETHE_ENV.visibilityTimeoutSeconds]: integer,
   [LETHE_ENV.tombstoneRetentionDays]: integer,
+  [LETHE_ENV.restoreWindowDays]: integer,
+  [LETHE_ENV.restoreBucketName]: text.optional(),
 });
 
 export interface FunctionSettings {
@@ -98,6 +102,8 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): FunctionS
     maxReceiveCount: vars[LETHE_ENV.maxReceiveCount],
     visibilityTimeoutSeconds: vars[LETHE_ENV.visibilityTimeoutSeconds],
     tombstoneRetentionDays: vars[LETHE_ENV.tombstoneRetentionDays],
+    restoreWindowDays: vars[LETHE_ENV.restoreWindowDays],
+    restoreBucketName: vars[LETHE_ENV.restoreBucketName],
   };
   return {
     settings: resolveSettings(input),

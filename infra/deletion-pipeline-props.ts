@@ -127,6 +127,13 @@ export interface DeletionPipelineProps {
    */
   readonly tombstoneRetention?: Duration;
   /**
+   * How long a deletion can be undone with `lethe restore` (whole days, 0–3,650; an entity may
+   * set its own `restoreWindowDays` in the graph). Versioned buckets the stack owns get a
+   * noncurrent-version expiration this long (the longest window); others get a synth warning.
+   * @default Duration.days(7)
+   */
+  readonly restoreWindow?: Duration;
+  /**
    * Receives before a work message moves to the dead-letter queue (1–1,000).
    * @default 5
    */

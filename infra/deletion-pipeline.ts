@@ -31,6 +31,7 @@ import {
   queueEncryption,
   stateTableProps,
 } from './secure-defaults.js';
+import { applyVersionedBucketRules } from './versioned-bucket-rules.js';
 
 const LOCK_FILES = ['package-lock.json', 'pnpm-lock.yaml', 'yarn.lock', 'bun.lock', 'bun.lockb'];
 
@@ -169,6 +170,7 @@ export class DeletionPipeline extends Construct {
       [LETHE_ENV.maxReceiveCount]: String(config.maxReceiveCount),
       [LETHE_ENV.visibilityTimeoutSeconds]: String(config.visibilityTimeoutSeconds),
       [LETHE_ENV.tombstoneRetentionDays]: String(config.tombstoneRetentionDays),
+      [LETHE_ENV.restoreWindowDays]: String(config.restoreWindowDays),
       [LETHE_ENV.graphFingerprint]: graphFingerprint(config.graph),
       POWERTOOLS_SERVICE_NAME: this.serviceName,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
@@ -216,6 +218,7 @@ export class DeletionPipeline extends Construct {
     this.eventBus.grantPutEventsTo(this.workerFunction);
     this.grantGraphData(this.workerFunction);
     this.grantObjects(this.workerFunction, props.buckets ?? {});
+    applyVersionedBucketRules(this, config.graph, props.buckets ?? {}, config.restoreWindowDays);
     if (this.sweeperFunction) {
       this.eventBus.grantPutEventsTo(this.sweeperFunction);
       this.grantRetentionQueries(this.sweeperFunction);

@@ -50,6 +50,7 @@ export interface ResolvedPipelineProps {
   readonly pageSize: number;
   readonly prefixPagesPerUnit: number;
   readonly tombstoneRetentionDays: number;
+  readonly restoreWindowDays: number;
   readonly maxReceiveCount: number;
   readonly alarmThresholds: Required<AlarmThresholds>;
   readonly rootStreams: readonly string[];
@@ -336,10 +337,12 @@ export function resolvePipelineProps(props: DeletionPipelineProps): ResolvedPipe
     prefixPagesPerUnit: props.prefixPagesPerUnit,
     maxReceiveCount: props.maxReceiveCount,
     tombstoneRetentionDays: retentionDays,
+    restoreWindowDays: (props.restoreWindow ?? D.restoreWindow).toDays({ integral: false }),
     visibilityTimeoutSeconds: visibility,
   });
   const fieldOf: Record<string, string> = {
     tombstoneRetentionDays: 'tombstoneRetention (days)',
+    restoreWindowDays: 'restoreWindow (days)',
     visibilityTimeoutSeconds: 'visibilityTimeout (seconds)',
   };
   if (!settings.success) {
@@ -384,6 +387,7 @@ export function resolvePipelineProps(props: DeletionPipelineProps): ResolvedPipe
     pageSize: settings.data.pageSize,
     prefixPagesPerUnit: settings.data.prefixPagesPerUnit,
     tombstoneRetentionDays: settings.data.tombstoneRetentionDays,
+    restoreWindowDays: settings.data.restoreWindowDays,
     maxReceiveCount: settings.data.maxReceiveCount,
     alarmThresholds: thresholds,
     rootStreams: props.rootStreams ?? [],

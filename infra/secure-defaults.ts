@@ -18,6 +18,7 @@ export const PIPELINE_DEFAULTS = {
   sweeperTimeout: Duration.minutes(5),
   memorySize: 512,
   tombstoneRetention: Duration.days(30),
+  restoreWindow: Duration.days(7),
   maxReceiveCount: 5,
   /** AWS's advice for SQS event sources: visibility ≥ 6 × the function timeout. */
   visibilityTimeoutFactor: 6,

@@ -58,6 +58,19 @@ export const settingsSchema = z.object({
   retentionBatch: z.number().int().min(1).max(10_000).default(100),
   /** How long tombstones stay after their job is done with, refusing writes of their ids. */
   tombstoneRetentionDays: z.number().int().min(1).max(3650).default(30),
+  /**
+   * Days a deletion can be undone (`lethe restore`): erased rows are kept in the restore log
+   * this long, then expire by TTL. An entity may declare its own (`restoreWindowDays` in the
+   * graph); `0` keeps nothing.
+   */
+  restoreWindowDays: z.number().int().min(0).max(3650).default(7),
+  /**
+   * A bucket lethe owns for restore-log pages too large for one state item (compressed, over
+   * `restoreLogInlineBytes`). Without one, such a page fails its unit (retryable: configure it).
+   */
+  restoreBucketName: z.string().min(3).max(63).optional(),
+  /** Compressed restore-log pages larger than this go to `restoreBucketName`. */
+  restoreLogInlineBytes: z.number().int().min(1024).max(350_000).default(300_000),
 });
 
 /** Settings with every default filled in (see `settingsSchema` for units and defaults). */

@@ -9,10 +9,16 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   type _Error as S3Error,
 } from '@aws-sdk/client-s3';
 import { LetheError } from '../errors.js';
-import type { DeleteKeysResult, KeyFailure, ObjectStore } from '../ports/object-store.js';
+import type {
+  DeleteKeysResult,
+  KeyFailure,
+  ObjectStore,
+  ObjectVersion,
+} from '../ports/object-store.js';
 import { backoffDelay, chunk, mapConcurrent, sleep } from '../retry.js';
 import type { AwsClients } from './aws-clients.js';
 import { decodeListedKey, isWellFormedKey, xmlCanCarry } from './s3-key-encoding.js';
@@ -83,6 +89,33 @@ function errorsByKey(sent: readonly string[], errors: readonly S3Error[]): Map<s
   return answered;
 }
 
+/**
+ * The delete markers a DeleteObjects answer reports, matched to the keys sent the way errors
+ * are (an echoed key may have its line ends normalised; an ambiguous echo is not recorded).
+ */
+function markersOf(
+  sent: readonly string[],
+  deleted: readonly { Key?: string; DeleteMarker?: boolean; DeleteMarkerVersionId?: string }[],
+): ObjectVersion[] {
+  const normalise = (key: string) => key.replace(/\r\n?/g, '\n');
+  const exact = new Set(sent);
+  const byNormal = new Map<string, string[]>();
+  for (const key of sent)
+    byNormal.set(normalise(key), [...(byNormal.get(normalise(key)) ?? []), key]);
+  const markers: ObjectVersion[] = [];
+  for (const entry of deleted) {
+    if (entry.DeleteMarker !== true || !entry.DeleteMarkerVersionId || entry.Key === undefined)
+      continue;
+    const candidates = exact.has(entry.Key)
+      ? [entry.Key]
+      : (byNormal.get(normalise(entry.Key)) ?? []);
+    const [key] = candidates;
+    if (candidates.length === 1 && key !== undefined)
+      markers.push({ key, versionId: entry.DeleteMarkerVersionId });
+  }
+  return markers;
+}
+
 function isNotFound(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
@@ -102,9 +135,14 @@ export function createS3ObjectStore(
    * deleted when S3 does not answer it in `Errors`: the echoed `Deleted` keys pass through an
    * XML parser, which may change a key's line ends, so they are not matched against the keys.
    */
-  async function deleteChunk(bucket: string, keys: string[]): Promise<DeleteKeysResult> {
+  async function deleteChunk(
+    bucket: string,
+    keys: string[],
+    versionOf?: ReadonlyMap<string, string>,
+  ): Promise<DeleteKeysResult> {
     const deleted: string[] = [];
     const failed: KeyFailure[] = [];
+    const markers: ObjectVersion[] = [];
     let pending = keys;
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt > 0) await sleep(backoffDelay(attempt, { baseMs: 50, maxMs: 5000 }));
@@ -113,17 +151,25 @@ export function createS3ObjectStore(
         result = await s3.send(
           new DeleteObjectsCommand({
             Bucket: bucket,
-            Delete: { Objects: pending.map((Key) => ({ Key })), Quiet: false },
+            Delete: {
+              Objects: pending.map((Key) => {
+                const VersionId = versionOf?.get(Key);
+                return VersionId === undefined ? { Key } : { Key, VersionId };
+              }),
+              Quiet: false,
+            },
           }),
         );
       } catch (error) {
         // A body S3 will not parse fails every key in it; one at a time, each key stands alone.
         if (!isMalformedXml(error)) throw error;
-        const alone = await deleteAlone(bucket, pending);
+        const alone = await deleteAlone(bucket, pending, versionOf);
         deleted.push(...alone.deleted);
         failed.push(...alone.failed);
+        markers.push(...(alone.markers ?? []));
         break;
       }
+      markers.push(...markersOf(pending, result.Deleted ?? []));
       const answered = errorsByKey(pending, result.Errors ?? []);
       const retry: string[] = [];
       for (const key of pending) {
@@ -138,11 +184,16 @@ export function createS3ObjectStore(
       }
       pending = retry;
     }
-    return { deleted, failed };
+    return { deleted, failed, markers };
   }
 
   /** DeleteObject per key (the key travels in the URL, not in XML), passing errors retried. */
-  async function deleteAlone(bucket: string, keys: readonly string[]): Promise<DeleteKeysResult> {
+  async function deleteAlone(
+    bucket: string,
+    keys: readonly string[],
+    versionOf?: ReadonlyMap<string, string>,
+  ): Promise<DeleteKeysResult> {
+    const markers: ObjectVersion[] = [];
     const outcomes = await mapConcurrent(keys, concurrency, async (key) => {
       if (!isWellFormedKey(key)) {
         return { key, code: 'InvalidKey', message: 'not well-formed UTF-16: no S3 key' };
@@ -150,7 +201,17 @@ export function createS3ObjectStore(
       for (let attempt = 0; ; attempt++) {
         if (attempt > 0) await sleep(backoffDelay(attempt, { baseMs: 50, maxMs: 5000 }));
         try {
-          await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+          const VersionId = versionOf?.get(key);
+          const answer = await s3.send(
+            new DeleteObjectCommand({
+              Bucket: bucket,
+              Key: key,
+              ...(VersionId === undefined ? {} : { VersionId }),
+            }),
+          );
+          if (VersionId === undefined && answer.DeleteMarker === true && answer.VersionId) {
+            markers.push({ key, versionId: answer.VersionId });
+          }
           return undefined;
         } catch (error) {
           if (isTransient(error) && attempt < maxRetries) continue;
@@ -162,7 +223,7 @@ export function createS3ObjectStore(
     });
     const failed = outcomes.filter((o): o is KeyFailure => o !== undefined);
     const failedKeys = new Set(failed.map((f) => f.key));
-    return { deleted: keys.filter((key) => !failedKeys.has(key)), failed };
+    return { deleted: keys.filter((key) => !failedKeys.has(key)), failed, markers };
   }
 
   async function list(
@@ -254,7 +315,37 @@ export function createS3ObjectStore(
       return {
         deleted: results.flatMap((r) => r.deleted),
         failed: results.flatMap((r) => r.failed),
+        markers: results.flatMap((r) => r.markers ?? []),
       };
+    },
+
+    async deleteVersions(bucket, versions) {
+      // One version per key a call: a key named twice in one request is refused by S3.
+      const byKey = new Map(versions.map((v) => [v.key, v.versionId]));
+      const carried = [...byKey.keys()].filter(xmlCanCarry);
+      const alone = [...byKey.keys()].filter((key) => !xmlCanCarry(key));
+      const results = await mapConcurrent(chunk(carried, 1000), concurrency, (c) =>
+        deleteChunk(bucket, c, byKey),
+      );
+      if (alone.length > 0) results.push(await deleteAlone(bucket, alone, byKey));
+      return {
+        deleted: results.flatMap((r) => r.deleted),
+        failed: results.flatMap((r) => r.failed),
+      };
+    },
+
+    async putBytes(bucket, key, body) {
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    },
+
+    async getBytes(bucket, key) {
+      try {
+        const result = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        return await result.Body?.transformToByteArray();
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
     },
   };
 }

@@ -35,6 +35,7 @@ import {
   type DeletionRequested,
   requestDeletion,
 } from './request-deletion.js';
+import { type RestoreReport, restoreDeletion } from './restore-deletion.js';
 import { type SweepOptions, type SweepReport, sweep } from './sweep/sweep.js';
 
 /**
@@ -103,6 +104,11 @@ export interface Engine {
   /** Lifts a hold; false when there was none. Held units go ahead at their next check. */
   liftHold(selector: HoldSelector): Promise<boolean>;
   listHolds(): Promise<Hold[]>;
+  /**
+   * Undoes a completed deletion inside its restore window (see restore-deletion.ts); with
+   * `dryRun`, reports what would come back and writes nothing. Throws RestoreRefusedError.
+   */
+  restore(jobId: string, options?: { readonly dryRun?: boolean }): Promise<RestoreReport>;
 }
 
 function required<T>(value: T | undefined, what: string): T {
@@ -166,5 +172,6 @@ export function createEngine(options: EngineOptions): Engine {
     },
     liftHold: (selector) => liftHold(context.state, canonicalHold(options.graph, selector)),
     listHolds: () => listHolds(context.state),
+    restore: (jobId, restoreOptions) => restoreDeletion(context, jobId, restoreOptions),
   };
 }

@@ -10,6 +10,7 @@ import type { KeyFailure } from '../ports/object-store.js';
 import { mapConcurrent } from '../retry.js';
 import { assertDeclared } from './declared-objects.js';
 import type { EngineContext } from './engine-context.js';
+import { logMarkers } from './restore-log.js';
 
 export interface ErasedObjects {
   readonly counts: Counts;
@@ -21,6 +22,8 @@ export async function eraseObjects(
   entity: Entity,
   relation: string,
   objects: readonly IntentObject[],
+  /** The unit erasing: delete markers a versioned bucket creates are logged under it. */
+  unit?: { readonly jobId: string; readonly unitId: string },
 ): Promise<ErasedObjects> {
   const counts: Counts = {};
   const failures: (KeyFailure & { bucket: string })[] = [];
@@ -58,8 +61,12 @@ export async function eraseObjects(
   }
   for (const [bucket, keys] of byBucket) {
     const result = await context.objects.deleteKeys(bucket, [...keys.keys()]);
+    // A key under a delete marker keeps its bytes until the lifecycle rule expires them.
+    const marked = new Set((result.markers ?? []).map((m) => m.key));
     const deleted = result.deleted.filter((key) => keys.get(key) === true);
-    addCount(counts, relation, 'objectsDeleted', deleted.length);
+    if (unit) await logMarkers(context, unit, entity, relation, bucket, result.markers ?? []);
+    addCount(counts, relation, 'objectsDeleted', deleted.filter((k) => !marked.has(k)).length);
+    addCount(counts, relation, 'objectsHidden', deleted.filter((k) => marked.has(k)).length);
     addCount(counts, relation, 'objectsFailed', result.failed.length);
     failures.push(...result.failed.map((f) => ({ ...f, bucket })));
   }

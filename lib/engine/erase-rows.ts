@@ -46,7 +46,7 @@ export async function eraseIntent(
   await context.docs.batchDelete(entity.tableName, intent.rowKeys.slice(half));
   reachCrashPoint(context, 'after-rows', intent.unitId);
 
-  const erased = await eraseObjects(context, entity, intent.relation, intent.objects);
+  const erased = await eraseObjects(context, entity, intent.relation, intent.objects, intent);
   reachCrashPoint(context, 'after-objects', intent.unitId);
 
   const counts: Counts = {};

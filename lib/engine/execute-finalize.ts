@@ -17,6 +17,7 @@ import { eraseIntent, rowsIntentContent } from './erase-rows.js';
 import { vanishedRow } from './locate-entity.js';
 import { prefixUnits } from './prefix-units.js';
 import { rowKeyOf } from './query-children.js';
+import { pageLogger } from './restore-log.js';
 import { rowsStillThere } from './rows-still-there.js';
 import type { UnitWork } from './unit-work.js';
 import type { FinalizeMessage } from './work-message.js';
@@ -38,27 +39,36 @@ export async function executeFinalize(
     addCount(counts, label, 'blocked', 1);
     return { counts, spawn: [], block: true };
   }
-  const { intent } = await pinIntent(context.state, unit.jobId, unit.unitId, async () => {
-    const rows = await entityRows(context, entity, message.id);
-    // Guards, before anything is deleted: only a unit that has no intent yet checks them.
-    await checkGuards(context, unit, {
-      entity,
-      instances:
-        rows.length > 0
-          ? rows.map((row) => ({ id: message.id, row }))
-          : [{ id: message.id, row: undefined }],
-      scope: scopeIdOf(entity.name, message.id),
-      checks: 'all',
-    });
-    const content =
-      rows.length > 0 || entity.sortKey !== undefined
-        ? await rowsIntentContent(context, entity, label, rows)
-        : await vanishedContent(context, entity, label, message.id, scope?.locator);
-    await checkArchiveCopies(context, entity, content.objects, content.prefixes);
-    // Only rows that exist are deleted and counted, never the key the objects were rendered from.
-    const listed = rows.map((row) => rowKeyOf(entity, row));
-    return { ...content, rowKeys: await rowsStillThere(context, entity, listed) };
-  });
+  const log = pageLogger(context, unit.jobId, unit.unitId);
+  const { intent } = await pinIntent(
+    context.state,
+    unit.jobId,
+    unit.unitId,
+    async () => {
+      const rows = await entityRows(context, entity, message.id);
+      // Guards, before anything is deleted: only a unit that has no intent yet checks them.
+      await checkGuards(context, unit, {
+        entity,
+        instances:
+          rows.length > 0
+            ? rows.map((row) => ({ id: message.id, row }))
+            : [{ id: message.id, row: undefined }],
+        scope: scopeIdOf(entity.name, message.id),
+        checks: 'all',
+      });
+      const content =
+        rows.length > 0 || entity.sortKey !== undefined
+          ? await rowsIntentContent(context, entity, label, rows)
+          : await vanishedContent(context, entity, label, message.id, scope?.locator);
+      await checkArchiveCopies(context, entity, content.objects, content.prefixes);
+      // Only rows that exist are deleted and counted, never the key the objects were rendered from.
+      const listed = rows.map((row) => rowKeyOf(entity, row));
+      const rowKeys = await rowsStillThere(context, entity, listed);
+      await log.rows(entity, label, rowKeys, { id: message.id, rows });
+      return { ...content, rowKeys };
+    },
+    log.writes,
+  );
   const erased = await eraseIntent(context, entity, intent);
   addCount(erased.counts, label, 'objectsUnlocated', intent.unlocated?.length ?? 0);
   return {

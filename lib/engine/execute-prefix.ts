@@ -118,9 +118,9 @@ export async function executePrefix(
         await listRemaining(context.objects, target, intent.range ?? { count: 0 }, objectPageSize),
       );
   const [first, rest] = [objects.slice(0, objectPageSize), objects.slice(objectPageSize)];
-  const erased = await eraseObjects(context, entity, label, first);
+  const erased = await eraseObjects(context, entity, label, first, unit);
   reachCrashPoint(context, 'mid-page', unit.unitId);
-  const erasedRest = await eraseObjects(context, entity, label, rest);
+  const erasedRest = await eraseObjects(context, entity, label, rest, unit);
   reachCrashPoint(context, 'after-objects', unit.unitId);
 
   const counts = mergeCounts(erased.counts, erasedRest.counts);
@@ -130,7 +130,10 @@ export async function executePrefix(
     // So the counts are those of a run that never crashed.
     const byKind = counts[label] ?? {};
     const pinned = Math.max(0, (intent.range?.count ?? 0) - (byKind.objectsFailed ?? 0));
-    addCount(counts, label, 'objectsDeleted', pinned - (byKind.objectsDeleted ?? 0));
+    const counted = (byKind.objectsDeleted ?? 0) + (byKind.objectsHidden ?? 0);
+    // Keys the pinning run deleted in a versioned bucket are under its delete markers.
+    const versioned = context.graph.buckets[group.bucket]?.versioned === true;
+    addCount(counts, label, versioned ? 'objectsHidden' : 'objectsDeleted', pinned - counted);
   }
   return {
     counts,

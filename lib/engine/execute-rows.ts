@@ -23,6 +23,7 @@ import { pageLimit } from './page-limit.js';
 import { planSuccessor, sendSuccessor } from './plan-successor.js';
 import { prefixUnits } from './prefix-units.js';
 import { idOf, queryChildren, relationKeyValue, rowKeyOf } from './query-children.js';
+import { pageLogger } from './restore-log.js';
 import { rowsStillThere } from './rows-still-there.js';
 import type { SpawnedUnit, UnitWork } from './unit-work.js';
 import type { RowsMessage } from './work-message.js';
@@ -53,8 +54,15 @@ export async function executeRows(
   // Leaf and set-null pages plan their successor when they pin, and send it before erasing.
   const planNext = (content: { lastKey?: Key | undefined }) =>
     content.lastKey ? planSuccessor(context, unit, successor(content.lastKey)) : [];
+  // The page's restore log commits with its pin: nothing is erased that was not logged.
+  const log = pageLogger(context, unit.jobId, unit.unitId);
   const pinPage = async (build: () => Promise<IntentContent>) =>
-    (await pinIntent(context.state, unit.jobId, unit.unitId, build, planNext)).intent;
+    (
+      await pinIntent(context.state, unit.jobId, unit.unitId, build, (content) => [
+        ...planNext(content),
+        ...log.writes(),
+      ])
+    ).intent;
   const sendNext = async (intent: Intent) =>
     (await sendSuccessor(context, intent.lastKey ? successor(intent.lastKey) : undefined))?.unitId;
   let lastKey: Key | undefined;
@@ -78,7 +86,9 @@ export async function executeRows(
         page.lastKey,
       );
       await checkArchiveCopies(context, child, content.objects, content.prefixes);
-      return { ...content, rowKeys: await rowsStillThere(context, child, content.rowKeys) };
+      const rowKeys = await rowsStillThere(context, child, content.rowKeys);
+      await log.rows(child, relation.name, rowKeys);
+      return { ...content, rowKeys };
     });
     plannedEarly = await sendNext(intent);
     const erased = await eraseIntent(context, child, intent);
@@ -92,13 +102,17 @@ export async function executeRows(
       // Nulling a pointer deletes nothing: only holds keep these rows as they are.
       await checkGuards(context, unit, guardTarget(child, page.items, unit.scope, 'holds'));
       const listed = page.items.map((row) => rowKeyOf(child, row));
+      const rowKeys = await rowsStillThere(context, child, listed, {
+        attribute: relation.attribute,
+        parentId: message.parentId,
+      });
+      const value = relationKeyValue(relation, child, message.parentId);
+      const entries = rowKeys.map((key) => ({ key, value }));
+      await log.nulled(child, relation.name, relation.attribute, entries);
       return {
         entity: child.name,
         relation: relation.name,
-        rowKeys: await rowsStillThere(context, child, listed, {
-          attribute: relation.attribute,
-          parentId: message.parentId,
-        }),
+        rowKeys,
         objects: [],
         prefixes: [],
         unknownManifests: [],

@@ -73,6 +73,7 @@ function buildGraph(definition: Required<GraphDefinition>): Graph {
       createdAtAttribute: entity.createdAtAttribute,
       guards: entity.guards ?? {},
       retention: entity.retention,
+      restoreWindowDays: entity.restoreWindowDays,
       cascades: children.length > 0,
     };
   }

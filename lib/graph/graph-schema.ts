@@ -164,6 +164,11 @@ const entitySchema: z.ZodType<EntityDefinition> = object({
     index: name,
     partitionValue: name,
   }).optional(),
+  restoreWindowDays: days
+    .int('must be a whole number of days')
+    .min(0, 'must not be negative')
+    .max(3650, 'must be at most 3650')
+    .optional(),
 });
 
 /** The well-formed part of a definition, the names it declares (well-formed or not) and its problems. */

@@ -135,6 +135,12 @@ export interface EntityDefinition {
   readonly createdAtAttribute?: string;
   readonly guards?: GuardsDefinition;
   readonly retention?: RetentionDefinition;
+  /**
+   * Days this entity's erased rows stay restorable (`lethe restore`); `0` keeps nothing (data
+   * that must go at once). A whole number, 0–3650.
+   * @default the pipeline's `restoreWindowDays` (7)
+   */
+  readonly restoreWindowDays?: number;
 }
 
 export interface GraphDefinition {
@@ -172,6 +178,8 @@ export interface Entity {
   readonly createdAtAttribute: string | undefined;
   readonly guards: GuardsDefinition;
   readonly retention: RetentionDefinition | undefined;
+  /** The entity's own restore window in days; undefined means the pipeline's. */
+  readonly restoreWindowDays: number | undefined;
   /** True when it has child relations of its own: such entities are tombstoned and cascaded. */
   readonly cascades: boolean;
 }

@@ -6,6 +6,8 @@ export const COUNTER_KINDS = [
   'rowsDeleted',
   'rowsNulled',
   'objectsDeleted',
+  /** Deleted in a versioned bucket: hidden under a delete marker until the window ends. */
+  'objectsHidden',
   'objectsShared',
   'objectsLeftToTtl',
   'objectsFailed',

@@ -9,6 +9,7 @@
 //     waiting (units waiting on guards now), lastWaitReason?,
 //     'c|<relation>|<kind>': number… (`held` is a gauge: units waiting on a hold now),
 //     followUpOf? (the job whose deletion this one finishes), followUps?, lastFollowUpJobId?,
+//     restoredAt? (set when `lethe restore` finished),
 //     gsi1pk: JOBS#<status>, gsi1sk: <createdAt>#<jobId> }
 // Item  JOB#<jobId> / EVENT#DeletionCompleted   { detail, createdAt }   until published
 import { ConditionFailedError, TransactionCancelledError } from '../errors.js';
@@ -47,6 +48,8 @@ export interface Job {
   /** Follow-up jobs started because rows this job deleted were written again. */
   readonly followUps: number;
   readonly lastFollowUpJobId?: string | undefined;
+  /** When `lethe restore` finished putting this job's deletion back (restores.ts). */
+  readonly restoredAt?: string | undefined;
 }
 
 export interface NewJob {
@@ -104,6 +107,7 @@ export function jobFromItem(item: Item): Job {
     followUpOf: item.followUpOf as string | undefined,
     followUps: Number(item.followUps ?? 0),
     lastFollowUpJobId: item.lastFollowUpJobId as string | undefined,
+    ...(item.restoredAt === undefined ? {} : { restoredAt: String(item.restoredAt) }),
   };
 }
 

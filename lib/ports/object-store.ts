@@ -23,10 +23,21 @@ export interface KeyFailure {
   readonly message: string;
 }
 
+/** One version of one key (a versioned bucket's object version or delete marker). */
+export interface ObjectVersion {
+  readonly key: string;
+  readonly versionId: string;
+}
+
 export interface DeleteKeysResult {
   readonly deleted: string[];
   /** Keys that could not be deleted for a permanent reason (after retrying the passing ones). */
   readonly failed: KeyFailure[];
+  /**
+   * Delete markers the deletes created, as S3 answered them: only a versioned bucket creates
+   * them, so an empty list means the bytes are gone for good.
+   */
+  readonly markers?: ObjectVersion[] | undefined;
 }
 
 export interface ObjectStore {
@@ -57,4 +68,13 @@ export interface ObjectStore {
    * delete succeeded — whether they existed is not known (S3 answers the same either way).
    */
   deleteKeys(bucket: string, keys: readonly string[]): Promise<DeleteKeysResult>;
+  /**
+   * DeleteObjects naming exact versions (1,000 a call): deleting a delete marker makes the
+   * version under it current again. `deleted` lists the keys whose version went.
+   */
+  deleteVersions(bucket: string, versions: readonly ObjectVersion[]): Promise<DeleteKeysResult>;
+  /** PutObject of raw bytes (restore-log pages too large for a state item). */
+  putBytes(bucket: string, key: string, body: Uint8Array): Promise<void>;
+  /** GetObject as raw bytes, or undefined when the object does not exist. */
+  getBytes(bucket: string, key: string): Promise<Uint8Array | undefined>;
 }

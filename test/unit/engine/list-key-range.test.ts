@@ -19,6 +19,9 @@ function bucketOf(keys: string[]): ObjectStore & { lists: number } {
     exists: () => Promise.reject(new Error('not used')),
     existing: () => Promise.reject(new Error('not used')),
     deleteKeys: () => Promise.reject(new Error('not used')),
+    deleteVersions: () => Promise.reject(new Error('not used')),
+    putBytes: () => Promise.reject(new Error('not used')),
+    getBytes: () => Promise.reject(new Error('not used')),
   };
   return store;
 }

@@ -33,6 +33,20 @@ describe('Function: settingsFromEnv', () => {
     expect(config.graphFingerprint).toBe('0123456789abcdef');
   });
 
+  it('reads the restore window and bucket, with a window of 7 days by default', () => {
+    const set = settingsFromEnv({
+      ...required,
+      LETHE_RESTORE_WINDOW_DAYS: '0',
+      LETHE_RESTORE_BUCKET: 'lethe-restore-log',
+    });
+    const unset = settingsFromEnv(required);
+
+    expect(set.settings.restoreWindowDays).toBe(0);
+    expect(set.settings.restoreBucketName).toBe('lethe-restore-log');
+    expect(unset.settings.restoreWindowDays).toBe(7);
+    expect(unset.settings.restoreBucketName).toBeUndefined();
+  });
+
   it('accepts a generated table name longer than 80 characters', () => {
     // Prepare
     const long = `${'VeryLongStackName'.repeat(6)}-DeletionsStateTable2565322C-1ABCDEF2GHIJK`;

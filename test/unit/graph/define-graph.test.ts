@@ -577,6 +577,31 @@ describe('Function: defineGraph', () => {
       ]);
     });
 
+    it('keeps an entity restore window of whole days from 0 to 3650, and refuses any other', () => {
+      // Prepare
+      const definition = baseDefinition();
+      definition.entities.org.restoreWindowDays = 0;
+      definition.entities.project.restoreWindowDays = 30;
+      const bad = baseDefinition();
+      bad.entities.org.restoreWindowDays = -1;
+      bad.entities.project.restoreWindowDays = 1.5;
+      bad.entities.membership.restoreWindowDays = 4000;
+
+      // Act
+      const graph = defineGraph(definition as GraphDefinition);
+      const problems = problemsOf(bad);
+
+      // Assess
+      expect(graph.entities.org?.restoreWindowDays).toBe(0);
+      expect(graph.entities.project?.restoreWindowDays).toBe(30);
+      expect(graph.entities.membership?.restoreWindowDays).toBeUndefined();
+      expect(problems).toEqual([
+        'entity "org": restoreWindowDays must not be negative',
+        'entity "project": restoreWindowDays must be a whole number of days',
+        'entity "membership": restoreWindowDays must be at most 3650',
+      ]);
+    });
+
     it('throws when a name is empty', () => {
       // Prepare
       const definition = baseDefinition();

@@ -1,0 +1,106 @@
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { describe, expect, it } from 'vitest';
+import { exampleGraphDefinition } from '../../infra/example-graph.js';
+import { EXAMPLE_GRAPH_MODULE } from '../../infra/example-stack.js';
+import { DeletionPipeline, PipelinePropsError } from '../../infra/index.js';
+import { defineGraph } from '../../lib/graph/define-graph.js';
+
+function newStack(): Stack {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  return new Stack(app, 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
+}
+
+/** The example graph with its artifacts bucket versioned and projects kept 30 days. */
+function versionedGraph() {
+  const definition = exampleGraphDefinition();
+  return defineGraph({
+    ...definition,
+    buckets: {
+      ...definition.buckets,
+      artifacts: { ...definition.buckets.artifacts, versioned: true },
+    },
+    entities: {
+      ...definition.entities,
+      project: { ...definition.entities.project, restoreWindowDays: 30 },
+    },
+  });
+}
+
+describe('Class: DeletionPipeline', () => {
+  describe('Restore window', () => {
+    it('gives an owned versioned bucket a noncurrent-version expiration as long as the longest window', () => {
+      // Prepare
+      const stack = newStack();
+      const artifacts = new s3.Bucket(stack, 'Artifacts', {
+        bucketName: 'lethe-example-artifacts',
+        versioned: true,
+      });
+
+      // Act
+      new DeletionPipeline(stack, 'Deletions', {
+        graph: versionedGraph(),
+        graphModule: EXAMPLE_GRAPH_MODULE,
+        buckets: { artifacts },
+      });
+
+      // Assess
+      Template.fromStack(stack).hasResourceProperties('AWS::S3::Bucket', {
+        BucketName: 'lethe-example-artifacts',
+        LifecycleConfiguration: {
+          Rules: [
+            Match.objectLike({
+              Id: 'lethe-restore-window',
+              NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+            }),
+          ],
+        },
+      });
+    });
+
+    it('warns at synth about a versioned bucket it does not own', () => {
+      const stack = newStack();
+
+      new DeletionPipeline(stack, 'Deletions', {
+        graph: versionedGraph(),
+        graphModule: EXAMPLE_GRAPH_MODULE,
+      });
+
+      Annotations.fromStack(stack).hasWarning(
+        '*',
+        Match.stringLikeRegexp(
+          'lethe-example-artifacts.*noncurrent-version expiration of at least 30 days',
+        ),
+      );
+    });
+
+    it('passes the window to the functions, 7 days by default, and refuses one that is not whole days', () => {
+      const stack = newStack();
+      new DeletionPipeline(stack, 'Deletions', {
+        graph: versionedGraph(),
+        graphModule: EXAMPLE_GRAPH_MODULE,
+      });
+      const refused = (() => {
+        try {
+          new DeletionPipeline(newStack(), 'Deletions', {
+            graph: versionedGraph(),
+            graphModule: EXAMPLE_GRAPH_MODULE,
+            restoreWindow: Duration.hours(36),
+          });
+        } catch (error) {
+          return error;
+        }
+        return undefined;
+      })();
+
+      Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ LETHE_RESTORE_WINDOW_DAYS: '7' }) },
+      });
+      expect(refused).toBeInstanceOf(PipelinePropsError);
+      expect((refused as PipelinePropsError).problems).toEqual([
+        'restoreWindow (days): Invalid input: expected int, received number',
+      ]);
+    });
+  });
+});
