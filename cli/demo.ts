@@ -11,6 +11,7 @@ import { costOf, emptyUsage } from '../lib/cost/cost-model.js';
 import type { DeletionPlan } from '../lib/engine/plan-deletion.js';
 import { totalOf } from '../lib/model/counters.js';
 import type { Job } from '../lib/model/jobs.js';
+import type { Verification } from '../lib/model/verification.js';
 import { sleep } from '../lib/retry.js';
 import {
   DEMO_SIZE,
@@ -24,6 +25,7 @@ import { localLambdaContext } from '../local/lambda-context.js';
 import { localObservability, startLocalRuntime } from '../local/local-runtime.js';
 import { sampleRss } from '../local/rss-sampler.js';
 import { type VerificationCheck, verifyExampleDeletion } from '../local/verify-example.js';
+import { formatVerification } from './format-verification.js';
 import { formatNumber, ProgressBar, progressLine } from './progress.js';
 
 export const DEMO_REPORT_VERSION = 1;
@@ -53,6 +55,8 @@ export interface DemoReport {
   readonly apiCalls: Record<string, number>;
   readonly estimatedAwsCostUsd: number;
   readonly checks: readonly VerificationCheck[];
+  /** `lethe verify` of the job, run after it completed: `findings` is 0 when the demo passes. */
+  readonly verification?: Verification;
 }
 
 function apiCallDiff(
@@ -258,6 +262,14 @@ export async function runDemo(
       invocations: runtime.worker.stats.batches - before.batches + 1,
       busyMs: runtime.worker.stats.busyMs - before.busyMs,
     });
+    // Last, after the costs were taken: lethe's own re-discovery (`lethe verify`) must agree.
+    log('re-discovering from the deleted root (lethe verify) …');
+    const rediscovered = (await runtime.engine.verify(tombstone.jobId)).verification;
+    checks.push({
+      name: '`lethe verify` finds nothing the job should have erased',
+      ok: rediscovered.findings === 0,
+      detail: `${rediscovered.findings} finding(s), ${rediscovered.kept.shared} shared image(s) kept, ${rediscovered.requests} read requests`,
+    });
     return {
       version: DEMO_REPORT_VERSION,
       ok: checks.every((c) => c.ok),
@@ -275,6 +287,7 @@ export async function runDemo(
       apiCalls,
       estimatedAwsCostUsd,
       checks,
+      verification: rediscovered,
     };
   } finally {
     await runtime.stop();
@@ -293,6 +306,9 @@ export function formatDemoReport(report: DemoReport): string {
     '',
     '  checks',
     ...report.checks.map((c) => `    ${c.ok ? '✓' : '✗'} ${c.name} — ${c.detail}`),
+    ...(report.verification && report.verification.findings > 0
+      ? [formatVerification(report.verification, '      ')]
+      : []),
     '',
     '  API calls',
     ...Object.entries(report.apiCalls).map(

@@ -19,6 +19,9 @@ export const LETHE_ENV = {
   maxReceiveCount: 'LETHE_MAX_RECEIVE_COUNT',
   visibilityTimeoutSeconds: 'LETHE_VISIBILITY_TIMEOUT_SECONDS',
   tombstoneRetentionDays: 'LETHE_TOMBSTONE_RETENTION_DAYS',
+  /** Minutes after completion the sweeper verifies a job; 0 or unset: off. */
+  verifyAfterMinutes: 'LETHE_VERIFY_AFTER_MINUTES',
+  verifyRequestsPerSecond: 'LETHE_VERIFY_REQUESTS_PER_SECOND',
   /** Digest of the graph the construct computed permissions from; checked at cold start. */
   graphFingerprint: 'LETHE_GRAPH_FINGERPRINT',
   /** Comma-separated entities whose table streams feed this function (ingest, stream consumer). */
@@ -61,6 +64,8 @@ const environmentSchema = z.object({
   [LETHE_ENV.maxReceiveCount]: integer,
   [LETHE_ENV.visibilityTimeoutSeconds]: integer,
   [LETHE_ENV.tombstoneRetentionDays]: integer,
+  [LETHE_ENV.verifyAfterMinutes]: integer,
+  [LETHE_ENV.verifyRequestsPerSecond]: integer,
 });
 
 export interface FunctionSettings {
@@ -98,6 +103,8 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): FunctionS
     maxReceiveCount: vars[LETHE_ENV.maxReceiveCount],
     visibilityTimeoutSeconds: vars[LETHE_ENV.visibilityTimeoutSeconds],
     tombstoneRetentionDays: vars[LETHE_ENV.tombstoneRetentionDays],
+    verifyAfterMinutes: vars[LETHE_ENV.verifyAfterMinutes],
+    verifyRequestsPerSecond: vars[LETHE_ENV.verifyRequestsPerSecond],
   };
   return {
     settings: resolveSettings(input),

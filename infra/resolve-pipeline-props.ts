@@ -48,6 +48,8 @@ export interface ResolvedPipelineProps {
   readonly prefixPagesPerUnit: number;
   readonly tombstoneRetentionDays: number;
   readonly maxReceiveCount: number;
+  readonly verifyAfterMinutes: number;
+  readonly verifyRequestsPerSecond: number;
   readonly alarmThresholds: Required<AlarmThresholds>;
   readonly rootStreams: readonly string[];
   readonly childStreams: readonly string[];
@@ -300,6 +302,8 @@ export function resolvePipelineProps(props: DeletionPipelineProps): ResolvedPipe
     maxReceiveCount: props.maxReceiveCount,
     tombstoneRetentionDays: retentionDays,
     visibilityTimeoutSeconds: visibility,
+    verifyAfterMinutes: props.verifyAfterMinutes,
+    verifyRequestsPerSecond: props.verifyRequestsPerSecond,
   });
   const fieldOf: Record<string, string> = {
     tombstoneRetentionDays: 'tombstoneRetention (days)',
@@ -348,6 +352,8 @@ export function resolvePipelineProps(props: DeletionPipelineProps): ResolvedPipe
     prefixPagesPerUnit: settings.data.prefixPagesPerUnit,
     tombstoneRetentionDays: settings.data.tombstoneRetentionDays,
     maxReceiveCount: settings.data.maxReceiveCount,
+    verifyAfterMinutes: settings.data.verifyAfterMinutes,
+    verifyRequestsPerSecond: settings.data.verifyRequestsPerSecond,
     alarmThresholds: thresholds,
     rootStreams: props.rootStreams ?? [],
     childStreams: props.childStreams ?? [],

@@ -58,6 +58,14 @@ export const settingsSchema = z.object({
   retentionBatch: z.number().int().min(1).max(10_000).default(100),
   /** How long tombstones stay after their job is done with, refusing writes of their ids. */
   tombstoneRetentionDays: z.number().int().min(1).max(3650).default(30),
+  /**
+   * Sweeper: minutes after a job completed that it re-discovers what the job erased (`lethe
+   * verify`), once per job, and records the outcome; 0 (the default) turns this off. While on,
+   * a completed job is garbage-collected only once verified.
+   */
+  verifyAfterMinutes: z.number().int().min(0).max(525_600).default(0),
+  /** Read requests per second a verification may make (DynamoDB and S3 together). */
+  verifyRequestsPerSecond: z.number().int().min(1).max(10_000).default(50),
 });
 
 /** Settings with every default filled in (see `settingsSchema` for units and defaults). */

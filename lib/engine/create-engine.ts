@@ -36,6 +36,11 @@ import {
   requestDeletion,
 } from './request-deletion.js';
 import { type SweepOptions, type SweepReport, sweep } from './sweep/sweep.js';
+import {
+  type RecordedVerification,
+  type VerifyOptions,
+  verifyAndRecord,
+} from './verify-deletion.js';
 
 /**
  * What the engine is built from. Give `clients` (and `workQueueUrl`, `eventBusName`) and the
@@ -103,6 +108,15 @@ export interface Engine {
   /** Lifts a hold; false when there was none. Held units go ahead at their next check. */
   liftHold(selector: HoldSelector): Promise<boolean>;
   listHolds(): Promise<Hold[]>;
+  /**
+   * Re-discovers what a completed job should have erased and is still present (reads only,
+   * paced to `settings.verifyRequestsPerSecond`), records it as `job.verification` and
+   * publishes `DeletionVerified`. Throws JobNotFoundError / JobNotCompletedError.
+   */
+  verify(
+    jobId: string,
+    options?: VerifyOptions & { once?: boolean },
+  ): Promise<RecordedVerification>;
 }
 
 function required<T>(value: T | undefined, what: string): T {
@@ -166,5 +180,6 @@ export function createEngine(options: EngineOptions): Engine {
     },
     liftHold: (selector) => liftHold(context.state, canonicalHold(options.graph, selector)),
     listHolds: () => listHolds(context.state),
+    verify: (jobId, verifyOptions) => verifyAndRecord(context, jobId, verifyOptions),
   };
 }

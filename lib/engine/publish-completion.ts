@@ -14,7 +14,7 @@ export async function completeAndPublish(context: EngineContext, jobId: string):
 export async function publishOutboxEvent(
   context: EngineContext,
   jobId: string,
-  detailType: 'DeletionCompleted' | 'DeletionStalled',
+  detailType: 'DeletionCompleted' | 'DeletionStalled' | 'DeletionVerified',
   detail: Record<string, unknown>,
 ): Promise<void> {
   await context.events.publish({ detailType, detail });

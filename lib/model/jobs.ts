@@ -9,6 +9,7 @@
 //     waiting (units waiting on guards now), lastWaitReason?,
 //     'c|<relation>|<kind>': number… (`held` is a gauge: units waiting on a hold now),
 //     followUpOf? (the job whose deletion this one finishes), followUps?, lastFollowUpJobId?,
+//     verification? (verification.ts),
 //     gsi1pk: JOBS#<status>, gsi1sk: <createdAt>#<jobId> }
 // Item  JOB#<jobId> / EVENT#DeletionCompleted   { detail, createdAt }   until published
 import { ConditionFailedError, TransactionCancelledError } from '../errors.js';
@@ -16,6 +17,7 @@ import type { Expression, Item, TransactItem } from '../ports/document-store.js'
 import { type Counts, counterAttribute, countsFromItem, totalOf } from './counters.js';
 import type { StateContext } from './state-context.js';
 import { stateIndex, stateKeys } from './state-keys.js';
+import { type Verification, verificationFromItem } from './verification.js';
 
 export type JobStatus = 'running' | 'completed';
 export type JobOutcome = 'deleted' | 'blocked' | 'partial';
@@ -47,6 +49,8 @@ export interface Job {
   /** Follow-up jobs started because rows this job deleted were written again. */
   readonly followUps: number;
   readonly lastFollowUpJobId?: string | undefined;
+  /** The latest re-discovery recorded for the job (`lethe verify`, or the sweeper's). */
+  readonly verification?: Verification | undefined;
 }
 
 export interface NewJob {
@@ -104,6 +108,7 @@ export function jobFromItem(item: Item): Job {
     followUpOf: item.followUpOf as string | undefined,
     followUps: Number(item.followUps ?? 0),
     lastFollowUpJobId: item.lastFollowUpJobId as string | undefined,
+    verification: verificationFromItem(item),
   };
 }
 

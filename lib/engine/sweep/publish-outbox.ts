@@ -19,7 +19,7 @@ export async function publishOutbox(sweep: SweepContext): Promise<number> {
       await publishOutboxEvent(
         engine,
         String(event.jobId),
-        event.detailType as 'DeletionCompleted' | 'DeletionStalled',
+        event.detailType as 'DeletionCompleted' | 'DeletionStalled' | 'DeletionVerified',
         event.detail as Record<string, unknown>,
       );
     } catch {
