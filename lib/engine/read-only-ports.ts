@@ -22,24 +22,32 @@ export interface RequestPacer {
   readonly taken: number;
 }
 
+/** The clock a pacer reads and waits on; tests give their own. */
+export interface PacerClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+const realClock: PacerClock = { now: () => Date.now(), sleep };
+
 /** Throws RangeError unless `perSecond` is a positive number. */
-export function createRequestPacer(perSecond: number, now: () => number = Date.now): RequestPacer {
+export function createRequestPacer(perSecond: number, clock: PacerClock = realClock): RequestPacer {
   if (!(perSecond > 0)) throw new RangeError(`requests per second must be > 0, got ${perSecond}`);
   const interval = 1000 / perSecond;
   const burst = Math.max(1, perSecond);
   // The time at which the bucket is full again: each request pushes it one interval on.
-  let fullAt = now();
+  let fullAt = clock.now();
   let taken = 0;
   return {
     get taken() {
       return taken;
     },
     async take() {
-      const at = now();
+      const at = clock.now();
       fullAt = Math.max(fullAt, at) + interval;
       taken++;
       const wait = fullAt - at - burst * interval;
-      if (wait > 0) await sleep(wait);
+      if (wait > 0) await clock.sleep(wait);
     },
   };
 }

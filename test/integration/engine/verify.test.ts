@@ -1,6 +1,9 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { DELETION_VERIFIED } from '../../../lib/events/deletion-verified.js';
+import {
+  DELETION_VERIFIED,
+  deletionVerifiedDetailSchema,
+} from '../../../lib/events/deletion-verified.js';
 import { JobNotCompletedError } from '../../../lib/model/verification.js';
 import type { Item } from '../../../lib/ports/document-store.js';
 import { type SeededDataset, SMALL_SIZE } from '../../../local/example-dataset.js';
@@ -48,9 +51,12 @@ describe('Method: verify (re-discovery)', () => {
     expect(outcome.verification.requests).toBeGreaterThan(0);
     const job = await pipeline.engine.getJob(jobId);
     expect(job?.verification).toMatchObject({ findings: 0, trigger: 'cli' });
-    expect(pipeline.events.events.filter((e) => e.detailType === DELETION_VERIFIED)).toHaveLength(
-      1,
-    );
+    const published = pipeline.events.events.filter((e) => e.detailType === DELETION_VERIFIED);
+    expect(published).toHaveLength(1);
+    expect(deletionVerifiedDetailSchema.parse(published[0]?.detail)).toMatchObject({
+      jobId,
+      findings: 0,
+    });
   });
 
   it('finds a row put back behind lethe’s back, with its table, key and relation path', async () => {
