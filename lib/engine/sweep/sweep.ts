@@ -49,6 +49,8 @@ export interface SweepReport {
   readonly jobsVerified: number;
   /** Findings of those verifications: things the jobs should have erased, still present. */
   readonly verificationFindings: number;
+  /** Verifications that failed this run (retried next run); the sweeper logs them. */
+  readonly verificationsFailed: number;
   readonly itemsRead: number;
   /** True when the run stopped at its budget or a batch limit: run again soon. */
   readonly more: boolean;
@@ -86,6 +88,7 @@ export async function sweep(
     jobsCollected: 0,
     jobsVerified: 0,
     verificationFindings: 0,
+    verificationsFailed: 0,
   };
   if (pause.paused) return { paused: true, ...empty, itemsRead: meter.itemsRead, more: false };
 
@@ -101,7 +104,7 @@ export async function sweep(
   const retention = hasBudget(run) ? await applyRetention(run) : { requested: 0, more: true };
   const verified = hasBudget(run)
     ? await verifyCompletedJobs(run)
-    : { jobsVerified: 0, findings: 0 };
+    : { jobsVerified: 0, findings: 0, failed: 0 };
   const garbage = hasBudget(run) ? await collectGarbage(run) : { jobs: 0, more: true };
   const lag = shards.reduce((sum, s) => sum + s.lag, 0);
   return {
@@ -120,6 +123,7 @@ export async function sweep(
     jobsCollected: garbage.jobs,
     jobsVerified: verified.jobsVerified,
     verificationFindings: verified.findings,
+    verificationsFailed: verified.failed,
     itemsRead: meter.itemsRead,
     more:
       !hasBudget(run) ||

@@ -16,15 +16,18 @@ export interface VerifyReport {
   readonly jobsVerified: number;
   /** Findings of the verifications this run recorded (what the alarm watches). */
   readonly findings: number;
+  /** Verifications that threw (a store error, a graph that no longer names the entity): tried again next run. */
+  readonly failed: number;
 }
 
 export async function verifyCompletedJobs(sweep: SweepContext): Promise<VerifyReport> {
   const { engine } = sweep;
   const after = engine.settings.verifyAfterMinutes;
-  if (after === 0) return { jobsVerified: 0, findings: 0 };
+  if (after === 0) return { jobsVerified: 0, findings: 0, failed: 0 };
   const dueBefore = sweep.now.getTime() - after * 60_000;
   let jobsVerified = 0;
   let findings = 0;
+  let failed = 0;
   let looked = 0;
   let startKey: Key | undefined;
   do {
@@ -45,18 +48,20 @@ export async function verifyCompletedJobs(sweep: SweepContext): Promise<VerifyRe
       const completedAt = Date.parse(String(job.completedAt));
       if (!(completedAt <= dueBefore)) continue;
       if (jobsVerified >= VERIFICATIONS_PER_RUN || !hasBudget(sweep))
-        return { jobsVerified, findings };
+        return { jobsVerified, findings, failed };
       // The walk reads at its own paced rate (verifyRequestsPerSecond); it counts against
       // the run's budget, which is checked before each job, not inside a walk.
+      // One job that cannot be verified must not stop the sweep, nor the jobs behind it.
       const outcome = await verifyAndRecord(engine, String(job.jobId), {
         once: true,
         trigger: 'sweeper',
-      });
-      if (!outcome.recorded) continue;
+      }).catch(() => undefined);
+      if (outcome === undefined) failed++;
+      if (!outcome?.recorded) continue;
       jobsVerified++;
       findings += outcome.verification.findings;
     }
     startKey = page.lastKey;
   } while (startKey && looked < JOBS_LOOKED_AT && hasBudget(sweep));
-  return { jobsVerified, findings };
+  return { jobsVerified, findings, failed };
 }

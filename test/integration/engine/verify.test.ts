@@ -172,6 +172,25 @@ describe('Method: verify (re-discovery)', () => {
     );
   });
 
+  it('keeps a row put back under a held project out of the findings', async () => {
+    // Prepare
+    const pipeline = await createPipelineHarness('verheld');
+    const { dataset, jobId } = await deletedOrganization(pipeline);
+    const artifact = targetRows(pipeline, dataset, 'artifacts')[0] as Item;
+    await pipeline.engine.context.docs.put(tableOf(pipeline, 'artifacts'), artifact);
+    await pipeline.engine.placeHold({
+      entity: 'project',
+      id: String(artifact.projectId),
+      reason: 'litigation',
+    });
+
+    // Act
+    const { verification } = await pipeline.engine.verify(jobId);
+
+    // Assess
+    expect(verification).toMatchObject({ findings: 0, kept: { held: 1 } });
+  });
+
   it('refuses a job that has not completed', async () => {
     // Prepare: the job's first message is lost, so it stays running.
     const pipeline = await createPipelineHarness('verrun');
@@ -218,6 +237,33 @@ describe('Sweeper: verification after completion', () => {
     const verified = pipeline.events.events.filter((e) => e.detailType === DELETION_VERIFIED);
     expect(verified).toHaveLength(1);
     expect(verified[0]?.detail).toMatchObject({ jobId, findings: 0, trigger: 'sweeper' });
+  });
+
+  it('keeps sweeping when a verification fails, and tries it again at the next run', async () => {
+    // Prepare
+    const pipeline = await createPipelineHarness('versweepfail', {
+      settings: { shards: 1, verifyAfterMinutes: 1 },
+    });
+    const { jobId } = await deletedOrganization(pipeline);
+    let failing = true;
+    pipeline.clients.s3.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (failing && context.commandName === 'ListObjectsV2Command')
+          throw new Error('injected: ListObjectsV2 denied');
+        return next(args);
+      },
+      { step: 'initialize', name: 'failListing' },
+    );
+
+    // Act
+    const failed = await pipeline.engine.sweep({ now: minutesFromNow(2) });
+    failing = false;
+    const retried = await pipeline.engine.sweep({ now: minutesFromNow(3) });
+
+    // Assess
+    expect(failed).toMatchObject({ jobsVerified: 0, verificationsFailed: 1, jobsCollected: 0 });
+    expect(retried).toMatchObject({ jobsVerified: 1, verificationsFailed: 0 });
+    expect((await pipeline.engine.getJob(jobId))?.verification?.findings).toBe(0);
   });
 
   it('reports the findings of what it verified, for the alarm', async () => {
