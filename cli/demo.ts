@@ -13,6 +13,7 @@ import type { RestoreReport } from '../lib/engine/restore-deletion.js';
 import type { Graph } from '../lib/graph/graph-types.js';
 import { totalOf } from '../lib/model/counters.js';
 import type { Job } from '../lib/model/jobs.js';
+import type { Verification } from '../lib/model/verification.js';
 import { sleep } from '../lib/retry.js';
 import {
   DEMO_SIZE,
@@ -32,6 +33,7 @@ import {
 import { sampleRss } from '../local/rss-sampler.js';
 import { type VerificationCheck, verifyExampleDeletion } from '../local/verify-example.js';
 import { verifyExampleRestore } from '../local/verify-restore.js';
+import { formatVerification } from './format-verification.js';
 import { formatNumber, ProgressBar, progressLine } from './progress.js';
 
 export const DEMO_REPORT_VERSION = 1;
@@ -65,6 +67,8 @@ export interface DemoReport {
   readonly checks: readonly VerificationCheck[];
   /** With `--restore`: what `lethe restore` reported it brought back. */
   readonly restore?: RestoreReport['totals'] | undefined;
+  /** `lethe verify` of the job, run after it completed: `findings` is 0 when the demo passes. */
+  readonly verification?: Verification;
 }
 
 function apiCallDiff(
@@ -270,7 +274,16 @@ export async function runDemo(
       invocations: runtime.worker.stats.batches - before.batches + 1,
       busyMs: runtime.worker.stats.busyMs - before.busyMs,
     });
-    // After the deletion's calls and cost are taken: the restore is not part of them.
+    // Last, after the costs were taken: lethe's own re-discovery (`lethe verify`) must agree.
+    log('re-discovering from the deleted root (lethe verify) …');
+    const rediscovered = (await runtime.engine.verify(tombstone.jobId)).verification;
+    checks.push({
+      name: '`lethe verify` finds nothing the job should have erased',
+      ok: rediscovered.findings === 0,
+      detail: `${rediscovered.findings} finding(s), ${rediscovered.kept.shared} shared image(s) kept, ${rediscovered.requests} read requests`,
+    });
+    // After the deletion's calls and cost are taken, and after verify (a restore brings back
+    // exactly what verify must not find): the restore is not part of them.
     const restore = options.restore
       ? await restoreAndVerify(runtime, graph, dataset, tombstone.jobId, log)
       : undefined;
@@ -293,6 +306,7 @@ export async function runDemo(
       estimatedAwsCostUsd,
       checks,
       ...(restore ? { restore: restore.totals } : {}),
+      verification: rediscovered,
     };
   } finally {
     await runtime.stop();
@@ -347,6 +361,9 @@ export function formatDemoReport(report: DemoReport): string {
     '',
     '  checks',
     ...report.checks.map((c) => `    ${c.ok ? '✓' : '✗'} ${c.name} — ${c.detail}`),
+    ...(report.verification && report.verification.findings > 0
+      ? [formatVerification(report.verification, '      ')]
+      : []),
     '',
     '  API calls',
     ...Object.entries(report.apiCalls).map(

@@ -19,6 +19,7 @@ import { sleep } from '../lib/retry.js';
 import { startLocalRuntime } from '../local/local-runtime.js';
 import { CliError, CliUsageError, describeError } from './cli-error.js';
 import { formatDemoReport, runDemo } from './demo.js';
+import { formatVerification } from './format-verification.js';
 import { formatPipelineStatus } from './pipeline-status.js';
 import { formatNumber, ProgressBar, progressLine } from './progress.js';
 import { registerRestoreCommand } from './restore-command.js';
@@ -33,6 +34,7 @@ import {
   type TargetOptions,
   writeConnection,
 } from './target.js';
+import { registerVerifyCommand } from './verify-command.js';
 
 export const JSON_VERSION = 1;
 
@@ -235,7 +237,13 @@ program
             ? [`  follow-ups: ${job.followUps} (latest job ${job.lastFollowUpJobId ?? '?'})`]
             : []),
         ];
-        print(options.json === true, { job }, [progressLine(job), ...rows, ...links].join('\n'));
+        const verified =
+          job.status === 'completed' ? [formatVerification(job.verification, '  ')] : [];
+        print(
+          options.json === true,
+          { job },
+          [progressLine(job), ...rows, ...links, ...verified].join('\n'),
+        );
         return;
       }
       bar.update(progressLine(job));
@@ -470,6 +478,7 @@ program
   });
 
 registerRestoreCommand(program, { target, print });
+registerVerifyCommand(program, { target, print });
 
 async function main(argv: string[]): Promise<number> {
   try {

@@ -15,4 +15,7 @@ export const METRIC = {
   /** Seconds since the oldest tombstone not yet fully dispatched was written; the SLA alarm's metric. */
   oldestPendingTombstoneAgeSeconds: 'OldestPendingTombstoneAgeSeconds',
   rowsChecked: 'rowsChecked',
+  /** Things verified jobs should have erased that are still present; the verification alarm's metric. */
+  verificationFindings: 'VerificationFindings',
+  jobsVerified: 'jobsVerified',
 } as const;

@@ -21,6 +21,9 @@ export const LETHE_ENV = {
   tombstoneRetentionDays: 'LETHE_TOMBSTONE_RETENTION_DAYS',
   restoreWindowDays: 'LETHE_RESTORE_WINDOW_DAYS',
   restoreBucketName: 'LETHE_RESTORE_BUCKET',
+  /** Minutes after completion the sweeper verifies a job; 0 or unset: off. */
+  verifyAfterMinutes: 'LETHE_VERIFY_AFTER_MINUTES',
+  verifyRequestsPerSecond: 'LETHE_VERIFY_REQUESTS_PER_SECOND',
   /** Digest of the graph the construct computed permissions from; checked at cold start. */
   graphFingerprint: 'LETHE_GRAPH_FINGERPRINT',
   /** Comma-separated entities whose table streams feed this function (ingest, stream consumer). */
@@ -65,6 +68,8 @@ const environmentSchema = z.object({
   [LETHE_ENV.tombstoneRetentionDays]: integer,
   [LETHE_ENV.restoreWindowDays]: integer,
   [LETHE_ENV.restoreBucketName]: text.optional(),
+  [LETHE_ENV.verifyAfterMinutes]: integer,
+  [LETHE_ENV.verifyRequestsPerSecond]: integer,
 });
 
 export interface FunctionSettings {
@@ -104,6 +109,8 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): FunctionS
     tombstoneRetentionDays: vars[LETHE_ENV.tombstoneRetentionDays],
     restoreWindowDays: vars[LETHE_ENV.restoreWindowDays],
     restoreBucketName: vars[LETHE_ENV.restoreBucketName],
+    verifyAfterMinutes: vars[LETHE_ENV.verifyAfterMinutes],
+    verifyRequestsPerSecond: vars[LETHE_ENV.verifyRequestsPerSecond],
   };
   return {
     settings: resolveSettings(input),

@@ -33,6 +33,16 @@ export function createSweeperHandler(graph: Graph, options: SweeperHandlerOption
       MetricUnit.Seconds,
       report.oldestPendingTombstoneAgeSeconds ?? 0,
     );
+    metrics.addMetric(METRIC.jobsVerified, MetricUnit.Count, report.jobsVerified);
+    metrics.addMetric(METRIC.verificationFindings, MetricUnit.Count, report.verificationFindings);
+    if (report.verificationsFailed > 0)
+      logger.warn('verifications failed; the next sweep tries them again', {
+        failed: report.verificationsFailed,
+      });
+    if (report.verificationFindings > 0)
+      logger.error('verification found what completed jobs should have erased', {
+        findings: report.verificationFindings,
+      });
     logger.info('sweep done', { scheduledAt: event.time, report });
     return report;
   }

@@ -138,6 +138,19 @@ export interface DeletionPipelineProps {
    * @default 5
    */
   readonly maxReceiveCount?: number;
+  /**
+   * Minutes after a job completed that the sweeper re-discovers what it erased (`lethe
+   * verify`), once per job, records `job.verification` and publishes `DeletionVerified`; a
+   * finding raises the verification alarm. 0 turns it off. While on, a completed job is
+   * garbage-collected only once verified.
+   * @default 0 (off)
+   */
+  readonly verifyAfterMinutes?: number;
+  /**
+   * Read requests per second one verification may make (DynamoDB and S3 together).
+   * @default 50
+   */
+  readonly verifyRequestsPerSecond?: number;
   /** @default - see AlarmThresholds */
   readonly alarmThresholds?: AlarmThresholds;
   /**

@@ -53,6 +53,8 @@ export interface PipelineAlarms {
   readonly eventDeadLetterQueue: cloudwatch.Alarm;
   /** The deletion SLA: the oldest tombstone not yet fully dispatched. */
   readonly oldestPendingTombstone: cloudwatch.Alarm;
+  /** Re-discovery found something a completed job should have erased (`verifyAfterMinutes`). */
+  readonly verificationFindings: cloudwatch.Alarm;
   /** Errors of each function, by function kind. */
   readonly functionErrors: Readonly<Partial<Record<HandlerKind, cloudwatch.Alarm>>>;
   /** Every alarm above. */
@@ -171,6 +173,8 @@ export class DeletionPipeline extends Construct {
       [LETHE_ENV.visibilityTimeoutSeconds]: String(config.visibilityTimeoutSeconds),
       [LETHE_ENV.tombstoneRetentionDays]: String(config.tombstoneRetentionDays),
       [LETHE_ENV.restoreWindowDays]: String(config.restoreWindowDays),
+      [LETHE_ENV.verifyAfterMinutes]: String(config.verifyAfterMinutes),
+      [LETHE_ENV.verifyRequestsPerSecond]: String(config.verifyRequestsPerSecond),
       [LETHE_ENV.graphFingerprint]: graphFingerprint(config.graph),
       POWERTOOLS_SERVICE_NAME: this.serviceName,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
@@ -222,6 +226,11 @@ export class DeletionPipeline extends Construct {
     if (this.sweeperFunction) {
       this.eventBus.grantPutEventsTo(this.sweeperFunction);
       this.grantRetentionQueries(this.sweeperFunction);
+      // Re-discovery reads what the worker erases, and writes nothing of it.
+      if (config.verifyAfterMinutes > 0) {
+        this.grantGraphReads(this.sweeperFunction);
+        this.grantObjects(this.sweeperFunction, props.buckets ?? {}, { delete: false });
+      }
     }
 
     this.workerEventSource = new sources.SqsEventSource(this.workQueue, {
@@ -456,6 +465,25 @@ export class DeletionPipeline extends Construct {
     }
   }
 
+  /** Query, GetItem and BatchGetItem on the graph's tables and indexes: reads only. */
+  private grantGraphReads(fn: lambda.IFunction): void {
+    const { tables } = this.access;
+    const tableArns = tables.map((table) => this.tableArn(table.tableName));
+    const indexArns = tables.flatMap((table) =>
+      table.indexes.map((index) => `${this.tableArn(table.tableName)}/index/${index}`),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'GraphTablesVerifyRead',
+        actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:BatchGetItem'],
+        resources: [...tableArns, ...indexArns],
+      }),
+    );
+    for (const table of tables) {
+      this.config.tables[table.tableKey]?.encryptionKey?.grantDecrypt(fn);
+    }
+  }
+
   private grantRetentionQueries(fn: lambda.IFunction): void {
     const resources = Object.entries(this.access.retentionIndexes).flatMap(
       ([tableKey, indexes]) => {
@@ -478,8 +506,13 @@ export class DeletionPipeline extends Construct {
     }
   }
 
-  private grantObjects(fn: lambda.IFunction, buckets: Readonly<Record<string, s3.IBucket>>): void {
-    const { deleteAreas, readAreas, listAreas, readBuckets } = this.access;
+  private grantObjects(
+    fn: lambda.IFunction,
+    buckets: Readonly<Record<string, s3.IBucket>>,
+    options: { readonly delete?: boolean } = {},
+  ): void {
+    const { readAreas, listAreas, readBuckets } = this.access;
+    const deleteAreas = options.delete === false ? [] : this.access.deleteAreas;
     const bucketArn = (bucket: string) => `arn:${Aws.PARTITION}:s3:::${bucket}`;
     const objectsArn = (area: ObjectArea) => `${bucketArn(area.bucket)}/${area.prefix}*`;
     const acknowledgeWildcards = (areas: readonly ObjectArea[], what: string) => {
@@ -614,6 +647,17 @@ export class DeletionPipeline extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       },
     );
+    const verificationFindings = this.letheMetric(
+      METRIC.verificationFindings,
+      cloudwatch.Stats.SUM,
+    ).createAlarm(this, 'VerificationFindingsAlarm', {
+      alarmDescription:
+        'a verified job left something it should have erased; `lethe status <jobId>` lists where (job.verification)',
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
     const functionErrors: Partial<Record<HandlerKind, cloudwatch.Alarm>> = {};
     const kinds: [HandlerKind, nodejs.NodejsFunction | undefined][] = [
       ['ingest', this.ingestFunction],
@@ -637,11 +681,13 @@ export class DeletionPipeline extends Construct {
       deadLetterQueue,
       eventDeadLetterQueue,
       oldestPendingTombstone,
+      verificationFindings,
       functionErrors,
       all: [
         deadLetterQueue,
         eventDeadLetterQueue,
         oldestPendingTombstone,
+        verificationFindings,
         ...Object.values(functionErrors),
       ],
     };

@@ -52,6 +52,8 @@ export interface ResolvedPipelineProps {
   readonly tombstoneRetentionDays: number;
   readonly restoreWindowDays: number;
   readonly maxReceiveCount: number;
+  readonly verifyAfterMinutes: number;
+  readonly verifyRequestsPerSecond: number;
   readonly alarmThresholds: Required<AlarmThresholds>;
   readonly rootStreams: readonly string[];
   readonly childStreams: readonly string[];
@@ -339,6 +341,8 @@ export function resolvePipelineProps(props: DeletionPipelineProps): ResolvedPipe
     tombstoneRetentionDays: retentionDays,
     restoreWindowDays: (props.restoreWindow ?? D.restoreWindow).toDays({ integral: false }),
     visibilityTimeoutSeconds: visibility,
+    verifyAfterMinutes: props.verifyAfterMinutes,
+    verifyRequestsPerSecond: props.verifyRequestsPerSecond,
   });
   const fieldOf: Record<string, string> = {
     tombstoneRetentionDays: 'tombstoneRetention (days)',
@@ -389,6 +393,8 @@ export function resolvePipelineProps(props: DeletionPipelineProps): ResolvedPipe
     tombstoneRetentionDays: settings.data.tombstoneRetentionDays,
     restoreWindowDays: settings.data.restoreWindowDays,
     maxReceiveCount: settings.data.maxReceiveCount,
+    verifyAfterMinutes: settings.data.verifyAfterMinutes,
+    verifyRequestsPerSecond: settings.data.verifyRequestsPerSecond,
     alarmThresholds: thresholds,
     rootStreams: props.rootStreams ?? [],
     childStreams: props.childStreams ?? [],

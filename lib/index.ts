@@ -44,6 +44,11 @@ export {
   deletionStalledDetailSchema,
 } from './events/deletion-stalled.js';
 export {
+  DELETION_VERIFIED,
+  type DeletionVerified,
+  deletionVerifiedDetailSchema,
+} from './events/deletion-verified.js';
+export {
   ENTITY_DELETED,
   type EntityDeletedDetail,
   type EntityDeletedEvent,
@@ -58,6 +63,7 @@ export { type Hold, type HoldSelector, InvalidHoldError, type PlaceHold } from '
 export type { Job, JobOutcome, JobStatus } from './model/jobs.js';
 export type { Release } from './model/refs.js';
 export type { TombstoneLookup } from './model/tombstones.js';
+export type { Verification, VerificationFinding } from './model/verification.js';
 export type { Item } from './ports/document-store.js';
 export type { LetheEvent } from './ports/event-bus.js';
 export { resolveSettings, type Settings, type SettingsInput } from './settings.js';

@@ -71,6 +71,14 @@ export const settingsSchema = z.object({
   restoreBucketName: z.string().min(3).max(63).optional(),
   /** Compressed restore-log pages larger than this go to `restoreBucketName`. */
   restoreLogInlineBytes: z.number().int().min(1024).max(350_000).default(300_000),
+  /**
+   * Sweeper: minutes after a job completed that it re-discovers what the job erased (`lethe
+   * verify`), once per job, and records the outcome; 0 (the default) turns this off. While on,
+   * a completed job is garbage-collected only once verified.
+   */
+  verifyAfterMinutes: z.number().int().min(0).max(525_600).default(0),
+  /** Read requests per second a verification may make (DynamoDB and S3 together). */
+  verifyRequestsPerSecond: z.number().int().min(1).max(10_000).default(50),
 });
 
 /** Settings with every default filled in (see `settingsSchema` for units and defaults). */

@@ -37,6 +37,11 @@ import {
 } from './request-deletion.js';
 import { type RestoreReport, restoreDeletion } from './restore-deletion.js';
 import { type SweepOptions, type SweepReport, sweep } from './sweep/sweep.js';
+import {
+  type RecordedVerification,
+  type VerifyOptions,
+  verifyAndRecord,
+} from './verify-deletion.js';
 
 /**
  * What the engine is built from. Give `clients` (and `workQueueUrl`, `eventBusName`) and the
@@ -109,6 +114,15 @@ export interface Engine {
    * `dryRun`, reports what would come back and writes nothing. Throws RestoreRefusedError.
    */
   restore(jobId: string, options?: { readonly dryRun?: boolean }): Promise<RestoreReport>;
+  /**
+   * Re-discovers what a completed job should have erased and is still present (reads only,
+   * paced to `settings.verifyRequestsPerSecond`), records it as `job.verification` and
+   * publishes `DeletionVerified`. Throws JobNotFoundError / JobNotCompletedError.
+   */
+  verify(
+    jobId: string,
+    options?: VerifyOptions & { once?: boolean },
+  ): Promise<RecordedVerification>;
 }
 
 function required<T>(value: T | undefined, what: string): T {
@@ -173,5 +187,6 @@ export function createEngine(options: EngineOptions): Engine {
     liftHold: (selector) => liftHold(context.state, canonicalHold(options.graph, selector)),
     listHolds: () => listHolds(context.state),
     restore: (jobId, restoreOptions) => restoreDeletion(context, jobId, restoreOptions),
+    verify: (jobId, verifyOptions) => verifyAndRecord(context, jobId, verifyOptions),
   };
 }

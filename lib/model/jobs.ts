@@ -10,6 +10,7 @@
 //     'c|<relation>|<kind>': number… (`held` is a gauge: units waiting on a hold now),
 //     followUpOf? (the job whose deletion this one finishes), followUps?, lastFollowUpJobId?,
 //     restoredAt? (set when `lethe restore` finished),
+//     verification? (verification.ts),
 //     gsi1pk: JOBS#<status>, gsi1sk: <createdAt>#<jobId> }
 // Item  JOB#<jobId> / EVENT#DeletionCompleted   { detail, createdAt }   until published
 import { ConditionFailedError, TransactionCancelledError } from '../errors.js';
@@ -17,6 +18,7 @@ import type { Expression, Item, TransactItem } from '../ports/document-store.js'
 import { type Counts, counterAttribute, countsFromItem, totalOf } from './counters.js';
 import type { StateContext } from './state-context.js';
 import { stateIndex, stateKeys } from './state-keys.js';
+import { type Verification, verificationFromItem } from './verification.js';
 
 export type JobStatus = 'running' | 'completed';
 export type JobOutcome = 'deleted' | 'blocked' | 'partial';
@@ -50,6 +52,8 @@ export interface Job {
   readonly lastFollowUpJobId?: string | undefined;
   /** When `lethe restore` finished putting this job's deletion back (restores.ts). */
   readonly restoredAt?: string | undefined;
+  /** The latest re-discovery recorded for the job (`lethe verify`, or the sweeper's). */
+  readonly verification?: Verification | undefined;
 }
 
 export interface NewJob {
@@ -108,6 +112,7 @@ export function jobFromItem(item: Item): Job {
     followUps: Number(item.followUps ?? 0),
     lastFollowUpJobId: item.lastFollowUpJobId as string | undefined,
     ...(item.restoredAt === undefined ? {} : { restoredAt: String(item.restoredAt) }),
+    verification: verificationFromItem(item),
   };
 }
 

@@ -1,7 +1,11 @@
 // The port through which lethe announces what happened (DeletionCompleted, DeletionStalled).
 
 export interface LetheEvent {
-  readonly detailType: 'DeletionCompleted' | 'DeletionStalled' | 'DeletionRestored';
+  readonly detailType:
+    | 'DeletionCompleted'
+    | 'DeletionStalled'
+    | 'DeletionRestored'
+    | 'DeletionVerified';
   readonly detail: Record<string, unknown>;
 }
 

@@ -11,6 +11,7 @@ import { publishOutbox } from './publish-outbox.js';
 import { finishStaleIntents, resendStaleUnits } from './recover-pending.js';
 import { hasBudget, meteredDocuments, type SweepContext } from './sweep-context.js';
 import { type ShardReport, sweepShard } from './sweep-tombstones.js';
+import { verifyCompletedJobs } from './verify-completed.js';
 
 export interface SweepOptions {
   /** Watermarks are kept per sweeper name. */
@@ -44,6 +45,12 @@ export interface SweepReport {
   readonly sendsFailed: number;
   readonly retentionRequested: number;
   readonly jobsCollected: number;
+  /** Completed jobs this run re-discovered and recorded a verification for (`verifyAfterMinutes`). */
+  readonly jobsVerified: number;
+  /** Findings of those verifications: things the jobs should have erased, still present. */
+  readonly verificationFindings: number;
+  /** Verifications that failed this run (retried next run); the sweeper logs them. */
+  readonly verificationsFailed: number;
   readonly itemsRead: number;
   /** True when the run stopped at its budget or a batch limit: run again soon. */
   readonly more: boolean;
@@ -79,6 +86,9 @@ export async function sweep(
     sendsFailed: 0,
     retentionRequested: 0,
     jobsCollected: 0,
+    jobsVerified: 0,
+    verificationFindings: 0,
+    verificationsFailed: 0,
   };
   if (pause.paused) return { paused: true, ...empty, itemsRead: meter.itemsRead, more: false };
 
@@ -92,6 +102,9 @@ export async function sweep(
     : { redispatched: 0, stalled: 0, completed: 0 };
   const eventsPublished = hasBudget(run) ? await publishOutbox(run) : 0;
   const retention = hasBudget(run) ? await applyRetention(run) : { requested: 0, more: true };
+  const verified = hasBudget(run)
+    ? await verifyCompletedJobs(run)
+    : { jobsVerified: 0, findings: 0, failed: 0 };
   const garbage = hasBudget(run) ? await collectGarbage(run) : { jobs: 0, more: true };
   const lag = shards.reduce((sum, s) => sum + s.lag, 0);
   return {
@@ -108,6 +121,9 @@ export async function sweep(
     sendsFailed: run.sends.failed,
     retentionRequested: retention.requested,
     jobsCollected: garbage.jobs,
+    jobsVerified: verified.jobsVerified,
+    verificationFindings: verified.findings,
+    verificationsFailed: verified.failed,
     itemsRead: meter.itemsRead,
     more:
       !hasBudget(run) ||

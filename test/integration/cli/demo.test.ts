@@ -12,6 +12,10 @@ describe('Command: lethe demo', () => {
     const report = JSON.parse(run.stdout);
     expect(report.ok).toBe(true);
     expect(report.checks.every((c: { ok: boolean }) => c.ok)).toBe(true);
+    expect(report.verification).toMatchObject({ findings: 0, items: [] });
+    expect(report.checks.map((c: { name: string }) => c.name)).toContain(
+      '`lethe verify` finds nothing the job should have erased',
+    );
     expect(report.deleted.rows).toBeGreaterThan(0);
     expect(report.deleted.objects).toBeGreaterThan(0);
     expect(report.wallTimeSeconds).toBeGreaterThan(0);
