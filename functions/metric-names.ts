@@ -15,4 +15,6 @@ export const METRIC = {
   /** Seconds since the oldest tombstone not yet fully dispatched was written; the SLA alarm's metric. */
   oldestPendingTombstoneAgeSeconds: 'OldestPendingTombstoneAgeSeconds',
   rowsChecked: 'rowsChecked',
+  /** Jobs the sweeper found past 80% of their deadline this run; the deadline alarm's metric. */
+  deadlinesAtRisk: 'DeadlinesAtRisk',
 } as const;

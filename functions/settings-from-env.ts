@@ -19,6 +19,8 @@ export const LETHE_ENV = {
   maxReceiveCount: 'LETHE_MAX_RECEIVE_COUNT',
   visibilityTimeoutSeconds: 'LETHE_VISIBILITY_TIMEOUT_SECONDS',
   tombstoneRetentionDays: 'LETHE_TOMBSTONE_RETENTION_DAYS',
+  /** Days a deletion may take when its entity sets no `deadlineDays` (a decimal number). */
+  defaultDeadlineDays: 'LETHE_DEFAULT_DEADLINE_DAYS',
   /** Digest of the graph the construct computed permissions from; checked at cold start. */
   graphFingerprint: 'LETHE_GRAPH_FINGERPRINT',
   /** Comma-separated entities whose table streams feed this function (ingest, stream consumer). */
@@ -31,6 +33,12 @@ const integer = z
   .string()
   .trim()
   .regex(/^\d+$/, 'expected a whole number')
+  .transform((value) => Number(value))
+  .optional();
+const decimal = z
+  .string()
+  .trim()
+  .regex(/^\d+(\.\d+)?$/, 'expected a number')
   .transform((value) => Number(value))
   .optional();
 const text = z.string().trim().min(1);
@@ -61,6 +69,7 @@ const environmentSchema = z.object({
   [LETHE_ENV.maxReceiveCount]: integer,
   [LETHE_ENV.visibilityTimeoutSeconds]: integer,
   [LETHE_ENV.tombstoneRetentionDays]: integer,
+  [LETHE_ENV.defaultDeadlineDays]: decimal,
 });
 
 export interface FunctionSettings {
@@ -98,6 +107,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): FunctionS
     maxReceiveCount: vars[LETHE_ENV.maxReceiveCount],
     visibilityTimeoutSeconds: vars[LETHE_ENV.visibilityTimeoutSeconds],
     tombstoneRetentionDays: vars[LETHE_ENV.tombstoneRetentionDays],
+    defaultDeadlineDays: vars[LETHE_ENV.defaultDeadlineDays],
   };
   return {
     settings: resolveSettings(input),

@@ -33,6 +33,7 @@ export function createSweeperHandler(graph: Graph, options: SweeperHandlerOption
       MetricUnit.Seconds,
       report.oldestPendingTombstoneAgeSeconds ?? 0,
     );
+    metrics.addMetric(METRIC.deadlinesAtRisk, MetricUnit.Count, report.deadlinesAtRisk);
     logger.info('sweep done', { scheduledAt: event.time, report });
     return report;
   }

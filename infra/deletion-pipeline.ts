@@ -52,6 +52,8 @@ export interface PipelineAlarms {
   readonly eventDeadLetterQueue: cloudwatch.Alarm;
   /** The deletion SLA: the oldest tombstone not yet fully dispatched. */
   readonly oldestPendingTombstone: cloudwatch.Alarm;
+  /** Jobs found past 80% of their deadline: their `DeletionDeadlineAtRisk` events name the hold or guard. */
+  readonly deadlineAtRisk: cloudwatch.Alarm;
   /** Errors of each function, by function kind. */
   readonly functionErrors: Readonly<Partial<Record<HandlerKind, cloudwatch.Alarm>>>;
   /** Every alarm above. */
@@ -169,6 +171,7 @@ export class DeletionPipeline extends Construct {
       [LETHE_ENV.maxReceiveCount]: String(config.maxReceiveCount),
       [LETHE_ENV.visibilityTimeoutSeconds]: String(config.visibilityTimeoutSeconds),
       [LETHE_ENV.tombstoneRetentionDays]: String(config.tombstoneRetentionDays),
+      [LETHE_ENV.defaultDeadlineDays]: String(config.defaultDeadlineDays),
       [LETHE_ENV.graphFingerprint]: graphFingerprint(config.graph),
       POWERTOOLS_SERVICE_NAME: this.serviceName,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
@@ -611,6 +614,14 @@ export class DeletionPipeline extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       },
     );
+    const deadlineAtRisk = this.deadlinesAtRiskMetric().createAlarm(this, 'DeadlineAtRiskAlarm', {
+      alarmDescription:
+        'a deletion passed 80% of its deadline unfinished; its DeletionDeadlineAtRisk event (and `lethe status <jobId>`) names the hold or guard keeping it — see the runbook "a deadline is at risk"',
+      threshold: thresholds.deadlinesAtRisk,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
     const functionErrors: Partial<Record<HandlerKind, cloudwatch.Alarm>> = {};
     const kinds: [HandlerKind, nodejs.NodejsFunction | undefined][] = [
       ['ingest', this.ingestFunction],
@@ -634,11 +645,13 @@ export class DeletionPipeline extends Construct {
       deadLetterQueue,
       eventDeadLetterQueue,
       oldestPendingTombstone,
+      deadlineAtRisk,
       functionErrors,
       all: [
         deadLetterQueue,
         eventDeadLetterQueue,
         oldestPendingTombstone,
+        deadlineAtRisk,
         ...Object.values(functionErrors),
       ],
     };
@@ -652,6 +665,11 @@ export class DeletionPipeline extends Construct {
       statistic,
       period: Duration.minutes(5),
     });
+  }
+
+  /** Jobs the sweeper found past 80% of their deadline (each counted once), summed over 5 minutes. */
+  public deadlinesAtRiskMetric(): cloudwatch.Metric {
+    return this.letheMetric(METRIC.deadlinesAtRisk, cloudwatch.Stats.SUM);
   }
 
   /** The age of the oldest tombstone not yet fully dispatched, as the sweeper measures it. */

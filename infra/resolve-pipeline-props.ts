@@ -11,6 +11,7 @@ import { LetheError } from '../lib/errors.js';
 import type { Graph, TableDefinition } from '../lib/graph/graph-types.js';
 import { tableKeyType } from '../lib/graph/key-types.js';
 import { settingsSchema } from '../lib/settings.js';
+import { longestBackupRetention } from './backup-retention.js';
 import type { AlarmThresholds, DeletionPipelineProps } from './deletion-pipeline-props.js';
 import { shipsHandler } from './handler-entry.js';
 import { AWS_LIMITS, PIPELINE_DEFAULTS } from './secure-defaults.js';
@@ -47,6 +48,7 @@ export interface ResolvedPipelineProps {
   readonly pageSize: number;
   readonly prefixPagesPerUnit: number;
   readonly tombstoneRetentionDays: number;
+  readonly defaultDeadlineDays: number;
   readonly maxReceiveCount: number;
   readonly alarmThresholds: Required<AlarmThresholds>;
   readonly rootStreams: readonly string[];
@@ -292,6 +294,13 @@ export function resolvePipelineProps(props: DeletionPipelineProps): ResolvedPipe
 
   const retention = props.tombstoneRetention ?? D.tombstoneRetention;
   const retentionDays = retention.toDays({ integral: false });
+  const backups = longestBackupRetention(props.tables ?? {}, props.backupRetention);
+  if (backups !== undefined && retentionDays < backups.days) {
+    problems.push(
+      `tombstoneRetention: ${retentionDays} days is shorter than the ${backups.days} days of ${backups.source}; a table restored from that far back would bring back rows whose tombstones are gone, and \`lethe replay\` could not erase them again: set tombstoneRetention to at least Duration.days(${Math.ceil(backups.days)})`,
+    );
+  }
+  const deadlineDays = (props.defaultDeadline ?? D.defaultDeadline).toDays({ integral: false });
   // The same bounds the engine enforces at cold start, checked here to fail at synth instead.
   const settings = settingsSchema.safeParse({
     shards: props.shards,
@@ -299,10 +308,12 @@ export function resolvePipelineProps(props: DeletionPipelineProps): ResolvedPipe
     prefixPagesPerUnit: props.prefixPagesPerUnit,
     maxReceiveCount: props.maxReceiveCount,
     tombstoneRetentionDays: retentionDays,
+    defaultDeadlineDays: deadlineDays,
     visibilityTimeoutSeconds: visibility,
   });
   const fieldOf: Record<string, string> = {
     tombstoneRetentionDays: 'tombstoneRetention (days)',
+    defaultDeadlineDays: 'defaultDeadline (days)',
     visibilityTimeoutSeconds: 'visibilityTimeout (seconds)',
   };
   if (!settings.success) {
@@ -347,6 +358,7 @@ export function resolvePipelineProps(props: DeletionPipelineProps): ResolvedPipe
     pageSize: settings.data.pageSize,
     prefixPagesPerUnit: settings.data.prefixPagesPerUnit,
     tombstoneRetentionDays: settings.data.tombstoneRetentionDays,
+    defaultDeadlineDays: settings.data.defaultDeadlineDays,
     maxReceiveCount: settings.data.maxReceiveCount,
     alarmThresholds: thresholds,
     rootStreams: props.rootStreams ?? [],

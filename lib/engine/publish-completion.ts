@@ -2,6 +2,7 @@
 // the outbox item written with the completion; the item goes once the event is out.
 import { completeJobIfSettled } from '../model/jobs.js';
 import { stateKeys } from '../model/state-keys.js';
+import type { LetheEvent } from '../ports/event-bus.js';
 import type { EngineContext } from './engine-context.js';
 
 export async function completeAndPublish(context: EngineContext, jobId: string): Promise<boolean> {
@@ -14,7 +15,7 @@ export async function completeAndPublish(context: EngineContext, jobId: string):
 export async function publishOutboxEvent(
   context: EngineContext,
   jobId: string,
-  detailType: 'DeletionCompleted' | 'DeletionStalled',
+  detailType: LetheEvent['detailType'],
   detail: Record<string, unknown>,
 ): Promise<void> {
   await context.events.publish({ detailType, detail });

@@ -73,6 +73,7 @@ function buildGraph(definition: Required<GraphDefinition>): Graph {
       createdAtAttribute: entity.createdAtAttribute,
       guards: entity.guards ?? {},
       retention: entity.retention,
+      deadlineDays: entity.deadlineDays,
       cascades: children.length > 0,
     };
   }

@@ -135,6 +135,12 @@ export interface EntityDefinition {
   readonly createdAtAttribute?: string;
   readonly guards?: GuardsDefinition;
   readonly retention?: RetentionDefinition;
+  /**
+   * Days a deletion of this entity may take, from request to completion (fractions allowed).
+   * A request may ask for less, never more.
+   * @default the pipeline's `defaultDeadlineDays` (30: GDPR Art. 12(3)'s one month)
+   */
+  readonly deadlineDays?: number;
 }
 
 export interface GraphDefinition {
@@ -172,6 +178,8 @@ export interface Entity {
   readonly createdAtAttribute: string | undefined;
   readonly guards: GuardsDefinition;
   readonly retention: RetentionDefinition | undefined;
+  /** Days a deletion of this entity may take, when the graph sets it (else the pipeline default). */
+  readonly deadlineDays: number | undefined;
   /** True when it has child relations of its own: such entities are tombstoned and cascaded. */
   readonly cascades: boolean;
 }

@@ -1,7 +1,7 @@
 // The port through which lethe announces what happened (DeletionCompleted, DeletionStalled).
 
 export interface LetheEvent {
-  readonly detailType: 'DeletionCompleted' | 'DeletionStalled';
+  readonly detailType: 'DeletionCompleted' | 'DeletionStalled' | 'DeletionDeadlineAtRisk';
   readonly detail: Record<string, unknown>;
 }
 

@@ -2,6 +2,7 @@
 // published and removed — removed only once the bus accepted them. A refused publish leaves
 // the event for the next run and ends this step, not the sweep.
 import { stateIndex } from '../../model/state-keys.js';
+import type { LetheEvent } from '../../ports/event-bus.js';
 import { publishOutboxEvent } from '../publish-completion.js';
 import type { SweepContext } from './sweep-context.js';
 
@@ -19,7 +20,7 @@ export async function publishOutbox(sweep: SweepContext): Promise<number> {
       await publishOutboxEvent(
         engine,
         String(event.jobId),
-        event.detailType as 'DeletionCompleted' | 'DeletionStalled',
+        event.detailType as LetheEvent['detailType'],
         event.detail as Record<string, unknown>,
       );
     } catch {

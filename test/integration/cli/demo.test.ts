@@ -12,6 +12,12 @@ describe('Command: lethe demo', () => {
     const report = JSON.parse(run.stdout);
     expect(report.ok).toBe(true);
     expect(report.checks.every((c: { ok: boolean }) => c.ok)).toBe(true);
+    expect(report.checks).toContainEqual(
+      expect.objectContaining({
+        name: 'the compliance report lists the deletion with its deadline met',
+        ok: true,
+      }),
+    );
     expect(report.deleted.rows).toBeGreaterThan(0);
     expect(report.deleted.objects).toBeGreaterThan(0);
     expect(report.wallTimeSeconds).toBeGreaterThan(0);
