@@ -33,7 +33,7 @@ export function createSweeperHandler(graph: Graph, options: SweeperHandlerOption
       MetricUnit.Seconds,
       report.oldestPendingTombstoneAgeSeconds ?? 0,
     );
-    metrics.addMetric(METRIC.deadlinesAtRisk, MetricUnit.Count, report.deadlinesAtRisk);
+    metrics.addMetric(METRIC.deadlinesAtRisk, MetricUnit.Count, report.deadlinesAtRisk ?? 0);
     logger.info('sweep done', { scheduledAt: event.time, report });
     return report;
   }
