@@ -135,8 +135,9 @@ async function markOnce(
     return true;
   } catch (error) {
     if (error instanceof ConditionFailedError) return false;
-    if (error instanceof TransactionCancelledError && error.reasons[0] === 'ConditionalCheckFailed')
-      return false;
+    // Marked already, completed meanwhile, or a worker's settle won the job item: the next
+    // run looks again — a busy job must not end the sweep.
+    if (error instanceof TransactionCancelledError) return false;
     throw error;
   }
 }
