@@ -10,7 +10,7 @@
 //     'c|<relation>|<kind>': number… (`held` is a gauge: units waiting on a hold now),
 //     followUpOf? (the job whose deletion this one finishes), followUps?, lastFollowUpJobId?,
 //     replayOf? (the job whose deletion this one replays after a backup restore),
-//     deadlineAt?, deadlineDays? (set when requested), lastHoldReason? (the latest legal hold a
+//     deadlineAt?, deadlineDays?, deadlineRiskAt? (set when requested), lastHoldReason? (the latest legal hold a
 //     unit waited on), deadlineAtRiskAt?, deadlineRiskReason? (marked once by the sweeper),
 //     deadlineMissedAt?, deadlineMissedReason? (marked once by the sweeper while running),
 //     deadlineStatus?: 'met' | 'missed' | 'held', deadlineReason? (fixed at completion),
@@ -19,7 +19,7 @@
 import { ConditionFailedError, TransactionCancelledError } from '../errors.js';
 import type { Expression, Item, TransactItem } from '../ports/document-store.js';
 import { type Counts, counterAttribute, countsFromItem, totalOf } from './counters.js';
-import { type DeadlineVerdict, deadlineVerdict } from './deadline-verdict.js';
+import { type DeadlineVerdict, deadlineRiskAt, deadlineVerdict } from './deadline-verdict.js';
 import type { StateContext } from './state-context.js';
 import { stateIndex, stateKeys } from './state-keys.js';
 
@@ -104,11 +104,18 @@ export function newJobItem(job: NewJob, now: Date): Item {
     updatedAt: createdAt,
     settled: 0,
     failed: 0,
-    ...(job.deadlineDays === undefined
-      ? {}
-      : { deadlineAt: new Date(now.getTime() + job.deadlineDays * 86_400_000).toISOString() }),
+    ...(job.deadlineDays === undefined ? {} : deadlineTimes(now, job.deadlineDays)),
     gsi1pk: stateIndex.jobsByStatus('running'),
     gsi1sk: `${createdAt}#${job.jobId}`,
+  };
+}
+
+/** When the deadline falls, and when the job is at risk (the sweeper filters on it). */
+function deadlineTimes(createdAt: Date, days: number) {
+  const deadlineAt = new Date(createdAt.getTime() + days * 86_400_000).toISOString();
+  return {
+    deadlineAt,
+    deadlineRiskAt: deadlineRiskAt(createdAt.toISOString(), deadlineAt).toISOString(),
   };
 }
 
