@@ -8,6 +8,7 @@ import { exampleGraph } from '../infra/example-graph.js';
 import { type ApiCallCounter, countApiCalls } from '../lib/adapters/api-call-counter.js';
 import { createBulkWriter } from '../lib/adapters/bulk-writer.js';
 import { costOf, emptyUsage } from '../lib/cost/cost-model.js';
+import { reportDeletions } from '../lib/engine/compliance-report.js';
 import type { DeletionPlan } from '../lib/engine/plan-deletion.js';
 import type { RestoreReport } from '../lib/engine/restore-deletion.js';
 import type { Graph } from '../lib/graph/graph-types.js';
@@ -269,6 +270,17 @@ export async function runDemo(
         detail: `${events.events.filter((e) => e.detailType === 'DeletionCompleted').length} event(s)`,
       },
     ];
+    // What `lethe report --since <demo start>` would list for this deletion.
+    let reported: string | undefined;
+    for await (const row of reportDeletions(runtime.engine.context.state, {
+      since: new Date(started - 1000),
+    }))
+      if (row.jobId === job.jobId) reported = row.deadline?.status;
+    checks.push({
+      name: 'the compliance report lists the deletion with its deadline met',
+      ok: reported === 'met',
+      detail: `deadline ${job.deadlineAt ?? 'none'}: ${reported ?? 'not in the report'}`,
+    });
     const apiCalls = apiCallDiff(counter.snapshot(), before.calls);
     const estimatedAwsCostUsd = estimateCost(apiCalls, counter, before, {
       invocations: runtime.worker.stats.batches - before.batches + 1,

@@ -13,15 +13,18 @@ import {
   waitForSwitch,
 } from '../lib/engine/pause-pipeline.js';
 import { renderMermaid } from '../lib/graph/render-mermaid.js';
-import { listJobs } from '../lib/model/jobs.js';
+import { type Job, listJobs } from '../lib/model/jobs.js';
 import type { PipelineSwitch } from '../lib/ports/pipeline-switch.js';
 import { sleep } from '../lib/retry.js';
 import { startLocalRuntime } from '../local/local-runtime.js';
 import { CliError, CliUsageError, describeError } from './cli-error.js';
+import { deadlineLine } from './deadline-line.js';
 import { formatDemoReport, runDemo } from './demo.js';
 import { formatVerification } from './format-verification.js';
 import { formatPipelineStatus } from './pipeline-status.js';
 import { formatNumber, ProgressBar, progressLine } from './progress.js';
+import { registerReplayCommand } from './replay-command.js';
+import { registerReportCommand } from './report-command.js';
 import { registerRestoreCommand } from './restore-command.js';
 import {
   connectedGraphModule,
@@ -77,6 +80,10 @@ async function target() {
   const resolved = await resolveTarget(targetOptions());
   lastEndpoint = resolved.endpoint;
   return resolved;
+}
+function withDeadline(job: Job, now: Date): string {
+  const line = deadlineLine(job, now);
+  return line === undefined ? '' : `  ${line}`;
 }
 function print(json: boolean, value: Record<string, unknown>, text: string): void {
   process.stdout.write(
@@ -166,19 +173,27 @@ program
   .description('request the deletion of an entity (starts its job)')
   .option('--tenant <id>', 'tenant of the entity')
   .option('--request-id <id>', 'your id for this request')
+  .option('--deadline-days <days>', 'a shorter deadline than the entity’s (never longer)')
   .option('--json', 'print JSON')
   .action(
     async (
       entity: string,
       id: string,
-      options: { tenant?: string; requestId?: string; json?: boolean },
+      options: { tenant?: string; requestId?: string; deadlineDays?: string; json?: boolean },
     ) => {
+      const deadlineDays =
+        options.deadlineDays === undefined ? undefined : Number(options.deadlineDays);
+      if (deadlineDays !== undefined && !(deadlineDays > 0))
+        throw new CliUsageError(
+          `--deadline-days must be a positive number, got "${options.deadlineDays}"`,
+        );
       const { engine } = await target();
       const result = await engine.requestDeletion({
         entity,
         id,
         ...(options.tenant ? { tenantId: options.tenant } : {}),
         ...(options.requestId ? { requestId: options.requestId } : {}),
+        ...(deadlineDays !== undefined ? { deadlineDays } : {}),
         requester: 'cli',
       });
       print(
@@ -211,7 +226,7 @@ program
             : jobs
                 .map(
                   (j) =>
-                    `${j.jobId}  ${j.entity} ${j.id}  ${j.status}${j.outcome ? ` (${j.outcome})` : ''}  ${j.settled}/${j.planned} units`,
+                    `${j.jobId}  ${j.entity} ${j.id}  ${j.status}${j.outcome ? ` (${j.outcome})` : ''}  ${j.settled}/${j.planned} units${withDeadline(j, state.now())}`,
                 )
                 .join('\n'),
         ].join('\n'),
@@ -236,7 +251,10 @@ program
           ...(job.followUps > 0
             ? [`  follow-ups: ${job.followUps} (latest job ${job.lastFollowUpJobId ?? '?'})`]
             : []),
+          ...(job.replayOf ? [`  replay of job ${job.replayOf}`] : []),
         ];
+        const deadline = deadlineLine(job, engine.context.state.now());
+        if (deadline !== undefined) links.push(`  ${deadline}`);
         const verified =
           job.status === 'completed' ? [formatVerification(job.verification, '  ')] : [];
         print(
@@ -479,6 +497,8 @@ program
 
 registerRestoreCommand(program, { target, print });
 registerVerifyCommand(program, { target, print });
+registerReportCommand(program, target);
+registerReplayCommand(program, target, JSON_VERSION);
 
 async function main(argv: string[]): Promise<number> {
   try {

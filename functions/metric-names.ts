@@ -18,4 +18,6 @@ export const METRIC = {
   /** Things verified jobs should have erased that are still present; the verification alarm's metric. */
   verificationFindings: 'VerificationFindings',
   jobsVerified: 'jobsVerified',
+  /** Jobs the sweeper found past 80% of their deadline this run; the deadline alarm's metric. */
+  deadlinesAtRisk: 'DeadlinesAtRisk',
 } as const;

@@ -24,6 +24,8 @@ export const LETHE_ENV = {
   /** Minutes after completion the sweeper verifies a job; 0 or unset: off. */
   verifyAfterMinutes: 'LETHE_VERIFY_AFTER_MINUTES',
   verifyRequestsPerSecond: 'LETHE_VERIFY_REQUESTS_PER_SECOND',
+  /** Days a deletion may take when its entity sets no `deadlineDays` (a decimal number). */
+  defaultDeadlineDays: 'LETHE_DEFAULT_DEADLINE_DAYS',
   /** Digest of the graph the construct computed permissions from; checked at cold start. */
   graphFingerprint: 'LETHE_GRAPH_FINGERPRINT',
   /** Comma-separated entities whose table streams feed this function (ingest, stream consumer). */
@@ -36,6 +38,12 @@ const integer = z
   .string()
   .trim()
   .regex(/^\d+$/, 'expected a whole number')
+  .transform((value) => Number(value))
+  .optional();
+const decimal = z
+  .string()
+  .trim()
+  .regex(/^\d+(\.\d+)?$/, 'expected a number')
   .transform((value) => Number(value))
   .optional();
 const text = z.string().trim().min(1);
@@ -70,6 +78,7 @@ const environmentSchema = z.object({
   [LETHE_ENV.restoreBucketName]: text.optional(),
   [LETHE_ENV.verifyAfterMinutes]: integer,
   [LETHE_ENV.verifyRequestsPerSecond]: integer,
+  [LETHE_ENV.defaultDeadlineDays]: decimal,
 });
 
 export interface FunctionSettings {
@@ -111,6 +120,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): FunctionS
     restoreBucketName: vars[LETHE_ENV.restoreBucketName],
     verifyAfterMinutes: vars[LETHE_ENV.verifyAfterMinutes],
     verifyRequestsPerSecond: vars[LETHE_ENV.verifyRequestsPerSecond],
+    defaultDeadlineDays: vars[LETHE_ENV.defaultDeadlineDays],
   };
   return {
     settings: resolveSettings(input),

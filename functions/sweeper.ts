@@ -43,6 +43,7 @@ export function createSweeperHandler(graph: Graph, options: SweeperHandlerOption
       logger.error('verification found what completed jobs should have erased', {
         findings: report.verificationFindings,
       });
+    metrics.addMetric(METRIC.deadlinesAtRisk, MetricUnit.Count, report.deadlinesAtRisk ?? 0);
     logger.info('sweep done', { scheduledAt: event.time, report });
     return report;
   }

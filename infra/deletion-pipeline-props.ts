@@ -25,6 +25,12 @@ export interface AlarmThresholds {
    * @default 1
    */
   readonly functionErrors?: number;
+  /**
+   * Alarm when the sweeper finds at least this many jobs past 80% of their deadline in 5
+   * minutes (each job is counted once: its `DeletionDeadlineAtRisk` event names the hold or guard).
+   * @default 1
+   */
+  readonly deadlinesAtRisk?: number;
 }
 
 export interface DeletionPipelineProps {
@@ -123,7 +129,10 @@ export interface DeletionPipelineProps {
   readonly prefixPagesPerUnit?: number;
   /**
    * How long tombstones stay after their job, refusing writes of deleted ids (whole days, 1–3,650).
-   * @default Duration.days(30)
+   * `lethe replay` after a backup restore needs every tombstone written since the backup, so
+   * this may not be shorter than the point-in-time recovery of a table in `tables` (35 days)
+   * or `backupRetention`: the construct refuses it.
+   * @default Duration.days(35)
    */
   readonly tombstoneRetention?: Duration;
   /**
@@ -133,6 +142,17 @@ export interface DeletionPipelineProps {
    * @default Duration.days(7)
    */
   readonly restoreWindow?: Duration;
+  /**
+   * The longest time a backup of a graph table is kept where the construct cannot see it (AWS
+   * Backup plans, on-demand backups): tombstones must be kept at least this long.
+   * @default - only point-in-time recovery of `tables` is known
+   */
+  readonly backupRetention?: Duration;
+  /**
+   * The deadline of a deletion whose entity declares no `deadlineDays` (fractions of a day allowed).
+   * @default Duration.days(30) — GDPR Art. 12(3)'s one month
+   */
+  readonly defaultDeadline?: Duration;
   /**
    * Receives before a work message moves to the dead-letter queue (1–1,000).
    * @default 5

@@ -55,6 +55,8 @@ export interface PipelineAlarms {
   readonly oldestPendingTombstone: cloudwatch.Alarm;
   /** Re-discovery found something a completed job should have erased (`verifyAfterMinutes`). */
   readonly verificationFindings: cloudwatch.Alarm;
+  /** Jobs found past 80% of their deadline: their `DeletionDeadlineAtRisk` events name the hold or guard. */
+  readonly deadlineAtRisk: cloudwatch.Alarm;
   /** Errors of each function, by function kind. */
   readonly functionErrors: Readonly<Partial<Record<HandlerKind, cloudwatch.Alarm>>>;
   /** Every alarm above. */
@@ -175,6 +177,7 @@ export class DeletionPipeline extends Construct {
       [LETHE_ENV.restoreWindowDays]: String(config.restoreWindowDays),
       [LETHE_ENV.verifyAfterMinutes]: String(config.verifyAfterMinutes),
       [LETHE_ENV.verifyRequestsPerSecond]: String(config.verifyRequestsPerSecond),
+      [LETHE_ENV.defaultDeadlineDays]: String(config.defaultDeadlineDays),
       [LETHE_ENV.graphFingerprint]: graphFingerprint(config.graph),
       POWERTOOLS_SERVICE_NAME: this.serviceName,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
@@ -658,6 +661,14 @@ export class DeletionPipeline extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    const deadlineAtRisk = this.deadlinesAtRiskMetric().createAlarm(this, 'DeadlineAtRiskAlarm', {
+      alarmDescription:
+        'a deletion passed 80% of its deadline unfinished; its DeletionDeadlineAtRisk event (and `lethe status <jobId>`) names the hold or guard keeping it — see the runbook "a deadline is at risk"',
+      threshold: thresholds.deadlinesAtRisk,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
     const functionErrors: Partial<Record<HandlerKind, cloudwatch.Alarm>> = {};
     const kinds: [HandlerKind, nodejs.NodejsFunction | undefined][] = [
       ['ingest', this.ingestFunction],
@@ -682,12 +693,14 @@ export class DeletionPipeline extends Construct {
       eventDeadLetterQueue,
       oldestPendingTombstone,
       verificationFindings,
+      deadlineAtRisk,
       functionErrors,
       all: [
         deadLetterQueue,
         eventDeadLetterQueue,
         oldestPendingTombstone,
         verificationFindings,
+        deadlineAtRisk,
         ...Object.values(functionErrors),
       ],
     };
@@ -701,6 +714,11 @@ export class DeletionPipeline extends Construct {
       statistic,
       period: Duration.minutes(5),
     });
+  }
+
+  /** Jobs the sweeper found past 80% of their deadline (each counted once), summed over 5 minutes. */
+  public deadlinesAtRiskMetric(): cloudwatch.Metric {
+    return this.letheMetric(METRIC.deadlinesAtRisk, cloudwatch.Stats.SUM);
   }
 
   /** The age of the oldest tombstone not yet fully dispatched, as the sweeper measures it. */

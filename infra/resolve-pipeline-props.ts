@@ -13,6 +13,7 @@ import { GraphModuleError } from '../lib/graph/graph-module.js';
 import type { Graph, TableDefinition } from '../lib/graph/graph-types.js';
 import { tableKeyType } from '../lib/graph/key-types.js';
 import { settingsSchema } from '../lib/settings.js';
+import { longestBackupRetention } from './backup-retention.js';
 import type { AlarmThresholds, DeletionPipelineProps } from './deletion-pipeline-props.js';
 import { shipsHandler } from './handler-entry.js';
 import { loadGraphModuleSync } from './load-graph-module-sync.js';
@@ -51,6 +52,7 @@ export interface ResolvedPipelineProps {
   readonly prefixPagesPerUnit: number;
   readonly tombstoneRetentionDays: number;
   readonly restoreWindowDays: number;
+  readonly defaultDeadlineDays: number;
   readonly maxReceiveCount: number;
   readonly verifyAfterMinutes: number;
   readonly verifyRequestsPerSecond: number;
@@ -332,6 +334,13 @@ export function resolvePipelineProps(props: DeletionPipelineProps): ResolvedPipe
 
   const retention = props.tombstoneRetention ?? D.tombstoneRetention;
   const retentionDays = retention.toDays({ integral: false });
+  const backups = longestBackupRetention(props.tables ?? {}, props.backupRetention);
+  if (backups !== undefined && retentionDays < backups.days) {
+    problems.push(
+      `tombstoneRetention: ${retentionDays} days is shorter than the ${backups.days} days of ${backups.source}; a table restored from that far back would bring back rows whose tombstones are gone, and \`lethe replay\` could not erase them again: set tombstoneRetention to at least Duration.days(${Math.ceil(backups.days)})`,
+    );
+  }
+  const deadlineDays = (props.defaultDeadline ?? D.defaultDeadline).toDays({ integral: false });
   // The same bounds the engine enforces at cold start, checked here to fail at synth instead.
   const settings = settingsSchema.safeParse({
     shards: props.shards,
@@ -340,6 +349,7 @@ export function resolvePipelineProps(props: DeletionPipelineProps): ResolvedPipe
     maxReceiveCount: props.maxReceiveCount,
     tombstoneRetentionDays: retentionDays,
     restoreWindowDays: (props.restoreWindow ?? D.restoreWindow).toDays({ integral: false }),
+    defaultDeadlineDays: deadlineDays,
     visibilityTimeoutSeconds: visibility,
     verifyAfterMinutes: props.verifyAfterMinutes,
     verifyRequestsPerSecond: props.verifyRequestsPerSecond,
@@ -347,6 +357,7 @@ export function resolvePipelineProps(props: DeletionPipelineProps): ResolvedPipe
   const fieldOf: Record<string, string> = {
     tombstoneRetentionDays: 'tombstoneRetention (days)',
     restoreWindowDays: 'restoreWindow (days)',
+    defaultDeadlineDays: 'defaultDeadline (days)',
     visibilityTimeoutSeconds: 'visibilityTimeout (seconds)',
   };
   if (!settings.success) {
@@ -392,6 +403,7 @@ export function resolvePipelineProps(props: DeletionPipelineProps): ResolvedPipe
     prefixPagesPerUnit: settings.data.prefixPagesPerUnit,
     tombstoneRetentionDays: settings.data.tombstoneRetentionDays,
     restoreWindowDays: settings.data.restoreWindowDays,
+    defaultDeadlineDays: settings.data.defaultDeadlineDays,
     maxReceiveCount: settings.data.maxReceiveCount,
     verifyAfterMinutes: settings.data.verifyAfterMinutes,
     verifyRequestsPerSecond: settings.data.verifyRequestsPerSecond,

@@ -17,8 +17,9 @@ export const PIPELINE_DEFAULTS = {
   workerTimeout: Duration.seconds(60),
   sweeperTimeout: Duration.minutes(5),
   memorySize: 512,
-  tombstoneRetention: Duration.days(30),
   restoreWindow: Duration.days(7),
+  /** Point-in-time recovery's 35 days: a table restored from any point in it can be replayed. */
+  tombstoneRetention: Duration.days(35),
   maxReceiveCount: 5,
   /** AWS's advice for SQS event sources: visibility ≥ 6 × the function timeout. */
   visibilityTimeoutFactor: 6,
@@ -28,7 +29,9 @@ export const PIPELINE_DEFAULTS = {
     oldestPendingTombstoneAgeSeconds: 3600,
     dlqMessages: 1,
     functionErrors: 1,
+    deadlinesAtRisk: 1,
   },
+  defaultDeadline: Duration.days(30),
 } as const;
 
 /** Limits AWS enforces, checked before anything is created. */

@@ -56,8 +56,11 @@ export const settingsSchema = z.object({
   stallAfterSeconds: z.number().int().min(0).default(900),
   /** Sweeper: entities past their retention requested for deletion per run and entity. */
   retentionBatch: z.number().int().min(1).max(10_000).default(100),
-  /** How long tombstones stay after their job is done with, refusing writes of their ids. */
-  tombstoneRetentionDays: z.number().int().min(1).max(3650).default(30),
+  /**
+   * Days a deletion may take when its entity sets no `deadlineDays`: 30, GDPR Art. 12(3)'s
+   * one month read as its shortest. The sweeper raises `DeletionDeadlineAtRisk` at 80%.
+   */
+  defaultDeadlineDays: z.number().gt(0).max(3650).default(30),
   /**
    * Days a deletion can be undone (`lethe restore`): erased rows are kept in the restore log
    * this long, then expire by TTL. An entity may declare its own (`restoreWindowDays` in the
@@ -79,6 +82,11 @@ export const settingsSchema = z.object({
   verifyAfterMinutes: z.number().int().min(0).max(525_600).default(0),
   /** Read requests per second a verification may make (DynamoDB and S3 together). */
   verifyRequestsPerSecond: z.number().int().min(1).max(10_000).default(50),
+  /**
+   * How long tombstones stay after their job is done with, refusing writes of their ids: at
+   * least point-in-time recovery's 35 days, so `lethe replay` works after any PITR restore.
+   */
+  tombstoneRetentionDays: z.number().int().min(1).max(3650).default(35),
 });
 
 /** Settings with every default filled in (see `settingsSchema` for units and defaults). */

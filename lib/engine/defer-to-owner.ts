@@ -4,9 +4,11 @@
 // scope, or the parent's scope is blocked when the owner kept the entity (a restrict child, a
 // failed unit), exactly as a finalize of its own would have done. An owner that completed
 // without ever settling that finalize left the entity to whoever comes next: the deferring
-// cascade then takes it over and deletes it itself.
+// cascade then takes it over and deletes it itself — as it does when the owner completed
+// before the deferring job was requested (a replay, a follow-up: the rows came back).
 import { ConditionFailedError } from '../errors.js';
 import { listWaiters, ownerOutcome, putWaiter } from '../model/deferrals.js';
+import { getJob } from '../model/jobs.js';
 import { stateKeys } from '../model/state-keys.js';
 import type { Unit } from '../model/units.js';
 import { UnitWaitError } from './check-guards.js';
@@ -46,6 +48,7 @@ export async function deferToOwner(
     entity: message.entity,
     id: message.id,
     finalizeUnitId,
+    requestedAt: (await getJob(state, unit.jobId))?.createdAt,
   });
   switch (outcome) {
     case 'deleted':

@@ -14,6 +14,7 @@ import { JOB_SCOPE } from '../model/scopes.js';
 import { writeTombstone } from '../model/tombstones.js';
 import { type PlannedUnit, putPlannedUnit } from '../model/units.js';
 import { plainString } from '../plain-text.js';
+import { deadlineDaysOf } from './deadline-of.js';
 import { type EngineContext, reachCrashPoint } from './engine-context.js';
 import { sendPlanned } from './handle-work-message.js';
 import { type CascadeMessage, encodeWorkMessage, unitIdOf } from './work-message.js';
@@ -26,11 +27,14 @@ export const deletionRequestSchema = z.strictObject({
   requester: z.string().min(1).max(256).optional(),
   /** The job this deletion finishes (a row written under what it deleted): counted on it. */
   followUpOf: z.string().min(1).max(256).optional(),
+  /** Days the deletion may take: at most the entity's own deadline (shorter only). */
+  deadlineDays: z.number().gt(0).max(3650).optional(),
 });
 
 /**
  * A request to delete `entity` `id` (strings; ids 1–512 characters of plain text), with an
- * optional `tenantId`, `requestId` (idempotency key) and `requester` (who asked, for audit).
+ * optional `tenantId`, `requestId` (idempotency key), `requester` (who asked, for audit) and
+ * `deadlineDays` (shorter than the entity's deadline only; a longer one is refused).
  */
 export type DeletionRequest = z.input<typeof deletionRequestSchema>;
 
@@ -100,6 +104,7 @@ export async function requestDeletion(
   const entity = getEntity(context.graph, request.entity);
   const id = typedId(entity, request.id);
   refuseUnrenderableId(entity, id);
+  const deadlineDays = deadlineDaysOf(entity, context.settings, request.deadlineDays);
   const jobId = randomUUID();
   // Counted on the job it finishes, if that job is still kept.
   const followed =
@@ -143,6 +148,7 @@ export async function requestDeletion(
             requestId: request.requestId,
             requester: request.requester,
             followUpOf: request.followUpOf,
+            deadlineDays,
             planned: 1,
           },
           context.state.now(),

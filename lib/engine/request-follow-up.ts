@@ -12,6 +12,7 @@ import { stateKeys } from '../model/state-keys.js';
 import type { TombstoneLookup } from '../model/tombstones.js';
 import { getUnit, type PlannedUnit, putPlannedUnit } from '../model/units.js';
 import type { TransactItem } from '../ports/document-store.js';
+import { deadlineDaysOf } from './deadline-of.js';
 import { type EngineContext, reachCrashPoint } from './engine-context.js';
 import { sendPlanned } from './handle-work-message.js';
 import type { DeletionRequested } from './request-deletion.js';
@@ -93,6 +94,7 @@ export async function requestFollowUp(
             requester: FOLLOW_UP_REQUESTER,
             requestId: origin,
             followUpOf: origin,
+            deadlineDays: deadlineDaysOf(entity, context.settings),
             planned: 1,
           },
           state.now(),

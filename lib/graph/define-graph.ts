@@ -74,6 +74,7 @@ function buildGraph(definition: Required<GraphDefinition>): Graph {
       guards: entity.guards ?? {},
       retention: entity.retention,
       restoreWindowDays: entity.restoreWindowDays,
+      deadlineDays: entity.deadlineDays,
       cascades: children.length > 0,
     };
   }

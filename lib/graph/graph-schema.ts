@@ -150,6 +150,10 @@ const entitySchema: z.ZodType<EntityDefinition> = object({
   objects: z.array(objectGroupSchema, { error: missingOr('must be an array') }).optional(),
   tenantAttribute: name.optional(),
   createdAtAttribute: name.optional(),
+  deadlineDays: days
+    .gt(0, 'must be greater than 0')
+    .max(3650, 'must be at most 3650 days')
+    .optional(),
   guards: object({
     minRetentionDays: days.min(0, 'must not be negative').optional(),
     requireArchiveCopy: object({ bucket: name }).optional(),

@@ -141,6 +141,12 @@ export interface EntityDefinition {
    * @default the pipeline's `restoreWindowDays` (7)
    */
   readonly restoreWindowDays?: number;
+  /**
+   * Days a deletion of this entity may take, from request to completion (fractions allowed).
+   * A request may ask for less, never more.
+   * @default the pipeline's `defaultDeadlineDays` (30: GDPR Art. 12(3)'s one month)
+   */
+  readonly deadlineDays?: number;
 }
 
 export interface GraphDefinition {
@@ -180,6 +186,8 @@ export interface Entity {
   readonly retention: RetentionDefinition | undefined;
   /** The entity's own restore window in days; undefined means the pipeline's. */
   readonly restoreWindowDays: number | undefined;
+  /** Days a deletion of this entity may take, when the graph sets it (else the pipeline default). */
+  readonly deadlineDays: number | undefined;
   /** True when it has child relations of its own: such entities are tombstoned and cascaded. */
   readonly cascades: boolean;
 }

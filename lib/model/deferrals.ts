@@ -78,14 +78,23 @@ export async function listWaiters(
  * Reads what the owner did with the entity. The job is read before its finalize unit: a
  * job seen running whose finalize is not settled is `pending` (the next check sees more), and
  * a job seen completed has settled every unit it ever will, so no finalize means `abandoned`.
+ * An owner that completed before the deferring job was requested (`requestedAt`) is
+ * `abandoned` whatever it did: rows found under the entity now came back after it (a backup
+ * restore, a writer that skipped guardedPut), and only the deferring job will erase them.
  */
 export async function ownerOutcome(
   state: StateContext,
   ownerJobId: string,
-  target: { entity: string; id: string; finalizeUnitId: string },
+  target: { entity: string; id: string; finalizeUnitId: string; requestedAt?: string | undefined },
 ): Promise<OwnerOutcome> {
   const { entity, id } = target;
   const job = await getJob(state, ownerJobId);
+  if (
+    target.requestedAt !== undefined &&
+    job?.completedAt !== undefined &&
+    job.completedAt < target.requestedAt
+  )
+    return 'abandoned';
   const finalize = await getUnit(state, ownerJobId, target.finalizeUnitId);
   if (finalize?.status === 'failed') return 'kept';
   if (finalize?.status === 'done') {

@@ -11,11 +11,17 @@
 //     followUpOf? (the job whose deletion this one finishes), followUps?, lastFollowUpJobId?,
 //     restoredAt? (set when `lethe restore` finished),
 //     verification? (verification.ts),
+//     replayOf? (the job whose deletion this one replays after a backup restore),
+//     deadlineAt?, deadlineDays?, deadlineRiskAt? (set when requested), lastHoldReason? (the latest legal hold a
+//     unit waited on), deadlineAtRiskAt?, deadlineRiskReason? (marked once by the sweeper),
+//     deadlineMissedAt?, deadlineMissedReason? (marked once by the sweeper while running),
+//     deadlineStatus?: 'met' | 'missed' | 'held', deadlineReason? (fixed at completion),
 //     gsi1pk: JOBS#<status>, gsi1sk: <createdAt>#<jobId> }
 // Item  JOB#<jobId> / EVENT#DeletionCompleted   { detail, createdAt }   until published
 import { ConditionFailedError, TransactionCancelledError } from '../errors.js';
 import type { Expression, Item, TransactItem } from '../ports/document-store.js';
 import { type Counts, counterAttribute, countsFromItem, totalOf } from './counters.js';
+import { type DeadlineVerdict, deadlineRiskAt, deadlineVerdict } from './deadline-verdict.js';
 import type { StateContext } from './state-context.js';
 import { stateIndex, stateKeys } from './state-keys.js';
 import { type Verification, verificationFromItem } from './verification.js';
@@ -54,6 +60,25 @@ export interface Job {
   readonly restoredAt?: string | undefined;
   /** The latest re-discovery recorded for the job (`lethe verify`, or the sweeper's). */
   readonly verification?: Verification | undefined;
+  /** The job whose deletion this one replays (rows restored from a backup came back). */
+  readonly replayOf?: string | undefined;
+  /** When the deletion must be complete (ISO time); jobs written before deadlines lack it. */
+  readonly deadlineAt?: string | undefined;
+  /** The deadline in days from the request, as granted. */
+  readonly deadlineDays?: number | undefined;
+  /** The latest legal hold a unit of the job waited on: a lawful reason to miss the deadline. */
+  readonly lastHoldReason?: string | undefined;
+  /** When the sweeper found the job past 80% of its deadline, unfinished (once per job). */
+  readonly deadlineAtRiskAt?: string | undefined;
+  readonly deadlineRiskReason?: string | undefined;
+  /** When the sweeper found the job past its deadline, still running (once per job). */
+  readonly deadlineMissedAt?: string | undefined;
+  readonly deadlineMissedReason?: string | undefined;
+  /** Met, missed or held: fixed at completion. */
+  readonly deadlineStatus?: DeadlineVerdict['status'] | undefined;
+  readonly deadlineReason?: string | undefined;
+  /** The signed receipt's root (hex), when receipts are written. */
+  readonly receipt?: { readonly root: string } | undefined;
 }
 
 export interface NewJob {
@@ -68,6 +93,9 @@ export interface NewJob {
   /** Units written with the job (its root cascade). */
   readonly planned: number;
   readonly followUpOf?: string | undefined;
+  readonly replayOf?: string | undefined;
+  /** Days the deletion may take: the job's `deadlineAt` is its `createdAt` plus these. */
+  readonly deadlineDays?: number | undefined;
 }
 
 export function newJobItem(job: NewJob, now: Date): Item {
@@ -81,8 +109,18 @@ export function newJobItem(job: NewJob, now: Date): Item {
     updatedAt: createdAt,
     settled: 0,
     failed: 0,
+    ...(job.deadlineDays === undefined ? {} : deadlineTimes(now, job.deadlineDays)),
     gsi1pk: stateIndex.jobsByStatus('running'),
     gsi1sk: `${createdAt}#${job.jobId}`,
+  };
+}
+
+/** When the deadline falls, and when the job is at risk (the sweeper filters on it). */
+function deadlineTimes(createdAt: Date, days: number) {
+  const deadlineAt = new Date(createdAt.getTime() + days * 86_400_000).toISOString();
+  return {
+    deadlineAt,
+    deadlineRiskAt: deadlineRiskAt(createdAt.toISOString(), deadlineAt).toISOString(),
   };
 }
 
@@ -113,7 +151,25 @@ export function jobFromItem(item: Item): Job {
     lastFollowUpJobId: item.lastFollowUpJobId as string | undefined,
     ...(item.restoredAt === undefined ? {} : { restoredAt: String(item.restoredAt) }),
     verification: verificationFromItem(item),
+    replayOf: item.replayOf as string | undefined,
+    deadlineAt: item.deadlineAt as string | undefined,
+    deadlineDays: item.deadlineDays === undefined ? undefined : Number(item.deadlineDays),
+    lastHoldReason: item.lastHoldReason as string | undefined,
+    deadlineAtRiskAt: item.deadlineAtRiskAt as string | undefined,
+    deadlineRiskReason: item.deadlineRiskReason as string | undefined,
+    deadlineMissedAt: item.deadlineMissedAt as string | undefined,
+    deadlineMissedReason: item.deadlineMissedReason as string | undefined,
+    deadlineStatus: item.deadlineStatus as DeadlineVerdict['status'] | undefined,
+    deadlineReason: item.deadlineReason as string | undefined,
+    receipt: receiptOf(item.receipt),
   };
+}
+
+// Written by other features (receipts, verify): read defensively, as old records lack them.
+function receiptOf(value: unknown): Job['receipt'] {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const root = (value as Record<string, unknown>).root;
+  return typeof root === 'string' ? { root } : undefined;
 }
 
 /** Counts a follow-up on the job it finishes, in the transaction that starts the follow-up. */
@@ -153,6 +209,8 @@ export function settleOnJob(
     counts: Counts;
     waiting?: number | undefined;
     waitReason?: string | undefined;
+    /** A unit starts waiting on a legal hold: remembered as a lawful reason to miss the deadline. */
+    holdReason?: string | undefined;
   },
 ): TransactItem {
   const names: Record<string, string> = {};
@@ -172,6 +230,10 @@ export function settleOnJob(
   if (delta.waitReason !== undefined) {
     sets.push('lastWaitReason = :waitReason');
     values[':waitReason'] = delta.waitReason;
+  }
+  if (delta.holdReason !== undefined) {
+    sets.push('lastHoldReason = :holdReason');
+    values[':holdReason'] = delta.holdReason;
   }
   let i = 0;
   for (const [relation, byKind] of Object.entries(delta.counts)) {
@@ -220,6 +282,7 @@ export async function completeJobIfSettled(
   if (job?.status !== 'running' || job.planned !== job.settled) return undefined;
   const now = state.now();
   const outcome = outcomeOf(job);
+  const deadline = deadlineVerdict({ ...job, completedAt: now.toISOString() }, now);
   const detail = {
     jobId,
     entity: job.entity,
@@ -240,6 +303,7 @@ export async function completeJobIfSettled(
       completedAt: now.toISOString(),
       durationMs: now.getTime() - Date.parse(job.createdAt),
     },
+    ...(deadline ? { deadline: { deadlineAt: job.deadlineAt, ...deadline } } : {}),
   };
   try {
     await state.docs.transact([
@@ -248,14 +312,19 @@ export async function completeJobIfSettled(
         table: state.table,
         key: stateKeys.job(jobId),
         update: {
-          expression:
-            'SET #status = :completed, outcome = :outcome, completedAt = :now, updatedAt = :now, gsi1pk = :gsi',
+          expression: `SET #status = :completed, outcome = :outcome, completedAt = :now, updatedAt = :now, gsi1pk = :gsi${deadline ? ', deadlineStatus = :deadline' : ''}${deadline?.reason ? ', deadlineReason = :deadlineReason' : ''}`,
           names: { '#status': 'status' },
           values: {
             ':completed': 'completed',
             ':outcome': outcome,
             ':now': now.toISOString(),
             ':gsi': stateIndex.jobsByStatus('completed'),
+            ...(deadline
+              ? {
+                  ':deadline': deadline.status,
+                  ...(deadline.reason ? { ':deadlineReason': deadline.reason } : {}),
+                }
+              : {}),
           },
         },
         condition: {

@@ -257,6 +257,7 @@ export async function markWaiting(
       waiting: leaving.waiting + 1,
       counts,
       waitReason: wait.reason.slice(0, 1000),
+      holdReason: wait.held ? wait.reason.slice(0, 1000) : undefined,
     }),
   ];
   for (let attempt = 0; ; attempt++) {

@@ -5,7 +5,8 @@ export interface LetheEvent {
     | 'DeletionCompleted'
     | 'DeletionStalled'
     | 'DeletionRestored'
-    | 'DeletionVerified';
+    | 'DeletionVerified'
+    | 'DeletionDeadlineAtRisk';
   readonly detail: Record<string, unknown>;
 }
 

@@ -336,7 +336,7 @@ describe('Class: DeletionPipeline (example stack)', () => {
   });
 
   describe('alarms and dashboard', () => {
-    it('alarms on both dead-letter queues, the tombstone SLA and each function', () => {
+    it('alarms on both dead-letter queues, the tombstone SLA, deadlines at risk and each function', () => {
       // Prepare
       const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(
         (a) => a.Properties,
@@ -353,6 +353,17 @@ describe('Class: DeletionPipeline (example stack)', () => {
           Dimensions: [{ Name: 'service', Value: 'LetheExampleStack-Deletions' }],
           Threshold: 3600,
           ComparisonOperator: 'GreaterThanThreshold',
+        }),
+      );
+      expect(alarms).toContainEqual(
+        expect.objectContaining({
+          Namespace: 'Lethe',
+          MetricName: 'DeadlinesAtRisk',
+          Statistic: 'Sum',
+          Dimensions: [{ Name: 'service', Value: 'LetheExampleStack-Deletions' }],
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          AlarmDescription: expect.stringContaining('DeletionDeadlineAtRisk'),
         }),
       );
       const errorAlarms = alarms.filter((a) => a.MetricName === 'Errors');

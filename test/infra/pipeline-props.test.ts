@@ -232,6 +232,84 @@ describe('Class: DeletionPipeline', () => {
     });
   });
 
+  describe('Prop: tombstoneRetention', () => {
+    function pitrTable(stack: Stack, recoveryPeriodInDays?: number) {
+      return new dynamodb.Table(stack, 'Projects', {
+        tableName: 'lethe-example-projects',
+        partitionKey: { name: 'projectId', type: dynamodb.AttributeType.STRING },
+        pointInTimeRecoverySpecification: {
+          pointInTimeRecoveryEnabled: true,
+          ...(recoveryPeriodInDays ? { recoveryPeriodInDays } : {}),
+        },
+      });
+    }
+
+    it('refuses a retention shorter than point-in-time recovery of a graph table, naming the table', () => {
+      // Prepare
+      const stack = newStack();
+
+      // Act
+      const problems = problemsOf(
+        () =>
+          new DeletionPipeline(stack, 'Deletions', {
+            ...base,
+            tables: { projects: pitrTable(stack) },
+            tombstoneRetention: Duration.days(30),
+          }),
+      );
+
+      // Assess
+      expect(problems).toEqual([
+        'tombstoneRetention: 30 days is shorter than the 35 days of point-in-time recovery of table "projects"; a table restored from that far back would bring back rows whose tombstones are gone, and `lethe replay` could not erase them again: set tombstoneRetention to at least Duration.days(35)',
+      ]);
+    });
+
+    it('refuses a retention shorter than the declared backup retention', () => {
+      // Act
+      const problems = problemsOf(
+        () =>
+          new DeletionPipeline(newStack(), 'Deletions', {
+            ...base,
+            backupRetention: Duration.days(90),
+          }),
+      );
+
+      // Assess
+      expect(problems).toEqual([
+        expect.stringMatching(
+          /^tombstoneRetention: 35 days is shorter than the 90 days of backupRetention; .* at least Duration\.days\(90\)$/,
+        ),
+      ]);
+    });
+
+    it('keeps tombstones 35 days by default, which covers point-in-time recovery, and follows a shorter recovery period', () => {
+      // Prepare
+      const stack = newStack();
+      const short = newStack();
+
+      // Act
+      new DeletionPipeline(stack, 'Deletions', { ...base, tables: { projects: pitrTable(stack) } });
+      new DeletionPipeline(short, 'Deletions', {
+        ...base,
+        tables: { projects: pitrTable(short, 7) },
+        tombstoneRetention: Duration.days(7),
+      });
+
+      // Assess
+      Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({
+            LETHE_TOMBSTONE_RETENTION_DAYS: '35',
+            LETHE_DEFAULT_DEADLINE_DAYS: '30',
+          }),
+        },
+      });
+      Template.fromStack(short).hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ LETHE_TOMBSTONE_RETENTION_DAYS: '7' }) },
+      });
+    });
+  });
+
   describe('Prop: graphModule', () => {
     const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 

@@ -5,6 +5,7 @@
 import { readPause } from '../../model/control.js';
 import type { EngineContext } from '../engine-context.js';
 import { applyRetention } from './apply-retention.js';
+import { checkDeadlines } from './check-deadlines.js';
 import { collectGarbage } from './collect-garbage.js';
 import { detectStalledJobs } from './detect-stalls.js';
 import { publishOutbox } from './publish-outbox.js';
@@ -37,6 +38,10 @@ export interface SweepReport {
   readonly jobsStalled: number;
   /** Running jobs found with every unit settled and completed (their completion write was lost). */
   readonly jobsCompleted: number;
+  /** Running jobs found past 80% of their deadline this run: one DeletionDeadlineAtRisk each. */
+  readonly deadlinesAtRisk: number;
+  /** Running jobs found past their deadline this run (marked missed, or held by a legal hold). */
+  readonly deadlinesMissed: number;
   readonly eventsPublished: number;
   /**
    * Messages and events this run could not send (the queue or the event bus refused): none
@@ -82,6 +87,8 @@ export async function sweep(
     jobsRedispatched: 0,
     jobsStalled: 0,
     jobsCompleted: 0,
+    deadlinesAtRisk: 0,
+    deadlinesMissed: 0,
     eventsPublished: 0,
     sendsFailed: 0,
     retentionRequested: 0,
@@ -100,6 +107,7 @@ export async function sweep(
   const stalls = hasBudget(run)
     ? await detectStalledJobs(run)
     : { redispatched: 0, stalled: 0, completed: 0 };
+  const deadlines = hasBudget(run) ? await checkDeadlines(run) : { atRisk: 0, missed: 0 };
   const eventsPublished = hasBudget(run) ? await publishOutbox(run) : 0;
   const retention = hasBudget(run) ? await applyRetention(run) : { requested: 0, more: true };
   const verified = hasBudget(run)
@@ -117,6 +125,8 @@ export async function sweep(
     jobsRedispatched: stalls.redispatched,
     jobsStalled: stalls.stalled,
     jobsCompleted: stalls.completed,
+    deadlinesAtRisk: deadlines.atRisk,
+    deadlinesMissed: deadlines.missed,
     eventsPublished,
     sendsFailed: run.sends.failed,
     retentionRequested: retention.requested,

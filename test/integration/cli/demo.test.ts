@@ -16,6 +16,12 @@ describe('Command: lethe demo', () => {
     expect(report.checks.map((c: { name: string }) => c.name)).toContain(
       '`lethe verify` finds nothing the job should have erased',
     );
+    expect(report.checks).toContainEqual(
+      expect.objectContaining({
+        name: 'the compliance report lists the deletion with its deadline met',
+        ok: true,
+      }),
+    );
     expect(report.deleted.rows).toBeGreaterThan(0);
     expect(report.deleted.objects).toBeGreaterThan(0);
     expect(report.wallTimeSeconds).toBeGreaterThan(0);

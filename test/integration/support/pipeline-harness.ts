@@ -28,6 +28,8 @@ export interface HarnessOptions {
   /** Another graph over the example tables (e.g. with a restrict relation). */
   readonly graph?: (prefix: string) => Graph;
   readonly crashPoint?: (point: CrashPoint, detail: string) => void;
+  /** The engine's clock (e.g. moved ahead to pass a deadline). @default the real clock */
+  readonly now?: () => Date;
 }
 
 export interface RunOptions {
@@ -58,6 +60,7 @@ export async function createPipelineHarness(label: string, options: HarnessOptio
     workQueueUrl,
     events,
     crashPoint: options.crashPoint,
+    ...(options.now ? { now: options.now } : {}),
   });
   const consumer = createSqsQueueConsumer(clients);
   const queueArn = await consumer.queueArn(workQueueUrl);

@@ -69,6 +69,18 @@ describe('Function: settingsFromEnv', () => {
     );
   });
 
+  it('reads the default deadline in days, fractions included; 30 days when unset', () => {
+    // Act
+    const set = settingsFromEnv({ ...required, LETHE_DEFAULT_DEADLINE_DAYS: '7.5' });
+    const unset = settingsFromEnv(required);
+    const bad = () => settingsFromEnv({ ...required, LETHE_DEFAULT_DEADLINE_DAYS: 'a month' });
+
+    // Assess
+    expect(set.settings.defaultDeadlineDays).toBe(7.5);
+    expect(unset.settings.defaultDeadlineDays).toBe(30);
+    expect(bad).toThrow(/LETHE_DEFAULT_DEADLINE_DAYS: expected a number/);
+  });
+
   it('applies the settings bounds to the parsed numbers', () => {
     // Act
     const act = () => settingsFromEnv({ ...required, LETHE_SHARDS: '1000' });

@@ -602,6 +602,37 @@ describe('Function: defineGraph', () => {
       ]);
     });
 
+    it('throws when deadlineDays is not a positive number of days up to ten years', () => {
+      // Prepare
+      const definition = baseDefinition();
+      definition.entities.org.deadlineDays = 0;
+      definition.entities.project.deadlineDays = 3651;
+      definition.entities.membership.deadlineDays = Number.NaN;
+
+      // Act
+      const problems = problemsOf(definition);
+
+      // Assess
+      expect(problems).toEqual([
+        'entity "org": deadlineDays must be greater than 0',
+        'entity "project": deadlineDays must be at most 3650 days',
+        'entity "membership": deadlineDays must be a finite number of days',
+      ]);
+    });
+
+    it('keeps an entity’s deadlineDays, fractions included, and leaves the others to the pipeline', () => {
+      // Prepare
+      const definition = baseDefinition();
+      definition.entities.project.deadlineDays = 0.5;
+
+      // Act
+      const graph = defineGraph(definition as GraphDefinition);
+
+      // Assess
+      expect(graph.entities.project?.deadlineDays).toBe(0.5);
+      expect(graph.entities.org?.deadlineDays).toBeUndefined();
+    });
+
     it('throws when a name is empty', () => {
       // Prepare
       const definition = baseDefinition();
