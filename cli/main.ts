@@ -21,6 +21,7 @@ import { CliError, CliUsageError, describeError } from './cli-error.js';
 import { formatDemoReport, runDemo } from './demo.js';
 import { formatPipelineStatus } from './pipeline-status.js';
 import { formatNumber, ProgressBar, progressLine } from './progress.js';
+import { registerReceiptCommands } from './receipt-command.js';
 import {
   connectedGraphModule,
   DEFAULT_CONNECTION_FILE,
@@ -225,6 +226,9 @@ program
           ...(job.followUpOf ? [`  follow-up of job ${job.followUpOf}`] : []),
           ...(job.followUps > 0
             ? [`  follow-ups: ${job.followUps} (latest job ${job.lastFollowUpJobId ?? '?'})`]
+            : []),
+          ...(job.receipt
+            ? [`  receipt root ${job.receipt.root} (${job.receipt.leafCount} leaves, signed)`]
             : []),
         ];
         print(options.json === true, { job }, [progressLine(job), ...rows, ...links].join('\n'));
@@ -460,6 +464,8 @@ program
       : resumed;
     print(options.json === true, { ...status }, formatPipelineStatus(status));
   });
+
+registerReceiptCommands(program, { target, print });
 
 async function main(argv: string[]): Promise<number> {
   try {

@@ -19,6 +19,9 @@ export const LETHE_ENV = {
   maxReceiveCount: 'LETHE_MAX_RECEIVE_COUNT',
   visibilityTimeoutSeconds: 'LETHE_VISIBILITY_TIMEOUT_SECONDS',
   tombstoneRetentionDays: 'LETHE_TOMBSTONE_RETENTION_DAYS',
+  receiptRetentionDays: 'LETHE_RECEIPT_RETENTION_DAYS',
+  /** The KMS key that signs receipts (set only on the function allowed to sign). */
+  receiptKeyId: 'LETHE_RECEIPT_KEY_ID',
   /** Digest of the graph the construct computed permissions from; checked at cold start. */
   graphFingerprint: 'LETHE_GRAPH_FINGERPRINT',
   /** Comma-separated entities whose table streams feed this function (ingest, stream consumer). */
@@ -61,6 +64,8 @@ const environmentSchema = z.object({
   [LETHE_ENV.maxReceiveCount]: integer,
   [LETHE_ENV.visibilityTimeoutSeconds]: integer,
   [LETHE_ENV.tombstoneRetentionDays]: integer,
+  [LETHE_ENV.receiptRetentionDays]: integer,
+  [LETHE_ENV.receiptKeyId]: text.optional(),
 });
 
 export interface FunctionSettings {
@@ -98,6 +103,8 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): FunctionS
     maxReceiveCount: vars[LETHE_ENV.maxReceiveCount],
     visibilityTimeoutSeconds: vars[LETHE_ENV.visibilityTimeoutSeconds],
     tombstoneRetentionDays: vars[LETHE_ENV.tombstoneRetentionDays],
+    receiptRetentionDays: vars[LETHE_ENV.receiptRetentionDays],
+    receiptKeyId: vars[LETHE_ENV.receiptKeyId],
   };
   return {
     settings: resolveSettings(input),

@@ -58,6 +58,16 @@ export const settingsSchema = z.object({
   retentionBatch: z.number().int().min(1).max(10_000).default(100),
   /** How long tombstones stay after their job is done with, refusing writes of their ids. */
   tombstoneRetentionDays: z.number().int().min(1).max(3650).default(30),
+  /**
+   * How long a job's signed receipt and its leaves are kept (days), counted from completion
+   * (leaves: from the unit that wrote them). Independent of tombstone GC, which never touches them.
+   */
+  receiptRetentionDays: z.number().int().min(1).max(3650).default(400),
+  /**
+   * The KMS key (id, ARN or alias) that signs receipts; the construct sets it. Without it a
+   * key pair kept in the state table signs (local stacks).
+   */
+  receiptKeyId: z.string().min(1).optional(),
 });
 
 /** Settings with every default filled in (see `settingsSchema` for units and defaults). */

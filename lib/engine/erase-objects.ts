@@ -5,6 +5,7 @@
 import type { Entity } from '../graph/graph-types.js';
 import { addCount, type Counts } from '../model/counters.js';
 import type { IntentObject } from '../model/intents.js';
+import type { ErasedItem } from '../model/leaves.js';
 import { releaseRef } from '../model/refs.js';
 import type { KeyFailure } from '../ports/object-store.js';
 import { mapConcurrent } from '../retry.js';
@@ -14,6 +15,8 @@ import type { EngineContext } from './engine-context.js';
 export interface ErasedObjects {
   readonly counts: Counts;
   readonly failures: (KeyFailure & { bucket: string })[];
+  /** The keys counted as `objectsDeleted`, for the receipt's leaves. */
+  readonly erased: ErasedItem[];
 }
 
 export async function eraseObjects(
@@ -24,6 +27,7 @@ export async function eraseObjects(
 ): Promise<ErasedObjects> {
   const counts: Counts = {};
   const failures: (KeyFailure & { bucket: string })[] = [];
+  const erased: ErasedItem[] = [];
   for (const object of objects) assertDeclared(context.graph, entity, object.bucket, object.key);
 
   const owned = objects.filter((o) => o.shared === undefined);
@@ -60,8 +64,9 @@ export async function eraseObjects(
     const result = await context.objects.deleteKeys(bucket, [...keys.keys()]);
     const deleted = result.deleted.filter((key) => keys.get(key) === true);
     addCount(counts, relation, 'objectsDeleted', deleted.length);
+    for (const key of deleted) erased.push({ kind: 'object', container: bucket, key });
     addCount(counts, relation, 'objectsFailed', result.failed.length);
     failures.push(...result.failed.map((f) => ({ ...f, bucket })));
   }
-  return { counts, failures };
+  return { counts, failures, erased };
 }

@@ -9,11 +9,13 @@
 //     waiting (units waiting on guards now), lastWaitReason?,
 //     'c|<relation>|<kind>': number… (`held` is a gauge: units waiting on a hold now),
 //     followUpOf? (the job whose deletion this one finishes), followUps?, lastFollowUpJobId?,
+//     receipt?: { root, leafCount, keyId, signedAt } (receipts.ts, once signed),
 //     gsi1pk: JOBS#<status>, gsi1sk: <createdAt>#<jobId> }
 // Item  JOB#<jobId> / EVENT#DeletionCompleted   { detail, createdAt }   until published
 import { ConditionFailedError, TransactionCancelledError } from '../errors.js';
 import type { Expression, Item, TransactItem } from '../ports/document-store.js';
 import { type Counts, counterAttribute, countsFromItem, totalOf } from './counters.js';
+import type { JobReceipt } from './receipts.js';
 import type { StateContext } from './state-context.js';
 import { stateIndex, stateKeys } from './state-keys.js';
 
@@ -47,6 +49,8 @@ export interface Job {
   /** Follow-up jobs started because rows this job deleted were written again. */
   readonly followUps: number;
   readonly lastFollowUpJobId?: string | undefined;
+  /** The signed receipt's summary, once the completed job's receipt is written. */
+  readonly receipt?: JobReceipt | undefined;
 }
 
 export interface NewJob {
@@ -104,6 +108,7 @@ export function jobFromItem(item: Item): Job {
     followUpOf: item.followUpOf as string | undefined,
     followUps: Number(item.followUps ?? 0),
     lastFollowUpJobId: item.lastFollowUpJobId as string | undefined,
+    receipt: item.receipt as JobReceipt | undefined,
   };
 }
 
