@@ -156,20 +156,24 @@ export function registerReceiptCommands(program: Command, deps: ReceiptCommandDe
       'the KMS receipt key of a deployed pipeline (stack output ReceiptKeyId)',
     )
     .option('--json', 'print JSON')
-    .action(
-      async (file: string, options: { publicKey?: string; keyId?: string; json?: boolean }) => {
-        const input = readJson(file, 'receipt');
-        const check = verifyReceipt(input, await publicKeyFor(deps, options));
-        deps.print(
-          options.json === true,
-          { ok: check.ok, problems: check.problems, root: check.receipt?.receipt.root },
-          check.ok
-            ? `receipt ${check.receipt?.receipt.jobId} is valid: root ${check.receipt?.receipt.root}`
-            : `receipt is NOT valid:\n${check.problems.map((p) => `  ${p}`).join('\n')}`,
-        );
-        if (!check.ok) process.exitCode = 1;
-      },
-    );
+    .action(async (file: string, _options: unknown, command: Command) => {
+      // `--json` may be taken by the parent command: read both.
+      const options = command.optsWithGlobals<{
+        publicKey?: string;
+        keyId?: string;
+        json?: boolean;
+      }>();
+      const input = readJson(file, 'receipt');
+      const check = verifyReceipt(input, await publicKeyFor(deps, options));
+      deps.print(
+        options.json === true,
+        { ok: check.ok, problems: check.problems, root: check.receipt?.receipt.root },
+        check.ok
+          ? `receipt ${check.receipt?.receipt.jobId} is valid: root ${check.receipt?.receipt.root}`
+          : `receipt is NOT valid:\n${check.problems.map((p) => `  ${p}`).join('\n')}`,
+      );
+      if (!check.ok) process.exitCode = 1;
+    });
 
   receipt
     .command('public-key')
@@ -179,7 +183,8 @@ export function registerReceiptCommands(program: Command, deps: ReceiptCommandDe
       'the KMS receipt key of a deployed pipeline (stack output ReceiptKeyId)',
     )
     .option('--json', 'print JSON')
-    .action(async (options: { keyId?: string; json?: boolean }) => {
+    .action(async (_options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<{ keyId?: string; json?: boolean }>();
       const signer = signerOf(await deps.target(), options.keyId);
       const pem = await signer.publicKeyPem();
       deps.print(
@@ -253,27 +258,26 @@ export function registerReceiptCommands(program: Command, deps: ReceiptCommandDe
       'the KMS receipt key of a deployed pipeline (stack output ReceiptKeyId)',
     )
     .option('--json', 'print JSON')
-    .action(
-      async (
-        receiptFile: string,
-        proofFile: string,
-        options: { publicKey?: string; keyId?: string; json?: boolean },
-      ) => {
-        const receiptInput = readJson(receiptFile, 'receipt');
-        const proofInput = readJson(proofFile, 'proof') as { proof?: unknown };
-        const check = verifyInclusion(
-          receiptInput,
-          proofInput?.proof ?? proofInput,
-          await publicKeyFor(deps, options),
-        );
-        deps.print(
-          options.json === true,
-          { ok: check.ok, problems: check.problems },
-          check.ok
-            ? `proof is valid: the item is among what job ${check.receipt?.receipt.jobId} erased (root ${check.receipt?.receipt.root})`
-            : `proof is NOT valid:\n${check.problems.map((p) => `  ${p}`).join('\n')}`,
-        );
-        if (!check.ok) process.exitCode = 1;
-      },
-    );
+    .action(async (receiptFile: string, proofFile: string, _options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<{
+        publicKey?: string;
+        keyId?: string;
+        json?: boolean;
+      }>();
+      const receiptInput = readJson(receiptFile, 'receipt');
+      const proofInput = readJson(proofFile, 'proof') as { proof?: unknown };
+      const check = verifyInclusion(
+        receiptInput,
+        proofInput?.proof ?? proofInput,
+        await publicKeyFor(deps, options),
+      );
+      deps.print(
+        options.json === true,
+        { ok: check.ok, problems: check.problems },
+        check.ok
+          ? `proof is valid: the item is among what job ${check.receipt?.receipt.jobId} erased (root ${check.receipt?.receipt.root})`
+          : `proof is NOT valid:\n${check.problems.map((p) => `  ${p}`).join('\n')}`,
+      );
+      if (!check.ok) process.exitCode = 1;
+    });
 }
