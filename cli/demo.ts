@@ -9,8 +9,12 @@ import { type ApiCallCounter, countApiCalls } from '../lib/adapters/api-call-cou
 import { createBulkWriter } from '../lib/adapters/bulk-writer.js';
 import { costOf, emptyUsage } from '../lib/cost/cost-model.js';
 import { reportDeletions } from '../lib/engine/compliance-report.js';
+import type { EngineContext } from '../lib/engine/engine-context.js';
 import type { DeletionPlan } from '../lib/engine/plan-deletion.js';
+import { proveItem } from '../lib/engine/prove-item.js';
 import type { RestoreReport } from '../lib/engine/restore-deletion.js';
+import { verifyInclusion, verifyReceipt } from '../lib/engine/verify-receipt.js';
+import { getReceipt } from '../lib/engine/write-receipt.js';
 import type { Graph } from '../lib/graph/graph-types.js';
 import { totalOf } from '../lib/model/counters.js';
 import type { Job } from '../lib/model/jobs.js';
@@ -70,6 +74,8 @@ export interface DemoReport {
   readonly restore?: RestoreReport['totals'] | undefined;
   /** `lethe verify` of the job, run after it completed: `findings` is 0 when the demo passes. */
   readonly verification?: Verification;
+  /** The job's signed receipt: its Merkle root and leaf count (absent if none was written). */
+  readonly receipt?: { readonly root: string; readonly leafCount: number } | undefined;
 }
 
 function apiCallDiff(
@@ -286,6 +292,9 @@ export async function runDemo(
       invocations: runtime.worker.stats.batches - before.batches + 1,
       busyMs: runtime.worker.stats.busyMs - before.busyMs,
     });
+    // After the costs were taken: the receipt is checked as an auditor would, offline.
+    const receipt = await checkReceipt(runtime.engine.context, tombstone.jobId, dataset);
+    checks.push(...receipt.checks);
     // Last, after the costs were taken: lethe's own re-discovery (`lethe verify`) must agree.
     log('re-discovering from the deleted root (lethe verify) …');
     const rediscovered = (await runtime.engine.verify(tombstone.jobId)).verification;
@@ -319,6 +328,7 @@ export async function runDemo(
       checks,
       ...(restore ? { restore: restore.totals } : {}),
       verification: rediscovered,
+      ...(receipt.summary ? { receipt: receipt.summary } : {}),
     };
   } finally {
     await runtime.stop();
@@ -361,6 +371,50 @@ async function restoreAndVerify(
   };
 }
 
+/**
+ * The receipt, checked as an auditor would: its signature and consistency with the public key
+ * only, then one seeded object of the deleted tenant proven to be among its leaves.
+ */
+async function checkReceipt(
+  context: EngineContext,
+  jobId: string,
+  dataset: SeededDataset,
+): Promise<{ checks: VerificationCheck[]; summary?: { root: string; leafCount: number } }> {
+  const signed = await getReceipt(context.state, jobId);
+  const publicKey = await context.signer?.publicKeyPem();
+  if (!signed || !publicKey) {
+    return { checks: [{ name: 'the job has a signed receipt', ok: false, detail: 'none found' }] };
+  }
+  const receiptCheck = verifyReceipt(signed, publicKey);
+  const [bucket, keys] =
+    Object.entries(dataset.target.objects).find(([, found]) => found.length > 0) ?? [];
+  const key = keys?.[0];
+  const proof =
+    bucket && key ? await proveItem(context, jobId, { kind: 'object', bucket, key }) : undefined;
+  const proofCheck = proof?.found ? verifyInclusion(signed, proof.proof, publicKey) : undefined;
+  return {
+    summary: { root: signed.receipt.root, leafCount: signed.receipt.leafCount },
+    checks: [
+      {
+        name: 'the receipt is signed and consistent',
+        ok: receiptCheck.ok,
+        detail: receiptCheck.ok
+          ? `${formatNumber(signed.receipt.leafCount)} leaves, root ${signed.receipt.root.slice(0, 16)}…`
+          : receiptCheck.problems.join('; '),
+      },
+      {
+        name: 'an erased object is proven in the receipt',
+        ok: proofCheck?.ok === true,
+        detail: proofCheck
+          ? `${bucket}/${key}: ${proofCheck.ok ? `${proof?.found ? proof.proof.path.length : 0} sibling hashes to the root` : proofCheck.problems.join('; ')}`
+          : proof && !proof.found
+            ? proof.reason
+            : 'no seeded object to prove',
+      },
+    ],
+  };
+}
+
 export function formatDemoReport(report: DemoReport): string {
   const lines = [
     '',
@@ -370,6 +424,11 @@ export function formatDemoReport(report: DemoReport): string {
     `  wall time    ${report.wallTimeSeconds.toFixed(1)} s from EntityDeleted to DeletionCompleted (${report.units} units)`,
     `  memory       ${Math.round(report.memory.peakRssMbDuringDeletion)} MiB peak RSS while deleting (workers, handlers, pollers; emulators not included)`,
     `  est. cost    $${report.estimatedAwsCostUsd.toFixed(4)} on AWS at list prices (lib/cost/prices.ts)`,
+    ...(report.receipt
+      ? [
+          `  receipt      root ${report.receipt.root} (${formatNumber(report.receipt.leafCount)} leaves, signed)`,
+        ]
+      : []),
     '',
     '  checks',
     ...report.checks.map((c) => `    ${c.ok ? '✓' : '✗'} ${c.name} — ${c.detail}`),

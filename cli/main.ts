@@ -23,6 +23,7 @@ import { formatDemoReport, runDemo } from './demo.js';
 import { formatVerification } from './format-verification.js';
 import { formatPipelineStatus } from './pipeline-status.js';
 import { formatNumber, ProgressBar, progressLine } from './progress.js';
+import { registerReceiptCommands } from './receipt-command.js';
 import { registerReplayCommand } from './replay-command.js';
 import { registerReportCommand } from './report-command.js';
 import { registerRestoreCommand } from './restore-command.js';
@@ -252,6 +253,9 @@ program
             ? [`  follow-ups: ${job.followUps} (latest job ${job.lastFollowUpJobId ?? '?'})`]
             : []),
           ...(job.replayOf ? [`  replay of job ${job.replayOf}`] : []),
+          ...(job.receipt
+            ? [`  receipt root ${job.receipt.root} (${job.receipt.leafCount} leaves, signed)`]
+            : []),
         ];
         const deadline = deadlineLine(job, engine.context.state.now());
         if (deadline !== undefined) links.push(`  ${deadline}`);
@@ -499,6 +503,7 @@ registerRestoreCommand(program, { target, print });
 registerVerifyCommand(program, { target, print });
 registerReportCommand(program, target);
 registerReplayCommand(program, target, JSON_VERSION);
+registerReceiptCommands(program, { target, print });
 
 async function main(argv: string[]): Promise<number> {
   try {

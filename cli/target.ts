@@ -203,6 +203,8 @@ export async function resolveTarget(options: TargetOptions): Promise<Target> {
     workQueueUrl: workQueueUrl || 'http://127.0.0.1/unset-work-queue',
     // Events are published by the workers; the CLI itself only reads.
     events: createInMemoryEventBus(),
+    // A deployed pipeline's receipts are signed by its KMS key only (`--key-id` to read it).
+    ...(connection || options.endpoint ? {} : { signer: null }),
   });
   const worker = async (): Promise<WorkerMappingRef | undefined> => {
     if (flags.workerMapping) return { mappingId: flags.workerMapping };

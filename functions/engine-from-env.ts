@@ -39,5 +39,7 @@ export function engineFromEnv(
     settings: config.settings,
     workQueueUrl: config.workQueueUrl,
     eventBusName: config.eventBusName,
+    // Only a function the construct gave the receipt key signs; the others never hold a key.
+    ...(config.settings.receiptKeyId === undefined ? { signer: null } : {}),
   });
 }

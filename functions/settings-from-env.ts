@@ -26,6 +26,9 @@ export const LETHE_ENV = {
   verifyRequestsPerSecond: 'LETHE_VERIFY_REQUESTS_PER_SECOND',
   /** Days a deletion may take when its entity sets no `deadlineDays` (a decimal number). */
   defaultDeadlineDays: 'LETHE_DEFAULT_DEADLINE_DAYS',
+  receiptRetentionDays: 'LETHE_RECEIPT_RETENTION_DAYS',
+  /** The KMS key that signs receipts (set only on the function allowed to sign). */
+  receiptKeyId: 'LETHE_RECEIPT_KEY_ID',
   /** Digest of the graph the construct computed permissions from; checked at cold start. */
   graphFingerprint: 'LETHE_GRAPH_FINGERPRINT',
   /** Comma-separated entities whose table streams feed this function (ingest, stream consumer). */
@@ -79,6 +82,8 @@ const environmentSchema = z.object({
   [LETHE_ENV.verifyAfterMinutes]: integer,
   [LETHE_ENV.verifyRequestsPerSecond]: integer,
   [LETHE_ENV.defaultDeadlineDays]: decimal,
+  [LETHE_ENV.receiptRetentionDays]: integer,
+  [LETHE_ENV.receiptKeyId]: text.optional(),
 });
 
 export interface FunctionSettings {
@@ -121,6 +126,8 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): FunctionS
     verifyAfterMinutes: vars[LETHE_ENV.verifyAfterMinutes],
     verifyRequestsPerSecond: vars[LETHE_ENV.verifyRequestsPerSecond],
     defaultDeadlineDays: vars[LETHE_ENV.defaultDeadlineDays],
+    receiptRetentionDays: vars[LETHE_ENV.receiptRetentionDays],
+    receiptKeyId: vars[LETHE_ENV.receiptKeyId],
   };
   return {
     settings: resolveSettings(input),

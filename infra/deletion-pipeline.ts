@@ -10,6 +10,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -24,6 +25,7 @@ import { stateIndex } from '../lib/model/state-keys.js';
 import type { DeletionPipelineProps } from './deletion-pipeline-props.js';
 import { type GraphAccess, graphAccess, type ObjectArea } from './graph-access.js';
 import { type HandlerKind, shipsHandler, writeHandlerEntry } from './handler-entry.js';
+import { createReceiptKey, grantReceiptSigning } from './receipt-key.js';
 import { type ResolvedPipelineProps, resolvePipelineProps } from './resolve-pipeline-props.js';
 import {
   functionDefaults,
@@ -113,6 +115,8 @@ export class DeletionPipeline extends Construct {
   public readonly serviceName: string;
   /** What the functions may touch, as computed from the graph. */
   public readonly access: GraphAccess;
+  /** Signs receipts (ECC_NIST_P256); only the worker and sweeper roles may Sign. */
+  public readonly receiptKey: kms.Key;
 
   private readonly config: ResolvedPipelineProps;
   private readonly bundling: { projectRoot: string; depsLockFilePath: string };
@@ -194,9 +198,12 @@ export class DeletionPipeline extends Construct {
       deadLetterQueue: this.eventDeadLetterQueue,
       retryAttempts: 2,
     });
+    this.receiptKey = createReceiptKey(this);
+    const signs = { [LETHE_ENV.receiptKeyId]: this.receiptKey.keyArn };
     this.workerFunction = this.createFunction('worker', 'Worker', {
       description: 'lethe worker: one unit of deletion work per work-queue record',
       timeout: config.workerTimeout,
+      environment: signs,
     });
     this.sweeperFunction = shipsHandler('sweeper')
       ? this.createFunction('sweeper', 'Sweeper', {
@@ -204,6 +211,7 @@ export class DeletionPipeline extends Construct {
           timeout: config.sweeperTimeout,
           // A failed sweep is not retried: the next scheduled one starts from the watermarks.
           retryAttempts: 0,
+          environment: signs,
         })
       : undefined;
     // Root tables' INSERT/MODIFY too: a tombstoned root id can be written again.
@@ -226,6 +234,10 @@ export class DeletionPipeline extends Construct {
     this.grantGraphData(this.workerFunction);
     this.grantObjects(this.workerFunction, props.buckets ?? {});
     applyVersionedBucketRules(this, config.graph, props.buckets ?? {}, config.restoreWindowDays);
+    grantReceiptSigning(
+      this.receiptKey,
+      [this.workerFunction, this.sweeperFunction].flatMap((fn) => (fn?.role ? [fn.role] : [])),
+    );
     if (this.sweeperFunction) {
       this.eventBus.grantPutEventsTo(this.sweeperFunction);
       this.grantRetentionQueries(this.sweeperFunction);
@@ -324,6 +336,7 @@ export class DeletionPipeline extends Construct {
     output('WorkQueueUrl', this.workQueue.queueUrl, 'lethe --work-queue-url');
     output('DeadLetterQueueUrl', this.deadLetterQueue.queueUrl, 'lethe --dlq-url');
     output('WorkerFunctionName', this.workerFunction.functionName, 'lethe --worker-function');
+    output('ReceiptKeyId', this.receiptKey.keyId, 'lethe receipt public-key --key-id');
     output(
       'WorkerEventSourceMappingId',
       this.workerEventSourceMappingId,

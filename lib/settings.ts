@@ -87,6 +87,16 @@ export const settingsSchema = z.object({
    * least point-in-time recovery's 35 days, so `lethe replay` works after any PITR restore.
    */
   tombstoneRetentionDays: z.number().int().min(1).max(3650).default(35),
+  /**
+   * How long a job's signed receipt and its leaves are kept (days), counted from completion
+   * (leaves: from the unit that wrote them). Independent of tombstone GC, which never touches them.
+   */
+  receiptRetentionDays: z.number().int().min(1).max(3650).default(400),
+  /**
+   * The KMS key (id, ARN or alias) that signs receipts; the construct sets it. Without it a
+   * key pair kept in the state table signs (local stacks).
+   */
+  receiptKeyId: z.string().min(1).optional(),
 });
 
 /** Settings with every default filled in (see `settingsSchema` for units and defaults). */

@@ -3,11 +3,14 @@
 // outbox), opens the entity's scope if it planned one, and moves the slots of the scope it
 // belongs to by compare-and-set — planning the scope owner's finalize when they reach zero.
 // A unit that was waiting on its guards leaves the job's `waiting` and `held` gauges in the
-// same transaction; the settlement is conditional on the unit being as it was read.
+// same transaction; the settlement is conditional on the unit being as it was read. The
+// receipt leaves of what the unit erased are written in it too (one item per 12,000), so a
+// redelivered message, which finds the unit settled, never adds a leaf twice.
 import { TransactionCancelledError } from '../errors.js';
 import { type Counts, mergeCounts } from '../model/counters.js';
 import { clearIntent } from '../model/intents.js';
 import { settleOnJob } from '../model/jobs.js';
+import { clearPinnedLeaves, leafHash, putLeaves } from '../model/leaves.js';
 import { casScope, getScope, JOB_SCOPE, putNewScope, type Scope } from '../model/scopes.js';
 import {
   getUnit,
@@ -62,6 +65,14 @@ export async function commitUnit(
       (await getUnit(state, unit.jobId, candidate.unitId)) !== undefined;
     if (!exists && !spawned.some((s) => s.unitId === candidate.unitId)) spawned.push(candidate);
   }
+
+  // Hashed once, before the retry loop: the leaves do not change with the attempt.
+  const leaves = [
+    ...(work.erased ?? []).map((item) => leafHash(unit.jobId, item)),
+    ...(work.erasedLeaves ?? []),
+  ];
+  const leavesExpireAt =
+    Math.floor(state.now().getTime() / 1000) + (context.settings.receiptRetentionDays + 1) * 86_400;
 
   let current = unit;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -136,6 +147,10 @@ export async function commitUnit(
       ...all.map((s) => putPlannedUnit(state, unit.jobId, s)),
     );
     if (work.clearIntent) items.push(clearIntent(state, unit.jobId, unit.unitId));
+    items.push(
+      ...putLeaves(state, unit.jobId, unit.unitId, leaves, leavesExpireAt),
+      ...clearPinnedLeaves(state, unit.jobId, unit.unitId, work.pinnedLeafParts ?? 0),
+    );
 
     try {
       await state.docs.transact(items);

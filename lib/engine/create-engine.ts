@@ -3,6 +3,7 @@
 import type { AwsClients } from '../adapters/aws-clients.js';
 import { createDynamoDbDocumentStore } from '../adapters/dynamodb-document-store.js';
 import { createEventBridgeEventBus } from '../adapters/eventbridge-event-bus.js';
+import { createKmsReceiptSigner } from '../adapters/kms-receipt-signer.js';
 import { createS3ObjectStore } from '../adapters/s3-object-store.js';
 import { createSqsWorkQueue } from '../adapters/sqs-work-queue.js';
 import { getEntity } from '../graph/graph-queries.js';
@@ -23,12 +24,14 @@ import { getTombstone, type TombstoneLookup } from '../model/tombstones.js';
 import type { DocumentStore, Item } from '../ports/document-store.js';
 import type { EventBus } from '../ports/event-bus.js';
 import type { ObjectStore } from '../ports/object-store.js';
+import type { ReceiptSigner } from '../ports/receipt-signer.js';
 import type { WorkQueue } from '../ports/work-queue.js';
 import { resolveSettings, type Settings, type SettingsInput } from '../settings.js';
 import { catchRowAfterTombstone, type RowAfterTombstone } from './catch-row-after-tombstone.js';
 import type { CrashPoint, EngineContext } from './engine-context.js';
 import { guardedPut } from './guarded-put.js';
 import { type HandleOutcome, handleWorkMessage } from './handle-work-message.js';
+import { createLocalReceiptSigner } from './local-receipt-signer.js';
 import { type DeletionPlan, planDeletion } from './plan-deletion.js';
 import {
   type DeletionRequest,
@@ -61,6 +64,12 @@ export interface EngineOptions {
   readonly events?: EventBus;
   readonly now?: () => Date;
   readonly crashPoint?: (point: CrashPoint, detail: string) => void;
+  /**
+   * Signs receipts. `null`: this engine writes no receipt (a function not granted the key).
+   * @default a KMS signer when `settings.receiptKeyId` is set, else a key pair kept in the
+   * state table (local stacks; see local-receipt-signer.ts)
+   */
+  readonly signer?: ReceiptSigner | null;
 }
 
 /** The id a tombstone of this entity is keyed by: canonical for a Number id, else as given. */
@@ -152,15 +161,24 @@ export function createEngine(options: EngineOptions): Engine {
     createSqsWorkQueue(required(clients, 'queue'), required(options.workQueueUrl, 'workQueueUrl'));
   const events =
     options.events ?? createEventBridgeEventBus(required(clients, 'events'), options.eventBusName);
+  const state = { docs, table: settings.stateTableName, now: options.now ?? (() => new Date()) };
+  const signer =
+    options.signer === null
+      ? undefined
+      : (options.signer ??
+        (settings.receiptKeyId === undefined
+          ? createLocalReceiptSigner(state)
+          : createKmsReceiptSigner({ keyId: settings.receiptKeyId })));
   const context: EngineContext = {
     graph: options.graph,
     settings,
-    state: { docs, table: settings.stateTableName, now: options.now ?? (() => new Date()) },
+    state,
     docs,
     objects,
     queue,
     events,
     crashPoint: options.crashPoint,
+    signer,
   };
   return {
     context,

@@ -4,6 +4,7 @@ import type { StateContext } from '../model/state-context.js';
 import type { DocumentStore } from '../ports/document-store.js';
 import type { EventBus } from '../ports/event-bus.js';
 import type { ObjectStore } from '../ports/object-store.js';
+import type { ReceiptSigner } from '../ports/receipt-signer.js';
 import type { WorkQueue } from '../ports/work-queue.js';
 import type { Settings } from '../settings.js';
 
@@ -30,6 +31,8 @@ export interface EngineContext {
   readonly queue: WorkQueue;
   readonly events: EventBus;
   readonly crashPoint?: ((point: CrashPoint, detail: string) => void) | undefined;
+  /** Signs receipts; absent in a process not allowed to sign (it then writes none). */
+  readonly signer?: ReceiptSigner | undefined;
 }
 
 export function reachCrashPoint(context: EngineContext, point: CrashPoint, detail: string): void {

@@ -5,6 +5,7 @@
 import type { Entity } from '../graph/graph-types.js';
 import { addCount, type Counts } from '../model/counters.js';
 import type { IntentObject } from '../model/intents.js';
+import type { ErasedItem } from '../model/leaves.js';
 import { releaseRef } from '../model/refs.js';
 import type { KeyFailure } from '../ports/object-store.js';
 import { mapConcurrent } from '../retry.js';
@@ -15,6 +16,8 @@ import { logMarkers } from './restore-log.js';
 export interface ErasedObjects {
   readonly counts: Counts;
   readonly failures: (KeyFailure & { bucket: string })[];
+  /** The keys counted as `objectsDeleted` or `objectsHidden`, for the receipt's leaves. */
+  readonly erased: ErasedItem[];
 }
 
 export async function eraseObjects(
@@ -27,6 +30,7 @@ export async function eraseObjects(
 ): Promise<ErasedObjects> {
   const counts: Counts = {};
   const failures: (KeyFailure & { bucket: string })[] = [];
+  const erased: ErasedItem[] = [];
   for (const object of objects) assertDeclared(context.graph, entity, object.bucket, object.key);
 
   const owned = objects.filter((o) => o.shared === undefined);
@@ -67,8 +71,10 @@ export async function eraseObjects(
     if (unit) await logMarkers(context, unit, entity, relation, bucket, result.markers ?? []);
     addCount(counts, relation, 'objectsDeleted', deleted.filter((k) => !marked.has(k)).length);
     addCount(counts, relation, 'objectsHidden', deleted.filter((k) => marked.has(k)).length);
+    // Hidden or gone, each key the counts claim has a leaf (verify-receipt.ts).
+    for (const key of deleted) erased.push({ kind: 'object', container: bucket, key });
     addCount(counts, relation, 'objectsFailed', result.failed.length);
     failures.push(...result.failed.map((f) => ({ ...f, bucket })));
   }
-  return { counts, failures };
+  return { counts, failures, erased };
 }

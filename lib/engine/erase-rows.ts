@@ -4,6 +4,7 @@
 import type { Entity } from '../graph/graph-types.js';
 import { addCount, type Counts, mergeCounts } from '../model/counters.js';
 import type { Intent, IntentContent } from '../model/intents.js';
+import type { ErasedItem } from '../model/leaves.js';
 import type { Item, Key } from '../ports/document-store.js';
 import type { KeyFailure } from '../ports/object-store.js';
 import { collectObjects } from './collect-objects.js';
@@ -14,6 +15,8 @@ import { rowKeyOf } from './query-children.js';
 export interface ErasedRows {
   readonly counts: Counts;
   readonly failures: readonly (KeyFailure & { bucket: string })[];
+  /** The rows and objects counted as deleted, for the receipt's leaves. */
+  readonly erased: readonly ErasedItem[];
 }
 
 /** What an intent holds for a page of rows: their keys and every object they locate. */
@@ -53,5 +56,10 @@ export async function eraseIntent(
   addCount(counts, intent.relation, 'rowsDeleted', intent.rowKeys.length);
   addCount(counts, intent.relation, 'manifestsUnreadable', intent.unknownManifests.length);
   mergeCounts(counts, erased.counts);
-  return { counts, failures: erased.failures };
+  const rows: ErasedItem[] = intent.rowKeys.map((key) => ({
+    kind: 'row',
+    container: entity.tableName,
+    key,
+  }));
+  return { counts, failures: erased.failures, erased: [...rows, ...erased.erased] };
 }

@@ -76,6 +76,7 @@ export async function executeFinalize(
     spawn: prefixUnits(unit.jobId, entity.name, intent.prefixes, unit.scope, message.via),
     clearIntent: true,
     failures: erased.failures,
+    erased: erased.erased,
     unknownManifests: intent.unknownManifests,
     unlocated: intent.unlocated,
   };

@@ -8,14 +8,17 @@
 // the same transaction plans the next unit, which is sent before this one deletes: the next
 // segment is listed while this one is erased, and the state is written once per segment.
 // A re-run deletes what is left of the range, and counts the rest as deleted by the run
-// that pinned it.
+// that pinned it. The receipt leaves of the listed keys are pinned with the range for the
+// same reason: a re-run claims keys it can no longer list.
 import { LetheError } from '../errors.js';
 import { getEntity } from '../graph/graph-queries.js';
 import { staticPrefix } from '../graph/key-template.js';
 import { addCount, mergeCounts } from '../model/counters.js';
 import { type IntentContent, type IntentObject, pinIntent } from '../model/intents.js';
+import { leafHash, pinLeaves, readPinnedLeaves } from '../model/leaves.js';
 import { scopeIdOf } from '../model/scopes.js';
 import type { Unit } from '../model/units.js';
+import type { TransactItem } from '../ports/document-store.js';
 import { checkArchiveCopies, checkGuards } from './check-guards.js';
 import { type EngineContext, reachCrashPoint } from './engine-context.js';
 import { eraseObjects } from './erase-objects.js';
@@ -59,7 +62,10 @@ export async function executePrefix(
     target,
   });
 
+  const leafOf = (object: IntentObject) =>
+    leafHash(unit.jobId, { kind: 'object', container: object.bucket, key: object.key });
   let listed: IntentObject[] = [];
+  let spilled: TransactItem[] = [];
   const { intent, pinnedHere } = await pinIntent(
     context.state,
     unit.jobId,
@@ -84,6 +90,14 @@ export async function executePrefix(
       await checkArchiveCopies(context, entity, objects);
       listed = objects;
       const last = segment.keys.at(-1);
+      // Shared keys are counted only by the run that erases them: nothing to pin for them.
+      const leaves = pinLeaves(
+        context.state,
+        unit.jobId,
+        unit.unitId,
+        group.shared === undefined ? objects.map(leafOf) : [],
+      );
+      spilled = leaves.puts;
       return {
         entity: entity.name,
         relation: label,
@@ -97,12 +111,16 @@ export async function executePrefix(
           count: objects.length,
         },
         ...(segment.truncated && last !== undefined ? { nextAfter: last } : {}),
+        leafHashes: leaves.inIntent,
+        ...(leaves.parts > 0 ? { leafParts: leaves.parts } : {}),
       };
     },
-    (content) =>
-      content.nextAfter === undefined
+    (content) => [
+      ...spilled,
+      ...(content.nextAfter === undefined
         ? []
-        : planSuccessor(context, unit, successor(content.nextAfter)),
+        : planSuccessor(context, unit, successor(content.nextAfter))),
+    ],
   );
 
   reachCrashPoint(context, 'after-intent', unit.unitId);
@@ -124,7 +142,23 @@ export async function executePrefix(
   reachCrashPoint(context, 'after-objects', unit.unitId);
 
   const counts = mergeCounts(erased.counts, erasedRest.counts);
+  const failures = [...erased.failures, ...erasedRest.failures];
+  let erasedItems = [...erased.erased, ...erasedRest.erased];
+  let erasedLeaves: Buffer[] = [];
   if (!pinnedHere && group.shared === undefined) {
+    // The leaves follow the counts: every pinned key but those that failed now.
+    const failed = new Set(
+      failures.map((f) => leafOf({ bucket: f.bucket, key: f.key, owner }).toString('hex')),
+    );
+    const pinnedLeaves = await readPinnedLeaves(
+      context.state,
+      unit.jobId,
+      unit.unitId,
+      intent.leafHashes,
+      intent.leafParts ?? 0,
+    );
+    erasedLeaves = pinnedLeaves.filter((leaf) => !failed.has(leaf.toString('hex')));
+    erasedItems = [];
     // A re-run counts the pinned range, not what it found: keys already gone were deleted by
     // the run that pinned them, and keys written into the range since are deleted uncounted.
     // So the counts are those of a run that never crashed.
@@ -140,6 +174,9 @@ export async function executePrefix(
     spawn: [],
     plannedEarly: next ? [next.unitId] : [],
     clearIntent: true,
-    failures: [...erased.failures, ...erasedRest.failures],
+    failures,
+    erased: erasedItems,
+    erasedLeaves,
+    pinnedLeafParts: intent.leafParts ?? 0,
   };
 }

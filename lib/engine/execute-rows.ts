@@ -12,6 +12,7 @@ import { getEntity, getRelation } from '../graph/graph-queries.js';
 import type { Entity, Relation } from '../graph/graph-types.js';
 import { addCount, type Counts, mergeCounts } from '../model/counters.js';
 import { type Intent, type IntentContent, pinIntent } from '../model/intents.js';
+import type { ErasedItem } from '../model/leaves.js';
 import { writeTombstone } from '../model/tombstones.js';
 import type { Unit } from '../model/units.js';
 import type { Item, Key } from '../ports/document-store.js';
@@ -69,6 +70,7 @@ export async function executeRows(
   let plannedEarly: string | undefined;
   let failures: UnitWork['failures'];
   let unknownManifests: UnitWork['unknownManifests'];
+  let erasedItems: readonly ErasedItem[] = [];
 
   if (relation.onDelete === 'cascade' && child.cascades) {
     const page = await loadPage();
@@ -95,6 +97,7 @@ export async function executeRows(
     mergeCounts(counts, erased.counts);
     spawn.push(...prefixUnits(unit.jobId, child.name, intent.prefixes, unit.scope, relation.name));
     failures = erased.failures;
+    erasedItems = erased.erased;
     unknownManifests = intent.unknownManifests;
   } else if (relation.onDelete === 'set-null') {
     const intent = await pinPage(async () => {
@@ -121,7 +124,8 @@ export async function executeRows(
     });
     plannedEarly = await sendNext(intent);
     const nulled = await nullifyRows(context, relation, message.parentId, intent);
-    addCount(counts, relation.name, 'rowsNulled', nulled);
+    addCount(counts, relation.name, 'rowsNulled', nulled.length);
+    erasedItems = nulled.map((key) => ({ kind: 'nulled', container: child.tableName, key }));
   }
 
   // Cascading children are tombstoned, not pinned: their next page is planned on commit.
@@ -133,6 +137,7 @@ export async function executeRows(
     clearIntent: relation.onDelete !== 'cascade' || !child.cascades,
     failures,
     unknownManifests,
+    erased: erasedItems,
   };
 }
 
@@ -191,7 +196,7 @@ async function tombstoneChildren(
 }
 
 /**
- * Nulls the pinned rows that still name the parent, and returns how many of them are nulled:
+ * Nulls the pinned rows that still name the parent, and returns the keys of those nulled:
  * by this run, or by an earlier run or a twin of this unit (the attribute is gone, the row is
  * there). A row re-pointed elsewhere or deleted upstream is neither nulled nor counted.
  */
@@ -200,7 +205,7 @@ async function nullifyRows(
   relation: Relation,
   parentId: string,
   intent: Intent,
-): Promise<number> {
+): Promise<Key[]> {
   const child = getEntity(context.graph, relation.child);
   const parent = relationKeyValue(relation, child, parentId);
   const nulled = await mapConcurrent(
@@ -227,5 +232,5 @@ async function nullifyRows(
       }
     },
   );
-  return nulled.filter(Boolean).length;
+  return intent.rowKeys.filter((_, i) => nulled[i] === true);
 }

@@ -1,9 +1,11 @@
 // Completes a job when nothing is outstanding and publishes its DeletionCompleted event from
-// the outbox item written with the completion; the item goes once the event is out.
+// the outbox item written with the completion; the item goes once the event is out. A
+// completed job's signed receipt is written before its event goes, and its root travels in it.
 import { completeJobIfSettled } from '../model/jobs.js';
 import { stateKeys } from '../model/state-keys.js';
 import type { LetheEvent } from '../ports/event-bus.js';
 import type { EngineContext } from './engine-context.js';
+import { writeReceipt } from './write-receipt.js';
 
 export async function completeAndPublish(context: EngineContext, jobId: string): Promise<boolean> {
   const detail = await completeJobIfSettled(context.state, jobId);
@@ -18,6 +20,11 @@ export async function publishOutboxEvent(
   detailType: LetheEvent['detailType'],
   detail: Record<string, unknown>,
 ): Promise<void> {
-  await context.events.publish({ detailType, detail });
+  const receipt =
+    detailType === 'DeletionCompleted' ? await writeReceipt(context, jobId) : undefined;
+  await context.events.publish({
+    detailType,
+    detail: receipt ? { ...detail, receiptRoot: receipt.receipt.root } : detail,
+  });
   await context.docs.delete(context.state.table, stateKeys.outboxEvent(jobId, detailType));
 }

@@ -3,6 +3,7 @@
 // the unit's own scope must be blocked (its parent must not be deleted).
 import type { Counts } from '../model/counters.js';
 import type { UnreadableManifest } from '../model/intents.js';
+import type { ErasedItem } from '../model/leaves.js';
 import type { Scope } from '../model/scopes.js';
 import type { UnitTarget } from '../model/units.js';
 import type { KeyFailure } from '../ports/object-store.js';
@@ -28,4 +29,16 @@ export interface UnitWork {
   readonly unknownManifests?: readonly UnreadableManifest[] | undefined;
   /** Object groups whose keys could not be rendered: kept on the settled unit, with reason. */
   readonly unlocated?: readonly UnlocatedObjects[] | undefined;
+  /**
+   * What this unit erased, one entry per item its counts claim (rows deleted, rows nulled,
+   * objects deleted): hashed into the receipt's leaves in the unit's commit.
+   */
+  readonly erased?: readonly ErasedItem[] | undefined;
+  /**
+   * Leaves already hashed: a prefix re-run's share of keys an earlier run of the unit deleted
+   * and the counts claim, as pinned with its intent.
+   */
+  readonly erasedLeaves?: readonly Uint8Array[] | undefined;
+  /** Spilled pinned-leaf parts (prefix units listing over 12,000 keys) to delete on commit. */
+  readonly pinnedLeafParts?: number | undefined;
 }

@@ -13,7 +13,7 @@
 //     objects: { bucket, key, shared?, owner, missing? }[],
 //     prefixes: { bucket, prefix, owner, group }[],
 //     unknownManifests: { bucket, key, reason }[], unlocated?: { bucket, template, reason }[],
-//     lastKey?, range?, nextAfter?, createdAt }
+//     lastKey?, range?, nextAfter?, leafHashes?: Binary, leafParts?, createdAt }
 import { LetheError, TransactionCancelledError } from '../errors.js';
 import type { Item, Key, TransactItem } from '../ports/document-store.js';
 import { fnv1a } from './shard-of.js';
@@ -77,6 +77,12 @@ export interface Intent {
   readonly range?: KeyRange | undefined;
   /** Where the prefix's next unit starts listing (prefix units): the range's last key. */
   readonly nextAfter?: string | undefined;
+  /**
+   * Prefix units: the receipt leaves of the keys the range holds (32 bytes each, up to
+   * 12,000), and how many further parts hold the rest (lib/model/leaves.ts, `pinLeaves`).
+   */
+  readonly leafHashes?: Uint8Array | undefined;
+  readonly leafParts?: number | undefined;
   readonly createdAt: string;
 }
 

@@ -16,12 +16,14 @@
 //     unit waited on), deadlineAtRiskAt?, deadlineRiskReason? (marked once by the sweeper),
 //     deadlineMissedAt?, deadlineMissedReason? (marked once by the sweeper while running),
 //     deadlineStatus?: 'met' | 'missed' | 'held', deadlineReason? (fixed at completion),
+//     receipt?: { root, leafCount, keyId, signedAt } (receipts.ts, once signed),
 //     gsi1pk: JOBS#<status>, gsi1sk: <createdAt>#<jobId> }
 // Item  JOB#<jobId> / EVENT#DeletionCompleted   { detail, createdAt }   until published
 import { ConditionFailedError, TransactionCancelledError } from '../errors.js';
 import type { Expression, Item, TransactItem } from '../ports/document-store.js';
 import { type Counts, counterAttribute, countsFromItem, totalOf } from './counters.js';
 import { type DeadlineVerdict, deadlineRiskAt, deadlineVerdict } from './deadline-verdict.js';
+import type { JobReceipt } from './receipts.js';
 import type { StateContext } from './state-context.js';
 import { stateIndex, stateKeys } from './state-keys.js';
 import { type Verification, verificationFromItem } from './verification.js';
@@ -77,8 +79,8 @@ export interface Job {
   /** Met, missed or held: fixed at completion. */
   readonly deadlineStatus?: DeadlineVerdict['status'] | undefined;
   readonly deadlineReason?: string | undefined;
-  /** The signed receipt's root (hex), when receipts are written. */
-  readonly receipt?: { readonly root: string } | undefined;
+  /** The signed receipt's summary, once the completed job's receipt is written. */
+  readonly receipt?: JobReceipt | undefined;
 }
 
 export interface NewJob {
@@ -161,15 +163,8 @@ export function jobFromItem(item: Item): Job {
     deadlineMissedReason: item.deadlineMissedReason as string | undefined,
     deadlineStatus: item.deadlineStatus as DeadlineVerdict['status'] | undefined,
     deadlineReason: item.deadlineReason as string | undefined,
-    receipt: receiptOf(item.receipt),
+    receipt: item.receipt as JobReceipt | undefined,
   };
-}
-
-// Written by other features (receipts, verify): read defensively, as old records lack them.
-function receiptOf(value: unknown): Job['receipt'] {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const root = (value as Record<string, unknown>).root;
-  return typeof root === 'string' ? { root } : undefined;
 }
 
 /** Counts a follow-up on the job it finishes, in the transaction that starts the follow-up. */

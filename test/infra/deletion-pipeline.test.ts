@@ -513,5 +513,31 @@ describe('Class: DeletionPipeline (example stack)', () => {
         expect(state.flatMap((s) => s.actions)).not.toContain('dynamodb:Scan');
       }
     });
+
+    it('signs receipts with an ECC_NIST_P256 key that only the functions completing jobs may use', () => {
+      // Prepare
+      const signers = [fn.worker, fn.sweeper].filter((id) => id !== '');
+      const keys = template.findResources('AWS::KMS::Key', {
+        Properties: { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' },
+      });
+      const keyPolicy = Object.values(keys)[0]?.Properties.KeyPolicy.Statement as {
+        Effect: string;
+        Action: string;
+      }[];
+
+      // Assess
+      expect(Object.keys(keys)).toHaveLength(1);
+      for (const id of present()) {
+        expect(allowing(statementsOf(template, id), 'kms:Sign').length > 0, id).toBe(
+          signers.includes(id),
+        );
+      }
+      expect(keyPolicy).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Action: 'kms:Sign' }),
+      );
+      expect(
+        Object.keys(template.findOutputs('*')).some((id) => id.startsWith('DeletionsReceiptKeyId')),
+      ).toBe(true);
+    });
   });
 });

@@ -25,6 +25,14 @@ describe('Command: lethe demo', () => {
     expect(report.deleted.rows).toBeGreaterThan(0);
     expect(report.deleted.objects).toBeGreaterThan(0);
     expect(report.wallTimeSeconds).toBeGreaterThan(0);
+    // Issue 18: the receipt is signed and consistent, and one erased object is proven in it.
+    expect(report.receipt.root).toMatch(/^[0-9a-f]{64}$/);
+    expect(report.checks.map((c: { name: string }) => c.name)).toEqual(
+      expect.arrayContaining([
+        'the receipt is signed and consistent',
+        'an erased object is proven in the receipt',
+      ]),
+    );
     // The process's own RSS: more than an empty Node, less than the machine.
     expect(report.memory.peakRssMbDuringDeletion).toBeGreaterThan(30);
     expect(report.memory.peakRssMbDuringDeletion).toBeLessThanOrEqual(report.memory.maxRssMb + 1);

@@ -2,8 +2,10 @@
 // graph scanned, every bucket listed (URL-encoded, so every key comes back exactly) and every
 // seeded key looked up with HeadObject, the queues counted — with clients of its own (no fault
 // middleware, none of lethe's ports) and compares what it finds with the seeded truth. Only
-// the job's own counters are read from lethe's state table, to be compared with reality.
+// the job's own counters are read from lethe's state table, to be compared with reality, and
+// the receipt leaves each job stored, to be compared with hashes of what is gone (issue 18).
 
+import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { HeadObjectCommand, ListObjectsV2Command, S3ServiceException } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
@@ -264,6 +266,8 @@ export async function checkDeletion(input: CheckInput): Promise<CheckReport> {
   const wanted = expectedRows(graph, dataset);
   let rowsGone = 0;
   let rowsNulled = 0;
+  /** What is gone, as leaf inputs: [kind, table or bucket, key] (issue 18's leaf rule). */
+  const erased: ErasedEntry[] = [];
   const owned: string[] = [];
   const missing: string[] = [];
   const changed: string[] = [];
@@ -280,8 +284,14 @@ export async function checkDeletion(input: CheckInput): Promise<CheckReport> {
     for (const tenant of [dataset.target, dataset.decoy]) {
       for (const row of tenant.rows[table.name] ?? []) {
         const actual = found.get(keyOf(row, keys));
-        if (!actual) rowsGone++;
-        else if (Object.keys(row).some((a) => !(a in actual))) rowsNulled++;
+        const key = Object.fromEntries(keys.map((k) => [k, row[k]]));
+        if (!actual) {
+          rowsGone++;
+          erased.push(['row', table.name, key]);
+        } else if (Object.keys(row).some((a) => !(a in actual))) {
+          rowsNulled++;
+          erased.push(['nulled', table.name, key]);
+        }
       }
     }
   }
@@ -308,7 +318,11 @@ export async function checkDeletion(input: CheckInput): Promise<CheckReport> {
     const kept = keep.get(bucket.name) ?? new Set<string>();
     for (const key of present) if (!kept.has(key)) leftOwned.push(`${bucket.name}/${key}`);
     for (const key of kept) if (!present.has(key)) lost.push(`${bucket.name}/${key}`);
-    for (const key of seededKeys) if (!headed.has(key)) objectsGone++;
+    for (const key of seededKeys) {
+      if (headed.has(key)) continue;
+      objectsGone++;
+      erased.push(['object', bucket.name, key]);
+    }
   }
   check(
     'every owned object is gone',
@@ -348,6 +362,21 @@ export async function checkDeletion(input: CheckInput): Promise<CheckReport> {
       rowsNulled === dataset.expected.rowsNulled &&
       objectsGone === dataset.expected.objectsDeleted,
     `rows ${rowsGone}/${dataset.expected.rowsDeleted}, nulled ${rowsNulled}/${dataset.expected.rowsNulled}, objects ${objectsGone}/${dataset.expected.objectsDeleted}`,
+  );
+  // Receipts: each item gone is the leaf of exactly one job, and no job has a leaf more.
+  const leaves = await Promise.all(runs.map((run) => readLeafSet(clients, settings, run.jobId)));
+  const unproven: string[] = [];
+  const twice: string[] = [];
+  for (const entry of erased) {
+    const holders = runs.filter((run, i) => leaves[i]?.has(leafOf(run.jobId, entry))).length;
+    if (holders === 0) unproven.push(`${entry[0]} ${entry[1]} ${JSON.stringify(entry[2])}`);
+    if (holders > 1) twice.push(`${entry[0]} ${entry[1]} ${JSON.stringify(entry[2])}`);
+  }
+  const stored = leaves.reduce((sum, set) => sum + set.size, 0);
+  check(
+    "the jobs' receipt leaves are the hashes of exactly what is gone",
+    unproven.length === 0 && twice.length === 0 && stored === erased.length,
+    `${erased.length} items gone, ${stored} leaves stored, ${unproven.length} without a leaf, ${twice.length} in two jobs${sample([...unproven, ...twice])}`,
   );
   const failedCounts = ['failed', 'objectsFailed', 'manifestsUnreadable', 'blocked'].filter(
     (kind) => counted(kind) > 0,
@@ -518,4 +547,39 @@ export async function queryPartition(
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   return items;
+}
+
+type ErasedEntry = [kind: 'row' | 'nulled' | 'object', container: string, key: unknown];
+
+/**
+ * A receipt leaf, written from the documented rule (docs/operations.md) rather than imported:
+ * SHA-256(0x00 ‖ JSON ["lethe-leaf/1", jobId, kind, container, key]), a row key as
+ * [name, "S" | "N", value] sorted by name.
+ */
+function leafOf(jobId: string, [kind, container, key]: ErasedEntry): string {
+  const encoded =
+    typeof key === 'string'
+      ? key
+      : Object.keys(key as Row)
+          .sort()
+          .map((name) => {
+            const value = (key as Row)[name];
+            return typeof value === 'number' ? [name, 'N', String(value)] : [name, 'S', value];
+          });
+  return createHash('sha256')
+    .update(Buffer.from([0]))
+    .update(JSON.stringify(['lethe-leaf/1', jobId, kind, container, encoded]))
+    .digest('hex');
+}
+
+/** Every leaf a job's units stored (hex), read straight from the state table. */
+async function readLeafSet(clients: AwsClients, settings: Settings, jobId: string) {
+  const items = await queryPartition(clients, settings.stateTableName, `RECEIPT#${jobId}`);
+  const set = new Set<string>();
+  for (const item of items.filter((i) => String(i.sk).startsWith('LEAVES#'))) {
+    const bytes = Buffer.from(item.hashes as Uint8Array);
+    for (let i = 0; i + 32 <= bytes.length; i += 32)
+      set.add(bytes.subarray(i, i + 32).toString('hex'));
+  }
+  return set;
 }

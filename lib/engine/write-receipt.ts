@@ -1,0 +1,126 @@
+// Writes a completed job's signed receipt, once: the leaves every settled unit stored are read
+// back, sorted, and hashed into the Merkle root; the body is signed by the engine's receipt
+// signer and stored with a summary on the job item, in one transaction conditional on no
+// receipt existing yet. Runs before the DeletionCompleted event leaves the outbox, so a
+// consumer of that event finds the receipt; a crash in between is retried with the event.
+import { ConditionFailedError, TransactionCancelledError } from '../errors.js';
+import { graphFingerprint } from '../graph/graph-fingerprint.js';
+import { totalOf } from '../model/counters.js';
+import { getJob } from '../model/jobs.js';
+import { readLeaves } from '../model/leaves.js';
+import {
+  type JobReceipt,
+  RECEIPT_VERSION,
+  type ReceiptBody,
+  receiptKey,
+  receiptSigningBytes,
+  type SignedReceipt,
+  TREE_RULE,
+} from '../model/receipts.js';
+import type { StateContext } from '../model/state-context.js';
+import { stateKeys, TTL_ATTRIBUTE } from '../model/state-keys.js';
+import type { EngineContext } from './engine-context.js';
+import { merkleRoot } from './merkle-tree.js';
+
+/** The stored receipt of a job, or undefined when it has none (yet, or any more). */
+export async function getReceipt(
+  state: StateContext,
+  jobId: string,
+): Promise<SignedReceipt | undefined> {
+  const item = await state.docs.get(state.table, receiptKey(jobId), true);
+  if (!item) return undefined;
+  return { receipt: item.receipt, signature: item.signature } as SignedReceipt;
+}
+
+/**
+ * Builds, signs and stores the receipt of a completed job; returns the stored one if it
+ * exists. Undefined when the job is not completed or the engine has no signer (a function
+ * not allowed to sign). Signer errors propagate (retryable by the caller).
+ */
+export async function writeReceipt(
+  context: EngineContext,
+  jobId: string,
+): Promise<SignedReceipt | undefined> {
+  const { state, signer } = context;
+  if (!signer) return undefined;
+  const existing = await getReceipt(state, jobId);
+  if (existing) return existing;
+  const job = await getJob(state, jobId);
+  if (job?.status !== 'completed' || job.outcome === undefined) return undefined;
+
+  const leaves = await readLeaves(state, jobId);
+  const completedAt = job.completedAt ?? job.updatedAt;
+  const body: ReceiptBody = {
+    version: RECEIPT_VERSION,
+    jobId,
+    entity: job.entity,
+    id: job.id,
+    ...(job.tenantId === undefined ? {} : { tenantId: job.tenantId }),
+    ...(job.requestId === undefined ? {} : { requestId: job.requestId }),
+    ...(job.requester === undefined ? {} : { requester: job.requester }),
+    ...(job.followUpOf === undefined ? {} : { followUpOf: job.followUpOf }),
+    outcome: job.outcome,
+    timings: {
+      requestedAt: job.createdAt,
+      completedAt,
+      durationMs: Math.max(0, Date.parse(completedAt) - Date.parse(job.createdAt)),
+    },
+    graphFingerprint: graphFingerprint(context.graph),
+    counts: job.counts,
+    totals: {
+      rowsDeleted: totalOf(job.counts, 'rowsDeleted'),
+      rowsNulled: totalOf(job.counts, 'rowsNulled'),
+      objectsDeleted: totalOf(job.counts, 'objectsDeleted'),
+      objectsHidden: totalOf(job.counts, 'objectsHidden'),
+    },
+    leafCount: leaves.length,
+    tree: TREE_RULE,
+    root: merkleRoot(leaves).toString('hex'),
+    signedAt: state.now().toISOString(),
+  };
+  const keyId = await signer.keyId();
+  const signature = Buffer.from(await signer.sign(receiptSigningBytes(body))).toString('base64');
+  const signed: SignedReceipt = {
+    receipt: body,
+    signature: { algorithm: 'ECDSA_SHA_256', keyId, value: signature },
+  };
+  const summary: JobReceipt = {
+    root: body.root,
+    leafCount: body.leafCount,
+    keyId,
+    signedAt: body.signedAt,
+  };
+  const expiresAt =
+    Math.floor(Date.parse(completedAt) / 1000) + context.settings.receiptRetentionDays * 86_400;
+  try {
+    await state.docs.transact([
+      {
+        kind: 'put',
+        table: state.table,
+        item: {
+          ...receiptKey(jobId),
+          type: 'receipt',
+          jobId,
+          ...signed,
+          [TTL_ATTRIBUTE]: expiresAt,
+        },
+        condition: { expression: 'attribute_not_exists(pk)' },
+      },
+      {
+        kind: 'update',
+        table: state.table,
+        key: stateKeys.job(jobId),
+        update: { expression: 'SET receipt = :receipt', values: { ':receipt': summary } },
+        condition: { expression: 'attribute_exists(pk)' },
+      },
+    ]);
+    return signed;
+  } catch (error) {
+    const lost =
+      error instanceof ConditionFailedError ||
+      (error instanceof TransactionCancelledError && error.reasons[0] === 'ConditionalCheckFailed');
+    if (!lost) throw error;
+    // A twin wrote it first (its signature differs: ECDSA is randomised); keep the stored one.
+    return getReceipt(state, jobId);
+  }
+}

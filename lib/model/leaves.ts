@@ -1,0 +1,215 @@
+// Leaves of a job's receipt: one SHA-256 hash per item a unit actually erased or nulled (the
+// items its counts claim), written in the transaction that settles the unit. Only hashes are
+// stored, never keys, so the state table keeps no clear-text trace of what was deleted.
+//
+// Leaf hash (RFC 6962 leaf, domain-separated from inner nodes by the 0x00 prefix):
+//   SHA-256( 0x00 || UTF-8( JSON.stringify(['lethe-leaf/1', jobId, kind, container, key]) ) )
+// - kind: 'row' (a row deleted), 'nulled' (a set-null row's attribute removed) or 'object';
+// - container: the table name (row, nulled) or the bucket name (object);
+// - key: for an object, the key string as S3 stores it; for a row, the key's attributes as an
+//   array of [name, type, value] sorted by name (UTF-16 code unit order), type 'S' or 'N', a
+//   Number written in DynamoDB's canonical text (`canonicalNumber`: `7.0` and `7` are `7`).
+// JSON.stringify of strings and arrays is fully specified (ECMA-262), so the bytes are the
+// same in every implementation that follows this rule.
+//
+// Item  RECEIPT#<jobId> / LEAVES#<unitId>#<part>
+//   { type: 'leaves', jobId, unitId, part, count, hashes: Binary (count × 32 bytes, sorted),
+//     expiresAt }
+// Outside the job's partition on purpose: tombstone GC expires that partition, while leaves
+// are kept as long as the receipt (`receiptRetentionDays`). A unit's hashes are sorted and
+// split into parts of at most 12,000 (384,000 bytes, under DynamoDB's 400 KB item limit); a
+// default prefix unit (10 pages × 1,000 keys) needs one part, so one extra write per unit.
+import { createHash } from 'node:crypto';
+import { canonicalNumber } from '../graph/key-types.js';
+import type { Item, Key, TransactItem } from '../ports/document-store.js';
+import type { StateContext } from './state-context.js';
+import { TTL_ATTRIBUTE } from './state-keys.js';
+
+export type ErasedKind = 'row' | 'nulled' | 'object';
+
+/** One item a unit erased: a row (deleted or nulled) by its key, or an object by its key. */
+export type ErasedItem =
+  | { readonly kind: 'row' | 'nulled'; readonly container: string; readonly key: Key }
+  | { readonly kind: 'object'; readonly container: string; readonly key: string };
+
+export const LEAF_BYTES = 32;
+/** Hashes per leaves item: 384,000 bytes, under the 400 KB item limit with room to spare. */
+export const HASHES_PER_ITEM = 12_000;
+
+/** The canonical form of a row key: [name, 'S' | 'N', value] sorted by attribute name. */
+export function canonicalRowKey(key: Key): [string, 'S' | 'N', string][] {
+  return Object.keys(key)
+    .sort()
+    .map((name) => {
+      const value = key[name];
+      if (typeof value === 'number') {
+        return [name, 'N', canonicalNumber(String(value)) ?? String(value)];
+      }
+      return [name, 'S', String(value)];
+    });
+}
+
+/** The bytes a leaf hashes (before the 0x00 prefix). */
+export function leafPreimage(jobId: string, item: ErasedItem): Buffer {
+  const key = item.kind === 'object' ? item.key : canonicalRowKey(item.key);
+  return Buffer.from(
+    JSON.stringify(['lethe-leaf/1', jobId, item.kind, item.container, key]),
+    'utf8',
+  );
+}
+
+/** SHA-256(0x00 || preimage): the leaf of one erased item in job `jobId`'s receipt. */
+export function leafHash(jobId: string, item: ErasedItem): Buffer {
+  return createHash('sha256')
+    .update(Buffer.from([0]))
+    .update(leafPreimage(jobId, item))
+    .digest();
+}
+
+/** Bytewise ascending order: the order leaves are stored and the tree is built in. */
+export function compareHashes(a: Uint8Array, b: Uint8Array): number {
+  return Buffer.compare(a, b);
+}
+
+export function leavesPartition(jobId: string): string {
+  return `RECEIPT#${jobId}`;
+}
+
+/**
+ * The puts that store one unit's leaves (sorted), for its settling transaction: none when the
+ * unit erased nothing, else one per 12,000 hashes. `expiresAt` is epoch seconds.
+ */
+export function putLeaves(
+  state: StateContext,
+  jobId: string,
+  unitId: string,
+  hashes: readonly Uint8Array[],
+  expiresAt: number,
+): TransactItem[] {
+  if (hashes.length === 0) return [];
+  const sorted = [...hashes].sort(compareHashes);
+  const items: TransactItem[] = [];
+  for (let start = 0, part = 0; start < sorted.length; start += HASHES_PER_ITEM, part++) {
+    const slice = sorted.slice(start, start + HASHES_PER_ITEM);
+    items.push({
+      kind: 'put',
+      table: state.table,
+      item: {
+        pk: leavesPartition(jobId),
+        sk: `LEAVES#${unitId}#${part}`,
+        type: 'leaves',
+        jobId,
+        unitId,
+        part,
+        count: slice.length,
+        hashes: new Uint8Array(Buffer.concat(slice)),
+        [TTL_ATTRIBUTE]: expiresAt,
+      },
+    });
+  }
+  return items;
+}
+
+/** Hashes as one Binary value (32 bytes each, in the order given). */
+export function packHashes(hashes: readonly Uint8Array[]): Uint8Array {
+  return new Uint8Array(Buffer.concat(hashes));
+}
+
+/** The hashes a Binary value packs; none when it is absent or not binary. */
+export function unpackHashes(raw: unknown): Buffer[] {
+  if (!(raw instanceof Uint8Array)) return [];
+  const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  const out: Buffer[] = [];
+  for (let i = 0; i + LEAF_BYTES <= bytes.length; i += LEAF_BYTES) {
+    out.push(Buffer.from(bytes.subarray(i, i + LEAF_BYTES)));
+  }
+  return out;
+}
+
+function hashesOf(item: Item): Buffer[] {
+  return unpackHashes(item.hashes);
+}
+
+// A prefix unit pins the leaves of the keys it listed with its intent, because a re-run after
+// a crash cannot list keys the crashed run already deleted, yet counts them (execute-prefix).
+// The first 12,000 ride in the intent item (`leafHashes`); a unit listing more (over 12 pages
+// of 1,000) spills the rest into parts written in the same pinning transaction:
+// Item  JOB#<jobId> / LEAFPIN#<unitId>#<part>  { type: 'leaf-pin', hashes: Binary }
+// They are deleted with the intent, in the transaction that settles the unit.
+
+const pinKey = (jobId: string, unitId: string, part: number) => ({
+  pk: `JOB#${jobId}`,
+  sk: `LEAFPIN#${unitId}#${part}`,
+});
+
+/** Splits pinned hashes: the intent's share, and the spilled parts' puts (part 1 onwards). */
+export function pinLeaves(
+  state: StateContext,
+  jobId: string,
+  unitId: string,
+  hashes: readonly Uint8Array[],
+): { inIntent: Uint8Array; parts: number; puts: TransactItem[] } {
+  const puts: TransactItem[] = [];
+  for (let start = HASHES_PER_ITEM, part = 1; start < hashes.length; start += HASHES_PER_ITEM) {
+    puts.push({
+      kind: 'put',
+      table: state.table,
+      item: {
+        ...pinKey(jobId, unitId, part++),
+        type: 'leaf-pin',
+        hashes: packHashes(hashes.slice(start, start + HASHES_PER_ITEM)),
+      },
+    });
+  }
+  return { inIntent: packHashes(hashes.slice(0, HASHES_PER_ITEM)), parts: puts.length, puts };
+}
+
+/** Every pinned hash of a unit: the intent's, then its spilled parts'. */
+export async function readPinnedLeaves(
+  state: StateContext,
+  jobId: string,
+  unitId: string,
+  inIntent: unknown,
+  parts: number,
+): Promise<Buffer[]> {
+  const hashes = unpackHashes(inIntent);
+  for (let part = 1; part <= parts; part++) {
+    const item = await state.docs.get(state.table, pinKey(jobId, unitId, part), true);
+    hashes.push(...unpackHashes(item?.hashes));
+  }
+  return hashes;
+}
+
+/** Deletes a unit's spilled pinned parts, for the transaction that settles it. */
+export function clearPinnedLeaves(
+  state: StateContext,
+  jobId: string,
+  unitId: string,
+  parts: number,
+): TransactItem[] {
+  return Array.from({ length: parts }, (_, i) => ({
+    kind: 'delete' as const,
+    table: state.table,
+    key: pinKey(jobId, unitId, i + 1),
+  }));
+}
+
+/** Every leaf of a job, over all its units, sorted bytewise (duplicates kept). */
+export async function readLeaves(state: StateContext, jobId: string): Promise<Buffer[]> {
+  const leaves: Buffer[] = [];
+  let startKey: Key | undefined;
+  do {
+    const page = await state.docs.query({
+      table: state.table,
+      keyCondition: {
+        expression: 'pk = :pk AND begins_with(sk, :leaves)',
+        values: { ':pk': leavesPartition(jobId), ':leaves': 'LEAVES#' },
+      },
+      startKey,
+      consistent: true,
+    });
+    for (const item of page.items) leaves.push(...hashesOf(item));
+    startKey = page.lastKey;
+  } while (startKey);
+  return leaves.sort(compareHashes);
+}

@@ -1,0 +1,273 @@
+// Issue 18 §1–2: a completed job's signed receipt commits to exactly what it erased — one leaf
+// per row deleted, row nulled and object deleted — and its root is the same however messages
+// were delivered and whatever the page size. Proofs of inclusion check offline.
+import { describe, expect, it } from 'vitest';
+import { merkleRoot } from '../../../lib/engine/merkle-tree.js';
+import { proveItem } from '../../../lib/engine/prove-item.js';
+import { verifyInclusion, verifyReceipt } from '../../../lib/engine/verify-receipt.js';
+import { getReceipt } from '../../../lib/engine/write-receipt.js';
+import { compareHashes, type ErasedItem, leafHash } from '../../../lib/model/leaves.js';
+import type { SignedReceipt } from '../../../lib/model/receipts.js';
+import { boardGraph, type SeededBoard, seedBoard } from '../support/board-graph.js';
+import { createPipelineHarness, type PipelineHarness } from '../support/pipeline-harness.js';
+
+const SEED = { cards: 3, attachmentsPerCard: 3, commentsPerCard: 2, mentionsPerCard: 2, blobs: 2 };
+/** For the runs where the point is the root, not the volume (page size 1, twice delivered). */
+const SMALL_SEED = {
+  cards: 2,
+  attachmentsPerCard: 2,
+  commentsPerCard: 1,
+  mentionsPerCard: 1,
+  blobs: 1,
+};
+
+/** What deleting workspace w1 erases, from the seed alone (not from lethe's bookkeeping). */
+function expectedErased(seeded: SeededBoard, seed = SEED): ErasedItem[] {
+  const { tables, buckets } = seeded;
+  return [
+    { kind: 'row', container: tables.workspaces, key: { workspaceId: 'w1' } },
+    { kind: 'row', container: tables.boards, key: { boardId: 'b1' } },
+    ...seeded.cardIds.map(
+      (cardId): ErasedItem => ({ kind: 'row', container: tables.cards, key: { cardId } }),
+    ),
+    ...seeded.cardIds.flatMap((cardId) =>
+      Array.from(
+        { length: seed.commentsPerCard },
+        (_, i): ErasedItem => ({
+          kind: 'row',
+          container: tables.comments,
+          key: { commentId: `${cardId}-m${i + 1}` },
+        }),
+      ),
+    ),
+    ...seeded.mentionIds.map(
+      (mentionId): ErasedItem => ({
+        kind: 'nulled',
+        container: tables.mentions,
+        key: { mentionId },
+      }),
+    ),
+    ...Object.values(seeded.attachments)
+      .flat()
+      .map((key): ErasedItem => ({ kind: 'object', container: buckets.files, key })),
+    ...seeded.blobKeys.map(
+      (key): ErasedItem => ({ kind: 'object', container: buckets.files, key }),
+    ),
+    { kind: 'object', container: buckets.exports, key: seeded.exportKey },
+  ];
+}
+
+function expectedRoot(jobId: string, seeded: SeededBoard, seed = SEED): string {
+  const leaves = expectedErased(seeded, seed)
+    .map((item) => leafHash(jobId, item))
+    .sort(compareHashes);
+  return merkleRoot(leaves).toString('hex');
+}
+
+async function deleteWorkspace(
+  pipeline: PipelineHarness,
+  run: { duplicate?: boolean; timeoutMs?: number } = {},
+  seed = SEED,
+): Promise<{ jobId: string; seeded: SeededBoard; signed: SignedReceipt; publicKey: string }> {
+  const seeded = await seedBoard(pipeline, seed);
+  const { jobId } = await pipeline.engine.requestDeletion({ entity: 'workspace', id: 'w1' });
+  await pipeline.run(jobId, run);
+  const signed = await getReceipt(pipeline.engine.context.state, jobId);
+  if (!signed) throw new Error(`job ${jobId} has no receipt`);
+  const publicKey = (await pipeline.engine.context.signer?.publicKeyPem()) ?? '';
+  return { jobId, seeded, signed, publicKey };
+}
+
+/** A deep copy of a receipt with one change applied. */
+function tampered(signed: SignedReceipt, change: (copy: SignedReceipt) => void): SignedReceipt {
+  const copy = structuredClone(signed);
+  change(copy);
+  return copy;
+}
+
+describe('Engine: receipts', () => {
+  it('signs a receipt whose root covers exactly the rows, nulled rows and objects erased', async () => {
+    // Prepare
+    const pipeline = await createPipelineHarness('receipt', { graph: boardGraph() });
+
+    // Act
+    const { jobId, seeded, signed, publicKey } = await deleteWorkspace(pipeline);
+
+    // Assess
+    const expected = expectedErased(seeded);
+    expect(signed.receipt).toMatchObject({
+      jobId,
+      entity: 'workspace',
+      id: 'w1',
+      outcome: 'deleted',
+      leafCount: expected.length,
+      root: expectedRoot(jobId, seeded),
+    });
+    expect(verifyReceipt(signed, publicKey)).toMatchObject({ ok: true, problems: [] });
+    const job = await pipeline.engine.getJob(jobId);
+    expect(job?.receipt).toMatchObject({ root: signed.receipt.root, leafCount: expected.length });
+    const completed = pipeline.events.events.find((e) => e.detailType === 'DeletionCompleted');
+    expect(completed?.detail).toMatchObject({ jobId, receiptRoot: signed.receipt.root });
+    expect(pipeline.handlerErrors).toEqual([]);
+  });
+
+  it('fails verification when a count, a byte of the root or the signature is changed', async () => {
+    // Prepare
+    const pipeline = await createPipelineHarness('receipttamper', { graph: boardGraph() });
+    const { signed, publicKey } = await deleteWorkspace(pipeline);
+    const relation = Object.keys(signed.receipt.counts)[0] ?? '';
+
+    // Act
+    const checks = {
+      count: verifyReceipt(
+        tampered(signed, (r) => {
+          const byKind = r.receipt.counts[relation] ?? {};
+          byKind.rowsDeleted = (byKind.rowsDeleted ?? 0) + 1;
+          r.receipt.totals.rowsDeleted += 1;
+          r.receipt.leafCount += 1;
+        }),
+        publicKey,
+      ),
+      root: verifyReceipt(
+        tampered(signed, (r) => {
+          const first = r.receipt.root[0] === '0' ? '1' : '0';
+          r.receipt.root = `${first}${r.receipt.root.slice(1)}`;
+        }),
+        publicKey,
+      ),
+      signature: verifyReceipt(
+        tampered(signed, (r) => {
+          const bytes = Buffer.from(r.signature.value, 'base64');
+          bytes[bytes.length - 1] = (bytes.at(-1) ?? 0) ^ 1;
+          r.signature.value = bytes.toString('base64');
+        }),
+        publicKey,
+      ),
+      inconsistent: verifyReceipt(
+        tampered(signed, (r) => {
+          r.receipt.leafCount += 1;
+        }),
+        publicKey,
+      ),
+    };
+
+    // Assess
+    expect(verifyReceipt(signed, publicKey).ok).toBe(true);
+    expect(checks.count.ok).toBe(false);
+    expect(checks.count.problems.join()).toMatch(/signature/);
+    expect(checks.root.ok).toBe(false);
+    expect(checks.signature.ok).toBe(false);
+    expect(checks.inconsistent.problems.join()).toMatch(/leafCount/);
+  });
+
+  it('proves an erased object and row, and finds no proof for an item that was not erased', async () => {
+    // Prepare
+    const pipeline = await createPipelineHarness('receiptprove', { graph: boardGraph() });
+    const { jobId, seeded, signed, publicKey } = await deleteWorkspace(pipeline);
+    const context = pipeline.engine.context;
+    const attachment = seeded.attachments.c2?.[1] ?? '';
+
+    // Act
+    const object = await proveItem(context, jobId, {
+      kind: 'object',
+      bucket: seeded.buckets.files,
+      key: attachment,
+    });
+    const row = await proveItem(context, jobId, {
+      kind: 'row',
+      table: seeded.tables.cards,
+      key: { cardId: 'c3' },
+    });
+    const absent = await proveItem(context, jobId, {
+      kind: 'object',
+      bucket: seeded.buckets.files,
+      key: 'workspaces/w1/cards/c9/never.bin',
+    });
+    const nulledAsRow = await proveItem(context, jobId, {
+      kind: 'row',
+      table: seeded.tables.mentions,
+      key: { mentionId: seeded.mentionIds[0] ?? '' },
+    });
+
+    // Assess
+    if (!object.found || !row.found) throw new Error('no proof for an erased item');
+    expect(verifyInclusion(signed, object.proof, publicKey)).toMatchObject({ ok: true });
+    expect(verifyInclusion(signed, row.proof, publicKey)).toMatchObject({ ok: true });
+    expect(absent).toEqual({ found: false, reason: 'the item is not in the receipt' });
+    expect(nulledAsRow.found).toBe(false);
+    // A proof of one item does not pass for another, nor for a forged receipt.
+    const forged = {
+      ...object.proof,
+      item: { kind: 'object', bucket: seeded.buckets.files, key: 'workspaces/w1/x.bin' },
+    };
+    expect(verifyInclusion(signed, forged, publicKey).ok).toBe(false);
+    const otherRoot = tampered(signed, (r) => {
+      r.receipt.root = object.proof.path[0] ?? r.receipt.root;
+    });
+    expect(verifyInclusion(otherRoot, object.proof, publicKey).ok).toBe(false);
+  });
+
+  it('gives the root of the seeded items with every message delivered twice', {
+    timeout: 400_000,
+  }, async () => {
+    // Prepare
+    const pipeline = await createPipelineHarness('receiptdup', { graph: boardGraph() });
+
+    // Act
+    const { jobId, seeded, signed, publicKey } = await deleteWorkspace(
+      pipeline,
+      { duplicate: true, timeoutMs: 360_000 },
+      SMALL_SEED,
+    );
+
+    // Assess: the same root as computed from the seed, like every other run here.
+    expect(signed.receipt.root).toBe(expectedRoot(jobId, seeded, SMALL_SEED));
+    expect(signed.receipt.leafCount).toBe(expectedErased(seeded, SMALL_SEED).length);
+    expect(verifyReceipt(signed, publicKey).ok).toBe(true);
+  });
+
+  it('gives the root of the seeded items with page size 1', { timeout: 400_000 }, async () => {
+    // Prepare: every row page, object page and prefix segment holds one item.
+    const pipeline = await createPipelineHarness('receiptpage1', {
+      graph: boardGraph(),
+      settings: { pageSize: 1, objectPageSize: 1, prefixPagesPerUnit: 1 },
+    });
+
+    // Act
+    const { jobId, seeded, signed } = await deleteWorkspace(
+      pipeline,
+      { timeoutMs: 360_000 },
+      SMALL_SEED,
+    );
+
+    // Assess
+    expect(signed.receipt.root).toBe(expectedRoot(jobId, seeded, SMALL_SEED));
+    expect(signed.receipt.leafCount).toBe(expectedErased(seeded, SMALL_SEED).length);
+  });
+
+  it('keeps the leaves of a prefix segment whose first run crashed after deleting it', async () => {
+    // Prepare: every prefix unit's first run dies after its deletes, before it settles; the
+    // re-run finds the keys gone and must still claim them, as its counts do.
+    const crashed = new Set<string>();
+    const pipeline = await createPipelineHarness('receiptcrash', {
+      graph: boardGraph(),
+      crashPoint: (point, unitId) => {
+        if (point !== 'after-objects' || !unitId.startsWith('prefix|') || crashed.has(unitId))
+          return;
+        crashed.add(unitId);
+        throw new Error(`crash after the objects of ${unitId}`);
+      },
+    });
+
+    // Act
+    const { jobId, seeded, signed } = await deleteWorkspace(pipeline);
+    pipeline.handlerErrors.length = 0;
+
+    // Assess
+    expect(crashed.size).toBe(SEED.cards);
+    expect(signed.receipt.root).toBe(expectedRoot(jobId, seeded));
+    expect(signed.receipt.totals.objectsDeleted).toBe(
+      SEED.cards * SEED.attachmentsPerCard + SEED.blobs + 1,
+    );
+  });
+});

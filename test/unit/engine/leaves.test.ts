@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { HASHES_PER_ITEM, leafHash, putLeaves, unpackHashes } from '../../../lib/model/leaves.js';
+
+const state = { docs: {} as never, table: 'state', now: () => new Date(0) };
+
+describe('leafHash', () => {
+  it('is SHA-256 over 0x00 and the documented JSON preimage', () => {
+    const expected = createHash('sha256')
+      .update(Buffer.from([0]))
+      .update('["lethe-leaf/1","job-1","row","t-cards",[["cardId","S","c1"],["n","N","7"]]]')
+      .digest('hex');
+    const hash = leafHash('job-1', {
+      kind: 'row',
+      container: 't-cards',
+      key: { n: 7, cardId: 'c1' },
+    });
+    expect(hash.toString('hex')).toBe(expected);
+  });
+
+  it('encodes a Number key canonically, and apart from the same digits as a String', () => {
+    const row = (value: string | number) =>
+      leafHash('j', { kind: 'row', container: 't', key: { id: value } }).toString('hex');
+    expect(row(7.0)).toBe(row(7));
+    expect(row(1e21)).toBe(
+      leafHash('j', {
+        kind: 'row',
+        container: 't',
+        key: { id: 1_000_000_000_000_000_000_000 },
+      }).toString('hex'),
+    );
+    expect(row('7')).not.toBe(row(7));
+  });
+
+  it('tells kinds, containers and jobs apart', () => {
+    const base = { kind: 'object', container: 'b', key: 'k' } as const;
+    const hex = (jobId: string, item: Parameters<typeof leafHash>[1]) =>
+      leafHash(jobId, item).toString('hex');
+    expect(hex('j', base)).not.toBe(hex('j2', base));
+    expect(hex('j', base)).not.toBe(hex('j', { ...base, container: 'c' }));
+    expect(hex('j', { kind: 'row', container: 'b', key: { k: 'k' } })).not.toBe(
+      hex('j', { kind: 'nulled', container: 'b', key: { k: 'k' } }),
+    );
+  });
+});
+
+describe('putLeaves', () => {
+  it('stores a unit’s leaves sorted, splitting them under the 400 KB item limit', () => {
+    const hashes = Array.from({ length: HASHES_PER_ITEM + 5 }, (_, i) =>
+      leafHash('j', { kind: 'object', container: 'b', key: `k${i}` }),
+    );
+    const items = putLeaves(state, 'j', 'u', hashes, 1);
+    expect(items).toHaveLength(2);
+    const stored = items.flatMap((item) =>
+      item.kind === 'put' ? unpackHashes(item.item.hashes) : [],
+    );
+    expect(stored.map((h) => h.toString('hex'))).toEqual(
+      [...hashes].sort(Buffer.compare).map((h) => h.toString('hex')),
+    );
+    for (const item of items) {
+      if (item.kind === 'put')
+        expect((item.item.hashes as Uint8Array).byteLength).toBeLessThan(400_000);
+    }
+    expect(putLeaves(state, 'j', 'u', [], 1)).toEqual([]);
+  });
+});
