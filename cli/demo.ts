@@ -21,7 +21,11 @@ import {
 } from '../local/example-dataset.js';
 import type { InMemoryEventBus } from '../local/in-memory-event-bus.js';
 import { localLambdaContext } from '../local/lambda-context.js';
-import { localObservability, startLocalRuntime } from '../local/local-runtime.js';
+import {
+  type LocalRuntime,
+  localObservability,
+  startLocalRuntime,
+} from '../local/local-runtime.js';
 import { sampleRss } from '../local/rss-sampler.js';
 import { type VerificationCheck, verifyExampleDeletion } from '../local/verify-example.js';
 import { formatNumber, ProgressBar, progressLine } from './progress.js';
@@ -32,6 +36,10 @@ export interface DemoOptions {
   readonly scale: number;
   readonly quiet: boolean;
   readonly timeoutSeconds: number;
+  /** Called once the local runtime runs (`demo --ui` serves the status page from here); returns its closer. */
+  readonly onStarted?: (runtime: LocalRuntime) => Promise<() => Promise<void>>;
+  /** Called with the report before the runtime stops (`demo --ui` keeps serving until Ctrl-C). */
+  readonly linger?: (report: DemoReport) => Promise<void>;
 }
 
 export interface DemoReport {
@@ -122,7 +130,9 @@ export async function runDemo(
       counter = countApiCalls(clients);
     },
   });
+  let closeUi: (() => Promise<void>) | undefined;
   try {
+    closeUi = await options.onStarted?.(runtime);
     if (!counter) throw new Error('API call counter was not installed');
     const size: ExampleDatasetSize =
       options.scale === 1 ? DEMO_SIZE : scaleSize(DEMO_SIZE, options.scale);
@@ -258,7 +268,7 @@ export async function runDemo(
       invocations: runtime.worker.stats.batches - before.batches + 1,
       busyMs: runtime.worker.stats.busyMs - before.busyMs,
     });
-    return {
+    const report: DemoReport = {
       version: DEMO_REPORT_VERSION,
       ok: checks.every((c) => c.ok),
       jobId: tombstone.jobId,
@@ -276,7 +286,10 @@ export async function runDemo(
       estimatedAwsCostUsd,
       checks,
     };
+    await options.linger?.(report);
+    return report;
   } finally {
+    await closeUi?.();
     await runtime.stop();
   }
 }

@@ -18,7 +18,7 @@ import type { PipelineSwitch } from '../lib/ports/pipeline-switch.js';
 import { sleep } from '../lib/retry.js';
 import { startLocalRuntime } from '../local/local-runtime.js';
 import { CliError, CliUsageError, describeError } from './cli-error.js';
-import { formatDemoReport, runDemo } from './demo.js';
+import { type DemoReport, formatDemoReport, runDemo } from './demo.js';
 import { formatPipelineStatus } from './pipeline-status.js';
 import { formatNumber, ProgressBar, progressLine } from './progress.js';
 import {
@@ -32,6 +32,13 @@ import {
   type TargetOptions,
   writeConnection,
 } from './target.js';
+import {
+  parseUiPort,
+  registerUiCommand,
+  serveStatusPage,
+  statusSourceOfRuntime,
+  untilStopped,
+} from './ui-command.js';
 
 export const JSON_VERSION = 1;
 
@@ -89,23 +96,54 @@ program
   .addOption(new Option('--scale <factor>', 'data set size relative to the default').default('1'))
   .option('--timeout <seconds>', 'give up after this long', '600')
   .option('--json', 'print the report as JSON')
-  .action(async (options: { scale: string; timeout: string; json?: boolean }) => {
-    const scale = Number(options.scale);
-    if (!(scale > 0 && scale <= 100))
-      throw new CliUsageError(`--scale must be a number in (0, 100], got "${options.scale}"`);
-    const timeoutSeconds = Number(options.timeout);
-    if (!(Number.isInteger(timeoutSeconds) && timeoutSeconds > 0))
-      throw new CliUsageError(
-        `--timeout must be a whole number of seconds, got "${options.timeout}"`,
+  .option('--ui', 'serve the status page while the demo runs, and after it until Ctrl-C')
+  .option('--ui-port <n>', 'port of the status page (0: any free port)', '0')
+  .action(
+    async (options: {
+      scale: string;
+      timeout: string;
+      json?: boolean;
+      ui?: boolean;
+      uiPort: string;
+    }) => {
+      const scale = Number(options.scale);
+      if (!(scale > 0 && scale <= 100))
+        throw new CliUsageError(`--scale must be a number in (0, 100], got "${options.scale}"`);
+      const timeoutSeconds = Number(options.timeout);
+      if (!(Number.isInteger(timeoutSeconds) && timeoutSeconds > 0))
+        throw new CliUsageError(
+          `--timeout must be a whole number of seconds, got "${options.timeout}"`,
+        );
+      const uiPort = parseUiPort(options.uiPort);
+      const show = (report: DemoReport) =>
+        process.stdout.write(
+          options.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatDemoReport(report)}\n`,
+        );
+      const report = await runDemo(
+        {
+          scale,
+          quiet: options.json === true,
+          timeoutSeconds,
+          ...(options.ui
+            ? {
+                onStarted: async (runtime) => {
+                  const server = await serveStatusPage(statusSourceOfRuntime(runtime), uiPort);
+                  return () => server.close();
+                },
+                linger: async (finished) => {
+                  show(finished);
+                  process.stderr.write('the demo is over; the status page stays up until Ctrl-C\n');
+                  await untilStopped();
+                },
+              }
+            : {}),
+        },
+        (line) => process.stderr.write(`${line}\n`),
       );
-    const report = await runDemo({ scale, quiet: options.json === true, timeoutSeconds }, (line) =>
-      process.stderr.write(`${line}\n`),
-    );
-    process.stdout.write(
-      options.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatDemoReport(report)}\n`,
-    );
-    if (!report.ok) process.exitCode = 1;
-  });
+      if (!options.ui) show(report);
+      if (!report.ok) process.exitCode = 1;
+    },
+  );
 
 program
   .command('local')
@@ -113,7 +151,10 @@ program
     'run the emulators, workers, stream consumer and sweeper in the foreground until Ctrl-C',
   )
   .option('--sweep-every <seconds>', 'sweeper schedule', '30')
-  .action(async (options: { sweepEvery: string }) => {
+  .option('--ui-port <n>', 'port of the status page (0: any free port)', '0')
+  .option('--no-ui', 'do not serve the status page')
+  .action(async (options: { sweepEvery: string; uiPort: string; ui: boolean }) => {
+    const uiPort = parseUiPort(options.uiPort);
     const { connection, graph: graphModule } = program.opts<{
       connection: string;
       graph?: string;
@@ -141,12 +182,12 @@ program
       `lethe local is running (DynamoDB ${runtime.stack.endpoints.dynamodb}, SQS/S3 ${runtime.stack.endpoints.sqs}).\n` +
         `Other lethe commands in this directory use it through ${connection}. Ctrl-C stops everything.\n`,
     );
-    await new Promise<void>((done) => {
-      const stop = () => done();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+    const ui = options.ui
+      ? await serveStatusPage(statusSourceOfRuntime(runtime), uiPort)
+      : undefined;
+    await untilStopped();
     process.stderr.write('stopping …\n');
+    await ui?.close();
     removeConnection(connection);
     await runtime.stop();
   });
@@ -460,6 +501,8 @@ program
       : resumed;
     print(options.json === true, { ...status }, formatPipelineStatus(status));
   });
+
+registerUiCommand(program, target);
 
 async function main(argv: string[]): Promise<number> {
   try {
