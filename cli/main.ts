@@ -6,12 +6,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { createSqsQueueConsumer } from '../lib/adapters/sqs-queue-consumer.js';
 import { createSqsWorkQueue } from '../lib/adapters/sqs-work-queue.js';
 import { listDeadLetters, redriveDeadLetters } from '../lib/engine/dead-letters.js';
-import {
-  pausePipeline,
-  pipelineStatus,
-  resumePipeline,
-  waitForSwitch,
-} from '../lib/engine/pause-pipeline.js';
+import { pausePipeline, resumePipeline, waitForSwitch } from '../lib/engine/pause-pipeline.js';
+import { pipelineOverview } from '../lib/engine/pipeline-overview.js';
 import { renderMermaid } from '../lib/graph/render-mermaid.js';
 import { listJobs } from '../lib/model/jobs.js';
 import type { PipelineSwitch } from '../lib/ports/pipeline-switch.js';
@@ -19,7 +15,7 @@ import { sleep } from '../lib/retry.js';
 import { startLocalRuntime } from '../local/local-runtime.js';
 import { CliError, CliUsageError, describeError } from './cli-error.js';
 import { type DemoReport, formatDemoReport, runDemo } from './demo.js';
-import { formatPipelineStatus } from './pipeline-status.js';
+import { formatPipelineHealth, formatPipelineStatus } from './pipeline-status.js';
 import { formatNumber, ProgressBar, progressLine } from './progress.js';
 import {
   connectedGraphModule,
@@ -231,12 +227,20 @@ program
     if (!jobId) {
       const state = engine.context.state;
       const jobs = [...(await listJobs(state, 'running')), ...(await listJobs(state, 'completed'))];
-      const pipeline = await pipelineStatus(state, await t.pipelineSwitch());
+      // The same overview the status page shows (switch, DLQ depth, sweeper lag, last sweep).
+      const pipeline = await pipelineOverview({
+        state,
+        shards: engine.context.settings.shards,
+        pipelineSwitch: await t.pipelineSwitch(),
+        queues: createSqsQueueConsumer(t.clients),
+        deadLetterQueueUrl: t.deadLetterQueueUrl,
+      });
       print(
         options.json === true,
         { pipeline, jobs },
         [
           `pipeline ${formatPipelineStatus(pipeline)}`,
+          formatPipelineHealth(pipeline),
           jobs.length === 0
             ? 'no jobs'
             : jobs
