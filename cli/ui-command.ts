@@ -7,7 +7,7 @@ import { createLocalPipelineSwitch } from '../local/local-pipeline-switch.js';
 import type { LocalRuntime } from '../local/local-runtime.js';
 import { CliUsageError } from './cli-error.js';
 import type { Target } from './target.js';
-import { type StatusServer, startStatusServer } from './ui/status-server.js';
+import type { StatusServer } from './ui/status-server.js';
 import { createStatusSource, type StatusSource, statusSourceOfTarget } from './ui/status-source.js';
 
 /** Parses `--port`: 0 (any free port) to 65535. */
@@ -20,6 +20,8 @@ export function parseUiPort(value: string): number {
 
 /** Starts the page and writes its address to stderr (`lethe ui: http://127.0.0.1:…/`). */
 export async function serveStatusPage(source: StatusSource, port: number): Promise<StatusServer> {
+  // Loaded only here: the other commands start without the server and the page.
+  const { startStatusServer } = await import('./ui/status-server.js');
   const server = await startStatusServer({ source, port });
   process.stderr.write(`lethe ui: the status page is at ${server.url} (read-only)\n`);
   return server;
