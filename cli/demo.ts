@@ -49,6 +49,10 @@ export interface DemoOptions {
   readonly timeoutSeconds: number;
   /** After the deletion is verified, restore it and verify the restore from outside. */
   readonly restore?: boolean;
+  /** Called once the local runtime runs (`demo --ui` serves the status page from here); returns its closer. */
+  readonly onStarted?: (runtime: LocalRuntime) => Promise<() => Promise<void>>;
+  /** Called with the report before the runtime stops (`demo --ui` keeps serving until Ctrl-C). */
+  readonly linger?: (report: DemoReport) => Promise<void>;
 }
 
 export interface DemoReport {
@@ -145,7 +149,9 @@ export async function runDemo(
       counter = countApiCalls(clients);
     },
   });
+  let closeUi: (() => Promise<void>) | undefined;
   try {
+    closeUi = await options.onStarted?.(runtime);
     if (!counter) throw new Error('API call counter was not installed');
     const size: ExampleDatasetSize =
       options.scale === 1 ? DEMO_SIZE : scaleSize(DEMO_SIZE, options.scale);
@@ -309,7 +315,7 @@ export async function runDemo(
       ? await restoreAndVerify(runtime, graph, dataset, tombstone.jobId, log)
       : undefined;
     if (restore) checks.push(...restore.checks);
-    return {
+    const report: DemoReport = {
       version: DEMO_REPORT_VERSION,
       ok: checks.every((c) => c.ok),
       jobId: tombstone.jobId,
@@ -330,7 +336,10 @@ export async function runDemo(
       verification: rediscovered,
       ...(receipt.summary ? { receipt: receipt.summary } : {}),
     };
+    await options.linger?.(report);
+    return report;
   } finally {
+    await closeUi?.();
     await runtime.stop();
   }
 }

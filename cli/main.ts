@@ -6,12 +6,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { createSqsQueueConsumer } from '../lib/adapters/sqs-queue-consumer.js';
 import { createSqsWorkQueue } from '../lib/adapters/sqs-work-queue.js';
 import { listDeadLetters, redriveDeadLetters } from '../lib/engine/dead-letters.js';
-import {
-  pausePipeline,
-  pipelineStatus,
-  resumePipeline,
-  waitForSwitch,
-} from '../lib/engine/pause-pipeline.js';
+import { pausePipeline, resumePipeline, waitForSwitch } from '../lib/engine/pause-pipeline.js';
+import { pipelineOverview } from '../lib/engine/pipeline-overview.js';
 import { renderMermaid } from '../lib/graph/render-mermaid.js';
 import { type Job, listJobs } from '../lib/model/jobs.js';
 import type { PipelineSwitch } from '../lib/ports/pipeline-switch.js';
@@ -19,9 +15,9 @@ import { sleep } from '../lib/retry.js';
 import { startLocalRuntime } from '../local/local-runtime.js';
 import { CliError, CliUsageError, describeError } from './cli-error.js';
 import { deadlineLine } from './deadline-line.js';
-import { formatDemoReport, runDemo } from './demo.js';
+import { type DemoReport, formatDemoReport, runDemo } from './demo.js';
 import { formatVerification } from './format-verification.js';
-import { formatPipelineStatus } from './pipeline-status.js';
+import { formatPipelineHealth, formatPipelineStatus } from './pipeline-status.js';
 import { formatNumber, ProgressBar, progressLine } from './progress.js';
 import { registerReceiptCommands } from './receipt-command.js';
 import { registerReplayCommand } from './replay-command.js';
@@ -38,6 +34,13 @@ import {
   type TargetOptions,
   writeConnection,
 } from './target.js';
+import {
+  parseUiPort,
+  registerUiCommand,
+  serveStatusPage,
+  statusSourceOfRuntime,
+  untilStopped,
+} from './ui-command.js';
 import { registerVerifyCommand } from './verify-command.js';
 
 export const JSON_VERSION = 1;
@@ -101,8 +104,17 @@ program
   .option('--timeout <seconds>', 'give up after this long', '600')
   .option('--json', 'print the report as JSON')
   .option('--restore', 'then restore the organization and verify every row came back')
+  .option('--ui', 'serve the status page while the demo runs, and after it until Ctrl-C')
+  .option('--ui-port <n>', 'port of the status page (0: any free port)', '0')
   .action(
-    async (options: { scale: string; timeout: string; json?: boolean; restore?: boolean }) => {
+    async (options: {
+      scale: string;
+      timeout: string;
+      json?: boolean;
+      restore?: boolean;
+      ui?: boolean;
+      uiPort: string;
+    }) => {
       const scale = Number(options.scale);
       if (!(scale > 0 && scale <= 100))
         throw new CliUsageError(`--scale must be a number in (0, 100], got "${options.scale}"`);
@@ -111,16 +123,34 @@ program
         throw new CliUsageError(
           `--timeout must be a whole number of seconds, got "${options.timeout}"`,
         );
-      const demo = {
-        scale,
-        quiet: options.json === true,
-        timeoutSeconds,
-        restore: options.restore === true,
-      };
-      const report = await runDemo(demo, (line) => process.stderr.write(`${line}\n`));
-      process.stdout.write(
-        options.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatDemoReport(report)}\n`,
+      const uiPort = parseUiPort(options.uiPort);
+      const show = (report: DemoReport) =>
+        process.stdout.write(
+          options.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatDemoReport(report)}\n`,
+        );
+      const report = await runDemo(
+        {
+          scale,
+          quiet: options.json === true,
+          timeoutSeconds,
+          restore: options.restore === true,
+          ...(options.ui
+            ? {
+                onStarted: async (runtime) => {
+                  const server = await serveStatusPage(statusSourceOfRuntime(runtime), uiPort);
+                  return () => server.close();
+                },
+                linger: async (finished) => {
+                  show(finished);
+                  process.stderr.write('the demo is over; the status page stays up until Ctrl-C\n');
+                  await untilStopped();
+                },
+              }
+            : {}),
+        },
+        (line) => process.stderr.write(`${line}\n`),
       );
+      if (!options.ui) show(report);
       if (!report.ok) process.exitCode = 1;
     },
   );
@@ -131,7 +161,10 @@ program
     'run the emulators, workers, stream consumer and sweeper in the foreground until Ctrl-C',
   )
   .option('--sweep-every <seconds>', 'sweeper schedule', '30')
-  .action(async (options: { sweepEvery: string }) => {
+  .option('--ui-port <n>', 'port of the status page (0: any free port)', '0')
+  .option('--no-ui', 'do not serve the status page')
+  .action(async (options: { sweepEvery: string; uiPort: string; ui: boolean }) => {
+    const uiPort = parseUiPort(options.uiPort);
     const { connection, graph: graphModule } = program.opts<{
       connection: string;
       graph?: string;
@@ -159,12 +192,12 @@ program
       `lethe local is running (DynamoDB ${runtime.stack.endpoints.dynamodb}, SQS/S3 ${runtime.stack.endpoints.sqs}).\n` +
         `Other lethe commands in this directory use it through ${connection}. Ctrl-C stops everything.\n`,
     );
-    await new Promise<void>((done) => {
-      const stop = () => done();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+    const ui = options.ui
+      ? await serveStatusPage(statusSourceOfRuntime(runtime), uiPort)
+      : undefined;
+    await untilStopped();
     process.stderr.write('stopping …\n');
+    await ui?.close();
     removeConnection(connection);
     await runtime.stop();
   });
@@ -216,12 +249,20 @@ program
     if (!jobId) {
       const state = engine.context.state;
       const jobs = [...(await listJobs(state, 'running')), ...(await listJobs(state, 'completed'))];
-      const pipeline = await pipelineStatus(state, await t.pipelineSwitch());
+      // The same overview the status page shows (switch, DLQ depth, sweeper lag, last sweep).
+      const pipeline = await pipelineOverview({
+        state,
+        shards: engine.context.settings.shards,
+        pipelineSwitch: await t.pipelineSwitch(),
+        queues: createSqsQueueConsumer(t.clients),
+        deadLetterQueueUrl: t.deadLetterQueueUrl,
+      });
       print(
         options.json === true,
         { pipeline, jobs },
         [
           `pipeline ${formatPipelineStatus(pipeline)}`,
+          formatPipelineHealth(pipeline),
           jobs.length === 0
             ? 'no jobs'
             : jobs
@@ -504,6 +545,7 @@ registerVerifyCommand(program, { target, print });
 registerReportCommand(program, target);
 registerReplayCommand(program, target, JSON_VERSION);
 registerReceiptCommands(program, { target, print });
+registerUiCommand(program, target);
 
 async function main(argv: string[]): Promise<number> {
   try {

@@ -1,5 +1,6 @@
 // The pause switch as text: the flag, then one line per part that consumes work.
 import type { PipelineStatus } from '../lib/engine/pause-pipeline.js';
+import type { PipelineOverview } from '../lib/engine/pipeline-overview.js';
 
 export function formatPipelineStatus(status: PipelineStatus): string {
   const flag = status.paused
@@ -10,4 +11,17 @@ export function formatPipelineStatus(status: PipelineStatus): string {
     (p) => `  ${p.part.padEnd(8)} ${p.resource.padEnd(width)}  ${p.state} (${p.reported})`,
   );
   return [flag, ...parts].join('\n');
+}
+
+/** The dead-letter queue and the sweeper in one line, as the status page shows them. */
+export function formatPipelineHealth(overview: PipelineOverview): string {
+  const dlq = overview.deadLetters
+    ? `${overview.deadLetters.visible} dead letter(s)`
+    : 'dead letters unknown (give --dlq-url)';
+  const { sweeper } = overview;
+  const pending = sweeper.oldestPendingTombstoneAt
+    ? `, oldest pending tombstone ${sweeper.oldestPendingTombstoneAgeSeconds}s`
+    : '';
+  const last = sweeper.lastSweep ? `last sweep ${sweeper.lastSweep.at}` : 'no sweep recorded yet';
+  return `  ${dlq}; sweeper lag ${sweeper.lag}${pending}; ${last}`;
 }

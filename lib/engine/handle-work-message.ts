@@ -53,7 +53,8 @@ function execute(context: EngineContext, unit: Unit, message: WorkMessage): Prom
   }
 }
 
-function labelOf(message: WorkMessage): string {
+/** The counter label a unit of this message counts under: its relation, or the root's label. */
+export function labelOf(message: WorkMessage): string {
   switch (message.type) {
     case 'rows':
       return message.relation;

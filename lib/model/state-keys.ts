@@ -49,6 +49,8 @@ export const stateKeys = {
   control: () => ({ pk: 'CONTROL', sk: 'PAUSE' }),
   /** What the local runtime applied after following the pause switch. */
   localRuntime: () => ({ pk: 'CONTROL', sk: 'LOCAL_RUNTIME' }),
+  /** The last sweeper run's report (sweep-record.ts). */
+  lastSweep: () => ({ pk: 'CONTROL', sk: 'LAST_SWEEP' }),
 } as const;
 
 /** gsi1 partitions used to find work without scanning. */

@@ -3,6 +3,7 @@
 // garbage collection — each bounded, all together within the run's read budget, so a run's
 // cost does not grow with the size of the tables. Paused, it does nothing.
 import { readPause } from '../../model/control.js';
+import { recordSweep } from '../../model/sweep-record.js';
 import type { EngineContext } from '../engine-context.js';
 import { applyRetention } from './apply-retention.js';
 import { checkDeadlines } from './check-deadlines.js';
@@ -97,7 +98,8 @@ export async function sweep(
     verificationFindings: 0,
     verificationsFailed: 0,
   };
-  if (pause.paused) return { paused: true, ...empty, itemsRead: meter.itemsRead, more: false };
+  if (pause.paused)
+    return noted(run, { paused: true, ...empty, itemsRead: meter.itemsRead, more: false });
 
   const shards: ShardReport[] = [];
   for (let shard = 0; shard < context.settings.shards && hasBudget(run); shard++)
@@ -115,7 +117,7 @@ export async function sweep(
     : { jobsVerified: 0, findings: 0, failed: 0 };
   const garbage = hasBudget(run) ? await collectGarbage(run) : { jobs: 0, more: true };
   const lag = shards.reduce((sum, s) => sum + s.lag, 0);
-  return {
+  return noted(run, {
     paused: false,
     shards,
     lag,
@@ -141,5 +143,22 @@ export async function sweep(
       shards.some((s) => s.stoppedAt === undefined && s.lag > 0) ||
       retention.more ||
       garbage.more,
-  };
+  });
+}
+
+/**
+ * Records the run for the status page and `lethe status`. Best effort: a sweep that did its
+ * work is not failed, nor retried, for the sake of the record of it.
+ */
+async function noted(run: SweepContext, report: SweepReport): Promise<SweepReport> {
+  await recordSweep(run.engine.state, {
+    at: run.engine.state.now().toISOString(),
+    sweeper: run.sweeper,
+    paused: report.paused,
+    lag: report.lag,
+    oldestPendingTombstoneAgeSeconds: report.oldestPendingTombstoneAgeSeconds,
+    more: report.more,
+    itemsRead: report.itemsRead,
+  }).catch(() => undefined);
+  return report;
 }
