@@ -460,7 +460,13 @@ export class DeletionPipeline extends Construct {
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'GraphTablesReadDelete',
-        actions: ['dynamodb:GetItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+        // BatchGetItem: a unit re-reads its pinned rows (rows-still-there, the restore log).
+        actions: [
+          'dynamodb:GetItem',
+          'dynamodb:BatchGetItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:BatchWriteItem',
+        ],
         resources: tableArns,
       }),
     );

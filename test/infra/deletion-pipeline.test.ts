@@ -402,6 +402,19 @@ describe('Class: DeletionPipeline (example stack)', () => {
       expect(new Set(deleting.map((s) => s.policy)).size).toBe(1);
     });
 
+    it('lets the worker batch-read the graph tables whose rows it re-reads before erasing', () => {
+      // Prepare
+      const worker = statementsOf(template, fn.worker);
+
+      // Act
+      const batchGets = allowing(worker, 'dynamodb:BatchGetItem').flatMap((s) => s.resources);
+
+      // Assess
+      for (const table of Object.values(graph.tables)) {
+        expect(JSON.stringify(batchGets)).toContain(`table/${table.name}`);
+      }
+    });
+
     it('gives the worker exactly the declared deletes, manifest reads and prefix listings', () => {
       // Prepare
       const worker = statementsOf(template, fn.worker);
