@@ -1,11 +1,10 @@
+import { fileURLToPath } from 'node:url';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
-import { exampleGraphDefinition } from '../../infra/example-graph.js';
-import { EXAMPLE_GRAPH_MODULE } from '../../infra/example-stack.js';
 import { DeletionPipeline, PipelinePropsError } from '../../infra/index.js';
-import { defineGraph } from '../../lib/graph/define-graph.js';
+import { graph as versionedGraph } from './fixtures/versioned-example-graph.js';
 
 function newStack(): Stack {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
@@ -13,20 +12,9 @@ function newStack(): Stack {
 }
 
 /** The example graph with its artifacts bucket versioned and projects kept 30 days. */
-function versionedGraph() {
-  const definition = exampleGraphDefinition();
-  return defineGraph({
-    ...definition,
-    buckets: {
-      ...definition.buckets,
-      artifacts: { ...definition.buckets.artifacts, versioned: true },
-    },
-    entities: {
-      ...definition.entities,
-      project: { ...definition.entities.project, restoreWindowDays: 30 },
-    },
-  });
-}
+const VERSIONED_MODULE = fileURLToPath(
+  new URL('./fixtures/versioned-example-graph.ts', import.meta.url),
+);
 
 describe('Class: DeletionPipeline', () => {
   describe('Restore window', () => {
@@ -40,8 +28,8 @@ describe('Class: DeletionPipeline', () => {
 
       // Act
       new DeletionPipeline(stack, 'Deletions', {
-        graph: versionedGraph(),
-        graphModule: EXAMPLE_GRAPH_MODULE,
+        graph: versionedGraph,
+        graphModule: VERSIONED_MODULE,
         buckets: { artifacts },
       });
 
@@ -63,8 +51,8 @@ describe('Class: DeletionPipeline', () => {
       const stack = newStack();
 
       new DeletionPipeline(stack, 'Deletions', {
-        graph: versionedGraph(),
-        graphModule: EXAMPLE_GRAPH_MODULE,
+        graph: versionedGraph,
+        graphModule: VERSIONED_MODULE,
       });
 
       Annotations.fromStack(stack).hasWarning(
@@ -78,14 +66,14 @@ describe('Class: DeletionPipeline', () => {
     it('passes the window to the functions, 7 days by default, and refuses one that is not whole days', () => {
       const stack = newStack();
       new DeletionPipeline(stack, 'Deletions', {
-        graph: versionedGraph(),
-        graphModule: EXAMPLE_GRAPH_MODULE,
+        graph: versionedGraph,
+        graphModule: VERSIONED_MODULE,
       });
       const refused = (() => {
         try {
           new DeletionPipeline(newStack(), 'Deletions', {
-            graph: versionedGraph(),
-            graphModule: EXAMPLE_GRAPH_MODULE,
+            graph: versionedGraph,
+            graphModule: VERSIONED_MODULE,
             restoreWindow: Duration.hours(36),
           });
         } catch (error) {

@@ -30,6 +30,8 @@ import { enableStreams } from '../../lib/adapters/provision-resources.js';
 import { createS3ObjectStore } from '../../lib/adapters/s3-object-store.js';
 import type { DeletionRequested } from '../../lib/engine/request-deletion.js';
 import type { SweepReport } from '../../lib/engine/sweep/sweep.js';
+import { verifyReceipt } from '../../lib/engine/verify-receipt.js';
+import { getReceipt } from '../../lib/engine/write-receipt.js';
 import { DELETION_COMPLETED } from '../../lib/events/deletion-completed.js';
 import { ENTITY_DELETED } from '../../lib/events/entity-deleted.js';
 import { stateKeys } from '../../lib/model/state-keys.js';
@@ -47,6 +49,7 @@ import {
   type SynthesizedExample,
   synthExample,
 } from '../infra/support/synth-example.js';
+import { type KmsStandIn, startKmsStandIn } from './support/kms-stand-in.js';
 import { localClients, uniquePrefix } from './support/local-clients.js';
 import { type PutEventsStandIn, startPutEventsStandIn } from './support/put-events-stand-in.js';
 import {
@@ -94,6 +97,7 @@ describe('the synthesized function bundles', () => {
   const memberships = graph.tables.memberships?.name ?? '';
   let synth: SynthesizedExample;
   let standIn: PutEventsStandIn;
+  let kms: KmsStandIn;
   let workQueueUrl = '';
   let workQueueArn = '';
   const env = {} as Record<FunctionName, Record<string, string>>;
@@ -108,6 +112,7 @@ describe('the synthesized function bundles', () => {
     synth = synthExample({ bundle: true });
     provideRuntimeSdk(synth.outdir);
     standIn = await startPutEventsStandIn();
+    kms = await startKmsStandIn();
     const { template } = synth;
     const ids = Object.fromEntries(
       Object.entries(FUNCTIONS).map(([name, prefix]) => [
@@ -137,6 +142,8 @@ describe('the synthesized function bundles', () => {
       [logicalId(template, 'AWS::DynamoDB::Table', 'DeletionsStateTable'), settings.stateTableName],
       [logicalId(template, 'AWS::SQS::Queue', 'DeletionsWorkQueue'), workQueueUrl],
     ]);
+    const receiptKey = logicalId(template, 'AWS::KMS::Key', 'DeletionsReceiptKey');
+    resources.set(`${receiptKey}.Arn`, `arn:aws:kms:${region}:000000000000:key/lethe-receipts`);
     for (const [id, table] of Object.entries(template.findResources('AWS::DynamoDB::Table'))) {
       const name = table.Properties.TableName;
       if (typeof name === 'string') resources.set(id, name);
@@ -154,6 +161,7 @@ describe('the synthesized function bundles', () => {
         AWS_ENDPOINT_URL_SQS: endpoints.sqs,
         AWS_ENDPOINT_URL_S3: endpoints.s3,
         AWS_ENDPOINT_URL_EVENTBRIDGE: standIn.endpoint,
+        AWS_ENDPOINT_URL_KMS: kms.endpoint,
         // DynamoDB Local answers lock waits with 500s under load; the local clients retry more.
         AWS_MAX_ATTEMPTS: '8',
       };
@@ -173,6 +181,7 @@ describe('the synthesized function bundles', () => {
 
   afterAll(async () => {
     await standIn?.close();
+    await kms?.close();
     destroyAwsClients(clients);
     if (synth) rmSync(synth.outdir, { recursive: true, force: true });
   });
@@ -369,7 +378,14 @@ describe('the synthesized function bundles', () => {
       .map((entry) => JSON.parse(entry.Detail ?? '{}') as { jobId: string; outcome: string });
     for (const jobId of jobIds) {
       expect(completed).toContainEqual(expect.objectContaining({ jobId, outcome: 'deleted' }));
+      // Signed through KMS (the construct's key), checked offline with its public key only.
+      const receipt = await getReceipt(
+        { docs, table: settings.stateTableName, now: () => new Date() },
+        jobId,
+      );
+      expect(verifyReceipt(receipt, kms.publicKeyPem)).toMatchObject({ ok: true, problems: [] });
     }
+    expect(kms.signatures()).toBeGreaterThanOrEqual(jobIds.length);
   });
 
   it('the sweeper runs from a scheduled event and finds nothing left pending', async () => {
