@@ -19,6 +19,7 @@ import type {
   ObjectStore,
   ObjectVersion,
 } from '../ports/object-store.js';
+import { compareObjectKeys } from '../ports/object-store.js';
 import { backoffDelay, chunk, mapConcurrent, sleep } from '../retry.js';
 import type { AwsClients } from './aws-clients.js';
 import { decodeListedKey, isWellFormedKey, xmlCanCarry } from './s3-key-encoding.js';
@@ -251,6 +252,43 @@ export function createS3ObjectStore(
     };
   }
 
+  /**
+   * Lists `sorted` (keys of one folder, in S3's order) from their common prefix, after the first
+   * of them through the last, within ⌈n / 1,000⌉ + 1 pages, adding those listed to `found`.
+   * Returns the keys the listing did not settle: the first one, and any past the last key
+   * listed when the budget ran out (keys of others between them can fill the pages).
+   */
+  async function listThrough(
+    bucket: string,
+    sorted: readonly string[],
+    found: Set<string>,
+  ): Promise<string[]> {
+    const [first = '', last = ''] = [sorted[0], sorted[sorted.length - 1]];
+    let common = 0;
+    while (common < first.length && first[common] === last[common]) common++;
+    // Never cut a surrogate pair: the prefix must be a well-formed key itself.
+    if (common > 0 && /[\uD800-\uDBFF]/.test(first[common - 1] ?? '')) common--;
+    const prefix = first.slice(0, common);
+    const wanted = new Set(sorted);
+    let reached: string | undefined;
+    let token: string | undefined;
+    for (let page = 0; page < Math.ceil(sorted.length / 1000) + 1; page++) {
+      const listed = await list(
+        bucket,
+        prefix,
+        1000,
+        token ? { ContinuationToken: token } : { StartAfter: first },
+      );
+      for (const key of listed.keys) if (wanted.has(key)) found.add(key);
+      reached = listed.keys.at(-1) ?? reached;
+      if (!listed.truncated || (reached !== undefined && compareObjectKeys(reached, last) >= 0)) {
+        return [first];
+      }
+      token = listed.nextToken;
+    }
+    return [first, ...sorted.slice(1).filter((k) => !reached || compareObjectKeys(k, reached) > 0)];
+  }
+
   return {
     async listPage(bucket, prefix, token, maxKeys = 1000) {
       const listed = await list(bucket, prefix, maxKeys, token ? { ContinuationToken: token } : {});
@@ -295,14 +333,23 @@ export function createS3ObjectStore(
     },
 
     async existing(bucket, keys) {
-      const found = await mapConcurrent([...new Set(keys)], 16, async (key) => {
-        // A key that is no well-formed UTF-16 cannot be an S3 key (nor be sent in a request).
-        if (!isWellFormedKey(key)) return undefined;
-        // The key itself sorts first among the keys it prefixes (byte order), if it exists.
-        const listed = await list(bucket, key, 1, {});
-        return listed.keys[0] === key ? key : undefined;
+      // A key that is no well-formed UTF-16 cannot be an S3 key (nor be sent in a request).
+      const wanted = [...new Set(keys)].filter(isWellFormedKey).sort(compareObjectKeys);
+      const found = new Set<string>();
+      const folders = new Map<string, string[]>();
+      for (const key of wanted) {
+        const folder = key.slice(0, key.lastIndexOf('/') + 1);
+        folders.set(folder, [...(folders.get(folder) ?? []), key]);
+      }
+      await mapConcurrent([...folders.values()], 4, async (group) => {
+        const unsettled = group.length < 3 ? group : await listThrough(bucket, group, found);
+        await mapConcurrent(unsettled, 16, async (key) => {
+          // The key itself sorts first among the keys it prefixes (byte order), if it exists.
+          const listed = await list(bucket, key, 1, {});
+          if (listed.keys[0] === key) found.add(key);
+        });
       });
-      return new Set(found.filter((key): key is string => key !== undefined));
+      return found;
     },
 
     async deleteKeys(bucket, keys) {

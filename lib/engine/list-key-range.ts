@@ -2,7 +2,7 @@
 // pages of them), and what is left of a pinned range when its unit runs again. Ranges are
 // compared in S3's order: the bytes of the UTF-8 keys.
 import type { KeyRange } from '../model/intents.js';
-import type { ObjectStore } from '../ports/object-store.js';
+import { compareObjectKeys, type ObjectStore } from '../ports/object-store.js';
 
 export interface ListedSegment {
   readonly keys: readonly string[];
@@ -10,9 +10,7 @@ export interface ListedSegment {
   readonly truncated: boolean;
 }
 
-export function compareKeys(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
+export const compareKeys = compareObjectKeys;
 
 /** Up to `pages` pages of `pageSize` keys under `prefix`, after `after`. */
 export async function listSegment(

@@ -57,8 +57,9 @@ export interface ObjectStore {
   /** HeadObject: whether the object exists (needs read access to it). */
   exists(bucket: string, key: string): Promise<boolean>;
   /**
-   * Which of `keys` exist now, found by listing (each key as a prefix, one key a request), so
-   * it needs only s3:ListBucket on the keys' area, never read access to their content. Lets a
+   * Which of `keys` exist now, found by listing, so it needs only s3:ListBucket on the keys'
+   * area, never read access to their content: keys of one folder by listing from the first of
+   * them through the last (a page budget of ⌈n / 1,000⌉ + 1), the rest one LIST a key. Lets a
    * deletion count only keys that existed: DeleteObjects answers "Deleted" for a missing key.
    */
   existing(bucket: string, keys: readonly string[]): Promise<Set<string>>;
@@ -77,4 +78,9 @@ export interface ObjectStore {
   putBytes(bucket: string, key: string, body: Uint8Array): Promise<void>;
   /** GetObject as raw bytes, or undefined when the object does not exist. */
   getBytes(bucket: string, key: string): Promise<Uint8Array | undefined>;
+}
+
+/** S3's key order: the bytes of the UTF-8 keys (ListObjectsV2 lists in this order). */
+export function compareObjectKeys(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
