@@ -9,7 +9,8 @@ import { listDeadLetters, redriveDeadLetters } from '../lib/engine/dead-letters.
 import { pausePipeline, resumePipeline, waitForSwitch } from '../lib/engine/pause-pipeline.js';
 import { pipelineOverview } from '../lib/engine/pipeline-overview.js';
 import { renderMermaid } from '../lib/graph/render-mermaid.js';
-import { type Job, listJobs } from '../lib/model/jobs.js';
+import type { Job } from '../lib/model/jobs.js';
+import { listRecentJobs } from '../lib/model/recent-jobs.js';
 import type { PipelineSwitch } from '../lib/ports/pipeline-switch.js';
 import { sleep } from '../lib/retry.js';
 import { startLocalRuntime } from '../local/local-runtime.js';
@@ -89,6 +90,14 @@ function withDeadline(job: Job, now: Date): string {
   const line = deadlineLine(job, now);
   return line === undefined ? '' : `  ${line}`;
 }
+/** A flag that must be a whole number of seconds above 0; else a usage error (exit 2). */
+function positiveSeconds(flag: string, value: string): number {
+  const seconds = Number(value);
+  if (!(Number.isInteger(seconds) && seconds > 0)) {
+    throw new CliUsageError(`${flag} must be a whole number of seconds, got "${value}"`);
+  }
+  return seconds;
+}
 function print(json: boolean, value: Record<string, unknown>, text: string): void {
   process.stdout.write(
     json ? `${JSON.stringify({ version: JSON_VERSION, ...value }, null, 2)}\n` : `${text}\n`,
@@ -165,6 +174,7 @@ program
   .option('--no-ui', 'do not serve the status page')
   .action(async (options: { sweepEvery: string; uiPort: string; ui: boolean }) => {
     const uiPort = parseUiPort(options.uiPort);
+    const sweepEverySeconds = positiveSeconds('--sweep-every', options.sweepEvery);
     const { connection, graph: graphModule } = program.opts<{
       connection: string;
       graph?: string;
@@ -173,7 +183,7 @@ program
     const graph = await loadGraph(modulePath);
     const runtime = await startLocalRuntime({
       graph,
-      sweepEveryMs: Number(options.sweepEvery) * 1000,
+      sweepEveryMs: sweepEverySeconds * 1000,
       logLevel: 'WARN',
     });
     writeConnection(connection, {
@@ -248,7 +258,8 @@ program
     const { engine } = t;
     if (!jobId) {
       const state = engine.context.state;
-      const jobs = [...(await listJobs(state, 'running')), ...(await listJobs(state, 'completed'))];
+      // Newest first, including completed jobs GC already moved to the `expiring` partition.
+      const { jobs } = await listRecentJobs(state, { limit: 20 });
       // The same overview the status page shows (switch, DLQ depth, sweeper lag, last sweep).
       const pipeline = await pipelineOverview({
         state,

@@ -215,6 +215,8 @@ export function registerReceiptCommands(program: Command, deps: ReceiptCommandDe
           );
         }
         const t = await deps.target();
+        // An unknown job is an error like any other command's; "not in the receipt" is an answer.
+        if (!(await t.engine.getJob(jobId))) throw new CliError(`no job ${jobId}`);
         const [container = '', key = ''] = given[0];
         let item: ProvenItem;
         if (options.object) {

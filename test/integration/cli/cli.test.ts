@@ -94,6 +94,11 @@ describe('CLI: errors', () => {
       ['pause', ...AWS, '--worker-mapping', MAPPING, '--wait', '--timeout', 'forever'],
       /^lethe: --timeout must be a number of seconds in \(0, 3600\], got "forever"/,
     ],
+    [
+      'a local stack swept at no schedule',
+      ['local', '--sweep-every', 'abc'],
+      /^lethe: --sweep-every must be a whole number of seconds, got "abc"/,
+    ],
   ])('refuses %s with exit 2, before calling AWS', async (_case, args, message) => {
     // Act
     const run = await lethe(args);
@@ -153,6 +158,9 @@ describe('CLI: commands against a local pipeline', () => {
 
     const sweep = await cli(['sweep', '--json']);
     expect(JSON.parse(sweep.stdout)).toMatchObject({ version: 1, report: { paused: false } });
+    // Collected by the sweep (moved to the `expiring` partition), the job is still listed.
+    const swept = JSON.parse((await cli(['status', '--json'])).stdout);
+    expect(swept.jobs.map((j: { jobId: string }) => j.jobId)).toContain(jobId);
 
     // Under load a redelivered copy of a settled unit can land there; the shape is what counts.
     const dlq = await cli(['dlq', 'list', '--json']);
