@@ -78,7 +78,7 @@ describe('Function: checkDeletion', () => {
 
     // Assess
     expect(clean.checks.filter((c) => !c.ok)).toEqual([]);
-    expect(clean.checks).toHaveLength(12);
+    expect(clean.checks).toHaveLength(13);
     expect(broken.checks.filter((c) => c.ok).map((c) => c.name)).toEqual([]);
     expect(broken.ok).toBe(false);
   });
