@@ -66,6 +66,7 @@ describe('Command: lethe report', () => {
           objectsDeleted: dataset.expected.objectsDeleted,
           failedUnits: 0,
         },
+        receiptRoot: expect.stringMatching(/^[0-9a-f]{64}$/),
       },
     ]);
     const anonymous = JSON.parse(hidden.stdout).deletions[0];

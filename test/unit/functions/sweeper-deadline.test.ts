@@ -26,7 +26,14 @@ describe('Handler: sweeper', () => {
     const engine = {
       sweep: async (options: SweepOptions = {}) => {
         seen.push(options);
-        return { oldestPendingTombstoneAgeSeconds: 0, more: false };
+        return {
+          oldestPendingTombstoneAgeSeconds: 0,
+          more: false,
+          jobsVerified: 0,
+          verificationFindings: 0,
+          verificationsFailed: 0,
+          deadlinesAtRisk: 0,
+        };
       },
     } as unknown as Engine;
     const handler = createSweeperHandler(exampleGraph(), { engine, ...quiet() });
