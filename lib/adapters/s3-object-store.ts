@@ -339,7 +339,9 @@ export function createS3ObjectStore(
       const folders = new Map<string, string[]>();
       for (const key of wanted) {
         const folder = key.slice(0, key.lastIndexOf('/') + 1);
-        folders.set(folder, [...(folders.get(folder) ?? []), key]);
+        const group = folders.get(folder);
+        if (group) group.push(key);
+        else folders.set(folder, [key]);
       }
       await mapConcurrent([...folders.values()], 4, async (group) => {
         const unsettled = group.length < 3 ? group : await listThrough(bucket, group, found);
