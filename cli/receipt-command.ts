@@ -12,6 +12,7 @@ import { canonicalNumber } from '../lib/graph/key-types.js';
 import type { SignedReceipt } from '../lib/model/receipts.js';
 import type { ReceiptSigner } from '../lib/ports/receipt-signer.js';
 import { CliError, CliUsageError } from './cli-error.js';
+import { verificationLine } from './format-verification.js';
 import { formatNumber } from './progress.js';
 import type { Target } from './target.js';
 
@@ -82,7 +83,16 @@ export function formatReceipt(signed: SignedReceipt): string {
     ...rows,
     `  root ${r.root}`,
     `  signed ${r.signedAt} by ${signed.signature.keyId} (${signed.signature.algorithm})`,
+    `  ${attestationLine(signed)}`,
   ].join('\n');
+}
+
+/** The receipt's signed verification, as `lethe verify` words it, or that there is none yet. */
+function attestationLine(signed: SignedReceipt): string {
+  const attested = signed.verification?.attestation;
+  if (!attested) return 'verification: none signed yet (see `lethe verify`)';
+  const line = verificationLine({ ...attested, items: [], truncated: false });
+  return `${line}; signed ${attested.signedAt}`;
 }
 
 function physical(
@@ -169,7 +179,10 @@ export function registerReceiptCommands(program: Command, deps: ReceiptCommandDe
         options.json === true,
         { ok: check.ok, problems: check.problems, root: check.receipt?.receipt.root },
         check.ok
-          ? `receipt ${check.receipt?.receipt.jobId} is valid: root ${check.receipt?.receipt.root}`
+          ? [
+              `receipt ${check.receipt?.receipt.jobId} is valid: root ${check.receipt?.receipt.root}`,
+              check.receipt ? attestationLine(check.receipt) : '',
+            ].join('\n  ')
           : `receipt is NOT valid:\n${check.problems.map((p) => `  ${p}`).join('\n')}`,
       );
       if (!check.ok) process.exitCode = 1;

@@ -24,6 +24,7 @@ import type { EngineContext } from './engine-context.js';
 import { publishOutboxEvent } from './publish-completion.js';
 import { createRequestPacer, readOnlyDocuments, readOnlyObjects } from './read-only-ports.js';
 import { type WalkStart, type WalkStep, walkDeletion } from './walk-deletion.js';
+import { attestVerification } from './write-receipt.js';
 
 export interface VerifyOptions {
   /** Read requests per second; defaults to `settings.verifyRequestsPerSecond` (50). */
@@ -189,8 +190,9 @@ export interface RecordedVerification extends VerificationReport {
 }
 
 /**
- * Verifies job `jobId`, records the outcome as `job.verification` and publishes
- * `DeletionVerified` (through the outbox: a failed publish is retried by the sweeper).
+ * Verifies job `jobId`, records the outcome as `job.verification` and, when the engine may
+ * sign, as a signed attestation on the job's receipt; publishes `DeletionVerified` (through
+ * the outbox: a failed publish is retried by the sweeper).
  * `once`: record only if the job has none yet (the sweeper's exactly-once); otherwise the
  * latest replaces it. Throws as verifyDeletion does.
  */
@@ -200,11 +202,13 @@ export async function verifyAndRecord(
   options: VerifyOptions & { readonly once?: boolean } = {},
 ): Promise<RecordedVerification> {
   const report = await verifyDeletion(context, jobId, options);
+  const attestation = await attestVerification(context, jobId, report.verification);
   const detail = await recordVerification(
     context.state,
     report.job,
     report.verification,
     options.once === true,
+    attestation,
   );
   if (!detail) return { ...report, recorded: false };
   try {

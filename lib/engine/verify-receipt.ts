@@ -23,7 +23,9 @@ const ERASING_KINDS = ['rowsDeleted', 'rowsNulled', 'objectsDeleted', 'objectsHi
  * Checks a receipt (as parsed JSON) against a PEM public key: its shape, its signature over
  * the canonical body, and its internal consistency — totals equal the sums of the per-relation
  * counts, and the leaf count equals rows deleted + rows nulled + objects deleted + objects hidden (one leaf per
- * item the counts claim). Never throws on bad input: every problem is reported.
+ * item the counts claim). A signed verification, when the receipt carries one, must be
+ * signed by the same key, name this receipt's job and root, and come after completion.
+ * Never throws on bad input: every problem is reported.
  */
 export function verifyReceipt(input: unknown, publicKeyPem: string): ReceiptCheck {
   const parsed = signedReceiptSchema.safeParse(input);
@@ -35,21 +37,13 @@ export function verifyReceipt(input: unknown, publicKeyPem: string): ReceiptChec
   }
   const signed = parsed.data;
   const body = signed.receipt;
-  const problems: string[] = [];
-  let signatureOk = false;
-  try {
-    signatureOk = verify(
-      'sha256',
-      receiptSigningBytes(body),
-      { key: createPublicKey(publicKeyPem), dsaEncoding: 'der' },
-      Buffer.from(signed.signature.value, 'base64'),
-    );
-  } catch (error) {
-    problems.push(`signature: cannot be checked (${(error as Error).message.split('\n')[0]})`);
-  }
-  if (!signatureOk && problems.length === 0) {
-    problems.push('signature: does not match the receipt and this public key');
-  }
+  const problems: string[] = signatureProblems(
+    'signature',
+    'the receipt',
+    receiptSigningBytes(body),
+    signed.signature.value,
+    publicKeyPem,
+  );
   const counts = body.counts as Counts;
   for (const kind of ERASING_KINDS) {
     const sum = totalOf(counts, kind);
@@ -68,7 +62,53 @@ export function verifyReceipt(input: unknown, publicKeyPem: string): ReceiptChec
   if (Number.isNaN(start) || Number.isNaN(end) || end < start) {
     problems.push('timings: completedAt is not a time after requestedAt');
   }
+  if (signed.verification) problems.push(...attestationProblems(signed, publicKeyPem));
   return { ok: problems.length === 0, problems, receipt: signed };
+}
+
+/** `[]` when `signature` (DER, base64) is `publicKeyPem`'s over `bytes`, else one line. */
+function signatureProblems(
+  field: string,
+  what: string,
+  bytes: Buffer,
+  signature: string,
+  publicKeyPem: string,
+): string[] {
+  try {
+    const ok = verify(
+      'sha256',
+      bytes,
+      { key: createPublicKey(publicKeyPem), dsaEncoding: 'der' },
+      Buffer.from(signature, 'base64'),
+    );
+    return ok ? [] : [`${field}: does not match ${what} and this public key`];
+  } catch (error) {
+    return [`${field}: cannot be checked (${(error as Error).message.split('\n')[0]})`];
+  }
+}
+
+/** A verification attestation must be signed by the same key and name this receipt. */
+function attestationProblems(signed: SignedReceipt, publicKeyPem: string): string[] {
+  const attested = signed.verification;
+  if (!attested) return [];
+  const a = attested.attestation;
+  const problems = signatureProblems(
+    'verification.signature',
+    'the verification',
+    receiptSigningBytes(a),
+    attested.signature.value,
+    publicKeyPem,
+  );
+  if (a.jobId !== signed.receipt.jobId) {
+    problems.push(`verification is of job ${a.jobId}, the receipt of ${signed.receipt.jobId}`);
+  }
+  if (a.receiptRoot !== signed.receipt.root) {
+    problems.push("verification.receiptRoot is not the receipt's root");
+  }
+  if (!(Date.parse(a.verifiedAt) >= Date.parse(signed.receipt.timings.completedAt))) {
+    problems.push('verification.verifiedAt is not a time after the job completed');
+  }
+  return problems;
 }
 
 /** The item a proof is about, as the auditor names it. */

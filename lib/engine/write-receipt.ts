@@ -9,16 +9,20 @@ import { totalOf } from '../model/counters.js';
 import { getJob } from '../model/jobs.js';
 import { readLeaves } from '../model/leaves.js';
 import {
+  ATTESTATION_VERSION,
   type JobReceipt,
   RECEIPT_VERSION,
   type ReceiptBody,
   receiptKey,
   receiptSigningBytes,
+  type SignedAttestation,
   type SignedReceipt,
   TREE_RULE,
+  type VerificationAttestation,
 } from '../model/receipts.js';
 import type { StateContext } from '../model/state-context.js';
 import { stateKeys, TTL_ATTRIBUTE } from '../model/state-keys.js';
+import type { Verification } from '../model/verification.js';
 import type { EngineContext } from './engine-context.js';
 import { merkleRoot } from './merkle-tree.js';
 
@@ -29,7 +33,43 @@ export async function getReceipt(
 ): Promise<SignedReceipt | undefined> {
   const item = await state.docs.get(state.table, receiptKey(jobId), true);
   if (!item) return undefined;
-  return { receipt: item.receipt, signature: item.signature } as SignedReceipt;
+  return {
+    receipt: item.receipt,
+    signature: item.signature,
+    ...(item.verification === undefined ? {} : { verification: item.verification }),
+  } as SignedReceipt;
+}
+
+/**
+ * Signs the outcome of a re-discovery of job `jobId` as an attestation bound to its receipt
+ * (`receiptRoot`). Undefined when the engine has no signer (a caller not allowed to sign, such
+ * as an operator of a deployed pipeline) or the job has no receipt. Storing it is the caller's
+ * (recordVerification, in the transaction that records the verification on the job).
+ */
+export async function attestVerification(
+  context: EngineContext,
+  jobId: string,
+  verification: Verification,
+): Promise<SignedAttestation | undefined> {
+  const { state, signer } = context;
+  if (!signer) return undefined;
+  const stored = await getReceipt(state, jobId);
+  if (!stored) return undefined;
+  const attestation: VerificationAttestation = {
+    type: 'verification',
+    version: ATTESTATION_VERSION,
+    jobId,
+    receiptRoot: stored.receipt.root,
+    verifiedAt: verification.verifiedAt,
+    findings: verification.findings,
+    kept: { ...verification.kept },
+    requests: verification.requests,
+    trigger: verification.trigger,
+    signedAt: state.now().toISOString(),
+  };
+  const keyId = await signer.keyId();
+  const value = Buffer.from(await signer.sign(receiptSigningBytes(attestation))).toString('base64');
+  return { attestation, signature: { algorithm: 'ECDSA_SHA_256', keyId, value } };
 }
 
 /**

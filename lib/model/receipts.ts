@@ -61,10 +61,52 @@ export const receiptSignatureSchema = z.object({
 
 export type ReceiptSignature = z.infer<typeof receiptSignatureSchema>;
 
-/** A signed receipt: what `lethe receipt <jobId> --json` prints and `receipt verify` reads. */
+export const ATTESTATION_VERSION = 1;
+
+/**
+ * A verification attestation: the outcome of re-discovery (lib/engine/verify-deletion.ts) for
+ * the job a receipt covers, signed by the same key after the fact. The receipt body itself is
+ * signed once, at completion, and never changes; the attestation binds to it by `jobId` and
+ * `receiptRoot`. It lives on the receipt item, so it is kept `receiptRetentionDays` like the
+ * receipt, long after the job item (which also carries `verification`) is collected.
+ */
+export const verificationAttestationSchema = z.object({
+  type: z.literal('verification'),
+  version: z.literal(ATTESTATION_VERSION),
+  jobId: z.string().min(1),
+  /** The root of the receipt this verification is about, lowercase hex. */
+  receiptRoot: hex64,
+  /** ISO-8601 time the walk finished. */
+  verifiedAt: z.string(),
+  /** Items still present that the job should have erased; 0 when verified clean. */
+  findings: count,
+  /** Legitimately present (never findings): shared, TTL, held, kept by restrict. */
+  kept: z.object({ shared: count, ttl: count, held: count, blocked: count }),
+  /** Read requests the walk made. */
+  requests: count,
+  trigger: z.enum(['sweeper', 'cli']),
+  signedAt: z.string(),
+});
+
+export type VerificationAttestation = z.infer<typeof verificationAttestationSchema>;
+
+export const signedAttestationSchema = z.object({
+  attestation: verificationAttestationSchema,
+  signature: receiptSignatureSchema,
+});
+
+/** An attestation with its signature (over the attestation's canonical JSON, as a receipt's). */
+export type SignedAttestation = z.infer<typeof signedAttestationSchema>;
+
+/**
+ * A signed receipt: what `lethe receipt <jobId> --json` prints and `receipt verify` reads.
+ * `verification` is there once re-discovery ran with a signer (the sweeper's
+ * `verifyAfterMinutes`, or `lethe verify` where the caller may sign); the latest one wins.
+ */
 export const signedReceiptSchema = z.object({
   receipt: receiptBodySchema,
   signature: receiptSignatureSchema,
+  verification: signedAttestationSchema.optional(),
 });
 
 export type SignedReceipt = z.infer<typeof signedReceiptSchema>;
@@ -90,8 +132,11 @@ function canonical(value: unknown): unknown {
   return value;
 }
 
-/** The bytes a receipt's signature covers: the canonical JSON of its body, UTF-8. */
-export function receiptSigningBytes(body: ReceiptBody): Buffer {
+/**
+ * The bytes a signature covers: the canonical JSON of a receipt body or an attestation, UTF-8.
+ * The two cannot be mistaken for each other: only an attestation has `type`.
+ */
+export function receiptSigningBytes(body: ReceiptBody | VerificationAttestation): Buffer {
   return Buffer.from(JSON.stringify(canonical(body)), 'utf8');
 }
 

@@ -8,6 +8,7 @@
 // Item  JOB#<jobId> / EVENT#DeletionVerified   { detail, createdAt }   until published
 import { ConditionFailedError, LetheError, TransactionCancelledError } from '../errors.js';
 import type { Item, Key } from '../ports/document-store.js';
+import { receiptKey, type SignedAttestation } from './receipts.js';
 import type { StateContext } from './state-context.js';
 import { stateIndex, stateKeys } from './state-keys.js';
 
@@ -112,6 +113,8 @@ export function verificationFromItem(item: Item): Verification | undefined {
  * Records `verification` on the completed job and writes its DeletionVerified event to the
  * outbox, in one transaction. `once`: only if the job has no verification yet (the sweeper:
  * exactly one per job however often it runs); otherwise the latest replaces what was there.
+ * `attestation`, when given, is stored on the job's receipt item in the same transaction
+ * (`verification` there), so the receipt and the job never disagree on the latest outcome.
  * Returns the event detail, or undefined when `once` and another run recorded first.
  */
 export async function recordVerification(
@@ -119,6 +122,7 @@ export async function recordVerification(
   job: { jobId: string; entity: string; id: string; tenantId?: string | undefined },
   verification: Verification,
   once: boolean,
+  attestation?: SignedAttestation,
 ): Promise<Record<string, unknown> | undefined> {
   const now = state.now().toISOString();
   const detail = {
@@ -153,6 +157,20 @@ export async function recordVerification(
           gsi1sk: `${now}#${job.jobId}`,
         },
       },
+      ...(attestation === undefined
+        ? []
+        : [
+            {
+              kind: 'update' as const,
+              table: state.table,
+              key: receiptKey(job.jobId),
+              update: {
+                expression: 'SET verification = :a',
+                values: { ':a': attestation },
+              },
+              condition: { expression: 'attribute_exists(pk)' },
+            },
+          ]),
     ]);
     return detail;
   } catch (error) {

@@ -5,7 +5,7 @@ import { connectTo, lethe } from '../support/lethe-cli.js';
 import { createPipelineHarness } from '../support/pipeline-harness.js';
 
 describe('CLI: verify', () => {
-  it('verifies a completed job, finds a row put back, shows it in status, and refuses a running job', async () => {
+  it('verifies a completed job, finds a row put back, shows it in status and on the receipt, and refuses a running job', async () => {
     // Prepare
     const pipeline = await createPipelineHarness('cliverify');
     const prefix = pipeline.graph.tables.projects?.name.replace(/-projects$/, '') ?? '';
@@ -25,6 +25,7 @@ describe('CLI: verify', () => {
     await pipeline.engine.context.docs.put(artifactsTable, artifact);
     const found = await cli(['verify', jobId, '--rate', '20']);
     const status = await cli(['status', jobId]);
+    const receipt = await cli(['receipt', jobId]);
     const refused = await cli(['verify', running.jobId]);
 
     // Assess
@@ -40,6 +41,8 @@ describe('CLI: verify', () => {
       `row  ${artifactsTable} ${JSON.stringify({ artifactId: artifact.artifactId })}`,
     );
     expect(status.stdout).toMatch(/verification \(cli, [^)]+\): 1 FINDING/);
+    // The latest verification, signed onto the receipt: the receipt outlives the job item.
+    expect(receipt.stdout).toMatch(/verification \(cli, [^)]+\): 1 FINDING.*; signed /);
     expect(refused.code).toBe(1);
     expect(refused.stderr.trim()).toBe(
       `lethe: job ${running.jobId} is running, not completed: verify runs only after a job completed`,

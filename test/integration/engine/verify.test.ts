@@ -1,9 +1,12 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
+import { verifyReceipt } from '../../../lib/engine/verify-receipt.js';
+import { getReceipt } from '../../../lib/engine/write-receipt.js';
 import {
   DELETION_VERIFIED,
   deletionVerifiedDetailSchema,
 } from '../../../lib/events/deletion-verified.js';
+import type { SignedReceipt } from '../../../lib/model/receipts.js';
 import { JobNotCompletedError } from '../../../lib/model/verification.js';
 import type { Item } from '../../../lib/ports/document-store.js';
 import { type SeededDataset, SMALL_SIZE } from '../../../local/example-dataset.js';
@@ -237,6 +240,42 @@ describe('Sweeper: verification after completion', () => {
     const verified = pipeline.events.events.filter((e) => e.detailType === DELETION_VERIFIED);
     expect(verified).toHaveLength(1);
     expect(verified[0]?.detail).toMatchObject({ jobId, findings: 0, trigger: 'sweeper' });
+  });
+
+  it('signs the verification onto the job’s receipt, where a changed finding count fails the check', async () => {
+    // Prepare
+    const pipeline = await createPipelineHarness('verattest', {
+      settings: { shards: 1, verifyAfterMinutes: 5 },
+    });
+    const { jobId } = await deletedOrganization(pipeline);
+    const publicKey = (await pipeline.engine.context.signer?.publicKeyPem()) ?? '';
+    const before = await getReceipt(pipeline.engine.context.state, jobId);
+
+    // Act
+    await pipeline.engine.sweep({ now: minutesFromNow(6) });
+    const signed = await getReceipt(pipeline.engine.context.state, jobId);
+
+    // Assess
+    expect(before?.verification).toBeUndefined();
+    expect(signed?.verification?.attestation).toMatchObject({
+      jobId,
+      receiptRoot: signed?.receipt.root,
+      findings: 0,
+      trigger: 'sweeper',
+    });
+    expect(verifyReceipt(signed, publicKey)).toMatchObject({ ok: true, problems: [] });
+    const hidden = structuredClone(signed) as SignedReceipt & {
+      verification: { attestation: { findings: number } };
+    };
+    hidden.verification.attestation.findings = 3;
+    expect(verifyReceipt(hidden, publicKey).problems).toEqual([
+      'verification.signature: does not match the verification and this public key',
+    ]);
+    const moved = structuredClone(signed) as SignedReceipt;
+    moved.receipt.root = '0'.repeat(64);
+    expect(verifyReceipt(moved, publicKey).problems).toContain(
+      "verification.receiptRoot is not the receipt's root",
+    );
   });
 
   it('keeps sweeping when a verification fails, and tries it again at the next run', async () => {
