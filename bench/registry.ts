@@ -7,7 +7,7 @@ import { awsS3Rm } from './runners/aws-s3-rm.js';
 import { bareDeleteObjects } from './runners/bare-delete-objects.js';
 import { deleteItemPerRow } from './runners/delete-item-per-row.js';
 import { deleteObjectPerKey } from './runners/delete-object-per-key.js';
-import { letheObjectRunner } from './runners/lethe-objects.js';
+import { letheObjectRunner, letheObjectsWithoutLeavesRunner } from './runners/lethe-objects.js';
 import { letheRowRunner } from './runners/lethe-rows.js';
 import { rcloneDelete } from './runners/rclone-delete.js';
 
@@ -18,6 +18,14 @@ export const OBJECT_RUNNERS: readonly RunnerEntry<SeededObjects>[] = [
     role: 'lethe',
     description: "lethe's object path through the real worker and the work queue",
     run: letheObjectRunner,
+  },
+  {
+    id: 'lethe-without-receipt-leaves',
+    label: 'lethe without receipt leaves',
+    role: 'limit',
+    description:
+      "lethe's object path with receipt leaves neither hashed nor stored: what receipts cost (issue 18: ≤ 5%)",
+    run: letheObjectsWithoutLeavesRunner,
   },
   {
     id: 'bare-delete-objects',

@@ -58,6 +58,13 @@ export interface LocalRuntimeOptions {
   readonly events?: EventBus;
   /** Called with every SDK client before use: fault injection, request counting. */
   readonly instrument?: (clients: AwsClients) => void;
+  /**
+   * `false`: the engine hashes and stores no receipt leaves — the bench's baseline for what
+   * receipts cost (bench/runners/lethe-objects.ts). Never for a pipeline anyone relies on.
+   * @internal
+   * @default true
+   */
+  readonly receiptLeaves?: boolean;
 }
 
 /**
@@ -111,7 +118,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const workQueueUrl = queueUrls[settings.workQueueName] ?? '';
     const deadLetterQueueUrl = queueUrls[settings.deadLetterQueueName] ?? '';
     const events = options.events ?? createInMemoryEventBus();
-    const engine = createEngine({ graph: options.graph, clients, settings, workQueueUrl, events });
+    const engine = createEngine({
+      graph: options.graph,
+      clients,
+      settings,
+      workQueueUrl,
+      events,
+      ...(options.receiptLeaves === false ? { receiptLeaves: false } : {}),
+    });
     const observability = () => localObservability(options.logLevel ?? 'WARN');
     const worker = createWorkerHandler(options.graph, { engine, ...observability() });
     const sweeper = createSweeperHandler(options.graph, { engine, ...observability() });

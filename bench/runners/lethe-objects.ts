@@ -6,24 +6,34 @@ import { totalOf } from '../../lib/model/counters.js';
 import type { ObjectRunner } from '../bench-types.js';
 import { runLethe } from './lethe-pipeline.js';
 
-export const letheObjectRunner: ObjectRunner = async (env) => {
-  const name = `lethe-${env.data.bucket}`.slice(0, 60);
-  const graph = defineGraph({
-    tables: { owners: { name: `${name}-owners`, partitionKey: 'ownerId' } },
-    buckets: { objects: { name: env.data.bucket } },
-    entities: {
-      owner: {
-        table: 'owners',
-        objects: [{ kind: 'prefix', bucket: 'objects', template: 'objects/{ownerId}/' }],
+/**
+ * lethe's object path; `receiptLeaves: false` is the same run without hashing and storing
+ * receipt leaves — the baseline issue 18's cost target (≤ 5% slower) is judged against.
+ */
+function letheObjects(receiptLeaves: boolean): ObjectRunner {
+  return async (env) => {
+    const name = `lethe${receiptLeaves ? '' : '-nl'}-${env.data.bucket}`.slice(0, 60);
+    const graph = defineGraph({
+      tables: { owners: { name: `${name}-owners`, partitionKey: 'ownerId' } },
+      buckets: { objects: { name: env.data.bucket } },
+      entities: {
+        owner: {
+          table: 'owners',
+          objects: [{ kind: 'prefix', bucket: 'objects', template: 'objects/{ownerId}/' }],
+        },
       },
-    },
-  });
-  return runLethe(
-    env,
-    graph,
-    name,
-    { entity: 'owner', id: env.data.ownerId },
-    (job) => totalOf(job.counts, 'objectsDeleted'),
-    [{ name: `${name}-owners`, partitionKey: 'ownerId', indexes: [], stream: false }],
-  );
-};
+    });
+    return runLethe(
+      env,
+      graph,
+      name,
+      { entity: 'owner', id: env.data.ownerId },
+      (job) => totalOf(job.counts, 'objectsDeleted'),
+      [{ name: `${name}-owners`, partitionKey: 'ownerId', indexes: [], stream: false }],
+      { receiptLeaves },
+    );
+  };
+}
+
+export const letheObjectRunner: ObjectRunner = letheObjects(true);
+export const letheObjectsWithoutLeavesRunner: ObjectRunner = letheObjects(false);

@@ -19,6 +19,7 @@ export async function runLethe<Data>(
   request: { entity: string; id: string },
   deletedOf: (job: Job) => number,
   extraTables: Parameters<typeof provisionResources>[1]['tables'] = [],
+  engine: { readonly receiptLeaves?: boolean } = {},
 ): Promise<RunResult> {
   const settings = resolveSettings({
     stateTableName: `${name}-state`,
@@ -43,6 +44,7 @@ export async function runLethe<Data>(
     pauseCheckEveryMs: 0,
     streams: false,
     logLevel: 'ERROR',
+    ...engine,
   });
   try {
     const events = runtime.events as InMemoryEventBus;

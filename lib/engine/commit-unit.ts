@@ -22,7 +22,7 @@ import {
 } from '../model/units.js';
 import type { TransactItem } from '../ports/document-store.js';
 import { backoffDelay, sleep } from '../retry.js';
-import type { EngineContext } from './engine-context.js';
+import { type EngineContext, recordsReceiptLeaves } from './engine-context.js';
 import type { SpawnedUnit, UnitWork } from './unit-work.js';
 import { encodeWorkMessage, unitIdOf } from './work-message.js';
 
@@ -67,10 +67,12 @@ export async function commitUnit(
   }
 
   // Hashed once, before the retry loop: the leaves do not change with the attempt.
-  const leaves = [
-    ...(work.erased ?? []).map((item) => leafHash(unit.jobId, item)),
-    ...(work.erasedLeaves ?? []),
-  ];
+  const leaves = recordsReceiptLeaves(context)
+    ? [
+        ...(work.erased ?? []).map((item) => leafHash(unit.jobId, item)),
+        ...(work.erasedLeaves ?? []),
+      ]
+    : [];
   const leavesExpireAt =
     Math.floor(state.now().getTime() / 1000) + (context.settings.receiptRetentionDays + 1) * 86_400;
 

@@ -70,6 +70,12 @@ export interface EngineOptions {
    * state table (local stacks; see local-receipt-signer.ts)
    */
   readonly signer?: ReceiptSigner | null;
+  /**
+   * `false` stops receipt leaves being hashed and stored: the bench's baseline for their cost.
+   * @internal
+   * @default true
+   */
+  readonly receiptLeaves?: boolean;
 }
 
 /** The id a tombstone of this entity is keyed by: canonical for a Number id, else as given. */
@@ -179,6 +185,7 @@ export function createEngine(options: EngineOptions): Engine {
     events,
     crashPoint: options.crashPoint,
     signer,
+    receiptLeaves: options.receiptLeaves,
   };
   return {
     context,

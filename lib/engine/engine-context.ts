@@ -33,6 +33,17 @@ export interface EngineContext {
   readonly crashPoint?: ((point: CrashPoint, detail: string) => void) | undefined;
   /** Signs receipts; absent in a process not allowed to sign (it then writes none). */
   readonly signer?: ReceiptSigner | undefined;
+  /**
+   * False: no receipt leaf is hashed, pinned or stored (receipts then have no leaves). Only
+   * the bench's baseline for what receipts cost (issue 18); a pipeline always records them.
+   * @internal
+   */
+  readonly receiptLeaves?: boolean | undefined;
+}
+
+/** Whether units hash and store the receipt leaves of what they erase (always, but in the bench). */
+export function recordsReceiptLeaves(context: EngineContext): boolean {
+  return context.receiptLeaves !== false;
 }
 
 export function reachCrashPoint(context: EngineContext, point: CrashPoint, detail: string): void {

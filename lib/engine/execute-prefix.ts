@@ -20,7 +20,7 @@ import { scopeIdOf } from '../model/scopes.js';
 import type { Unit } from '../model/units.js';
 import type { TransactItem } from '../ports/document-store.js';
 import { checkArchiveCopies, checkGuards } from './check-guards.js';
-import { type EngineContext, reachCrashPoint } from './engine-context.js';
+import { type EngineContext, reachCrashPoint, recordsReceiptLeaves } from './engine-context.js';
 import { eraseObjects } from './erase-objects.js';
 import { rootLabel } from './execute-finalize.js';
 import { listRemaining, listSegment } from './list-key-range.js';
@@ -95,7 +95,7 @@ export async function executePrefix(
         context.state,
         unit.jobId,
         unit.unitId,
-        group.shared === undefined ? objects.map(leafOf) : [],
+        group.shared === undefined && recordsReceiptLeaves(context) ? objects.map(leafOf) : [],
       );
       spilled = leaves.puts;
       return {

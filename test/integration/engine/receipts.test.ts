@@ -6,7 +6,12 @@ import { merkleRoot } from '../../../lib/engine/merkle-tree.js';
 import { proveItem } from '../../../lib/engine/prove-item.js';
 import { verifyInclusion, verifyReceipt } from '../../../lib/engine/verify-receipt.js';
 import { getReceipt } from '../../../lib/engine/write-receipt.js';
-import { compareHashes, type ErasedItem, leafHash } from '../../../lib/model/leaves.js';
+import {
+  compareHashes,
+  type ErasedItem,
+  leafHash,
+  leavesPartition,
+} from '../../../lib/model/leaves.js';
 import type { SignedReceipt } from '../../../lib/model/receipts.js';
 import { boardGraph, type SeededBoard, seedBoard } from '../support/board-graph.js';
 import { createPipelineHarness, type PipelineHarness } from '../support/pipeline-harness.js';
@@ -268,6 +273,30 @@ describe('Engine: receipts', () => {
     expect(signed.receipt.root).toBe(expectedRoot(jobId, seeded));
     expect(signed.receipt.totals.objectsDeleted).toBe(
       SEED.cards * SEED.attachmentsPerCard + SEED.blobs + 1,
+    );
+  });
+
+  it('hashes and stores no leaf in the bench baseline that switches receipt leaves off', async () => {
+    // Prepare: the bench judges what receipts cost against this engine; it must do the same
+    // deletion, minus the leaves.
+    const pipeline = await createPipelineHarness('receiptoff', {
+      graph: boardGraph(),
+      receiptLeaves: false,
+    });
+
+    // Act
+    const { jobId, seeded, signed } = await deleteWorkspace(pipeline);
+
+    // Assess
+    const leaves = await pipeline.engine.context.docs.query({
+      table: pipeline.engine.context.state.table,
+      keyCondition: { expression: 'pk = :pk', values: { ':pk': leavesPartition(jobId) } },
+    });
+    // The partition holds the receipt itself (sk RECEIPT) and, normally, the leaf items.
+    expect(leaves.items.map((item) => item.sk)).toEqual(['RECEIPT']);
+    expect(signed.receipt.leafCount).toBe(0);
+    expect(signed.receipt.totals.objectsDeleted).toBe(
+      expectedErased(seeded).filter((item) => item.kind === 'object').length,
     );
   });
 });

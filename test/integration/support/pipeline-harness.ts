@@ -30,6 +30,8 @@ export interface HarnessOptions {
   readonly crashPoint?: (point: CrashPoint, detail: string) => void;
   /** The engine's clock (e.g. moved ahead to pass a deadline). @default the real clock */
   readonly now?: () => Date;
+  /** `false`: the bench's baseline engine, which hashes and stores no receipt leaf. */
+  readonly receiptLeaves?: boolean;
 }
 
 export interface RunOptions {
@@ -61,6 +63,7 @@ export async function createPipelineHarness(label: string, options: HarnessOptio
     events,
     crashPoint: options.crashPoint,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.receiptLeaves === false ? { receiptLeaves: false } : {}),
   });
   const consumer = createSqsQueueConsumer(clients);
   const queueArn = await consumer.queueArn(workQueueUrl);
