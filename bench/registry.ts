@@ -8,7 +8,7 @@ import { bareDeleteObjects } from './runners/bare-delete-objects.js';
 import { deleteItemPerRow } from './runners/delete-item-per-row.js';
 import { deleteObjectPerKey } from './runners/delete-object-per-key.js';
 import { letheObjectRunner, letheObjectsWithoutLeavesRunner } from './runners/lethe-objects.js';
-import { letheRowRunner } from './runners/lethe-rows.js';
+import { letheRowRunner, letheRowsWithoutRestoreLogRunner } from './runners/lethe-rows.js';
 import { rcloneDelete } from './runners/rclone-delete.js';
 
 export const OBJECT_RUNNERS: readonly RunnerEntry<SeededObjects>[] = [
@@ -69,6 +69,14 @@ export const ROW_RUNNERS: readonly RunnerEntry<SeededRows>[] = [
     role: 'lethe',
     description: "lethe's row path through the real worker and the work queue",
     run: letheRowRunner,
+  },
+  {
+    id: 'lethe-without-restore-log',
+    label: 'lethe without the restore log',
+    role: 'limit',
+    description:
+      "lethe's row path with restoreWindowDays 0 (no row logged before it is erased): what the restore log costs (issue 17: ≤ 10%)",
+    run: letheRowsWithoutRestoreLogRunner,
   },
   {
     id: 'delete-item-8-workers',

@@ -65,6 +65,12 @@ const RATIO_TARGETS: readonly RatioTarget[] = [
     latencyMs: 0,
   },
   {
+    label: 'rows with the restore log ≥ 90% of lethe without it',
+    suite: 'rows',
+    baseline: 'lethe-without-restore-log',
+    atLeast: 0.9,
+  },
+  {
     label: 'rows ≥ 5× DeleteItem per row (8 workers)',
     suite: 'rows',
     baseline: 'delete-item-8-workers',
@@ -80,6 +86,49 @@ const ok = (run: RunRecord | undefined): run is RunRecord & { itemsPerSecond: nu
 
 const where = (run: RunRecord) =>
   `${run.n.toLocaleString('en-US')} ${run.suite === 'rows' ? 'rows' : 'keys'}, +${run.latencyMs} ms`;
+
+/** Requests that write: DynamoDB's writes and S3 PutObject (a restore-log page spilled). */
+const WRITE_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:TransactWriteItems',
+  's3:PutObject',
+];
+/** Rows a `rows` unit erases: one page (settings `pageSize`, default 500). */
+const ROWS_PER_PAGE = 500;
+
+const writesOf = (run: RunRecord) =>
+  WRITE_ACTIONS.reduce((sum, action) => sum + (run.usage?.requests[action] ?? 0), 0);
+
+/**
+ * Issue 17: the restore log adds at most one write request per page of rows — write
+ * requests of lethe's row run minus those of the same run without the log, per page.
+ */
+function restoreLogWriteRows(runs: readonly RunRecord[]): TargetRow[] {
+  return runs
+    .filter((run) => run.role === 'lethe' && run.suite === 'rows')
+    .map((lethe) => {
+      const without = runs.find(
+        (run) =>
+          run.runner === 'lethe-without-restore-log' &&
+          run.n === lethe.n &&
+          run.latencyMs === lethe.latencyMs,
+      );
+      const target = `rows: the restore log adds ≤ 1 write request per page of ${ROWS_PER_PAGE}`;
+      if (lethe.status !== 'ok' || without?.status !== 'ok' || !lethe.usage || !without.usage) {
+        return { target, where: where(lethe), measured: '—', verdict: 'not measured' };
+      }
+      const extra = (writesOf(lethe) - writesOf(without)) / Math.ceil(lethe.n / ROWS_PER_PAGE);
+      return {
+        target,
+        where: where(lethe),
+        measured: extra.toFixed(2),
+        verdict: extra <= 1 ? 'met' : 'missed',
+      };
+    });
+}
 
 export function evaluateTargets(results: BenchResults): TargetRow[] {
   const rows: TargetRow[] = [];
@@ -133,6 +182,7 @@ export function evaluateTargets(results: BenchResults): TargetRow[] {
             : 'missed',
     });
   }
+  rows.push(...restoreLogWriteRows(results.runs));
   rows.push(...evaluateSmallJobsTargets(results.smallJobs ?? []));
   const demo = (results.endToEnd ?? []).find((record) => record.scale === 1);
   rows.push({

@@ -19,13 +19,15 @@ export async function runLethe<Data>(
   request: { entity: string; id: string },
   deletedOf: (job: Job) => number,
   extraTables: Parameters<typeof provisionResources>[1]['tables'] = [],
-  engine: { readonly receiptLeaves?: boolean } = {},
+  engine: { readonly receiptLeaves?: boolean; readonly restoreWindowDays?: number } = {},
 ): Promise<RunResult> {
+  const { receiptLeaves, restoreWindowDays } = engine;
   const settings = resolveSettings({
     stateTableName: `${name}-state`,
     workQueueName: `${name}-work`,
     deadLetterQueueName: `${name}-dlq`,
     visibilityTimeoutSeconds: 120,
+    ...(restoreWindowDays === undefined ? {} : { restoreWindowDays }),
   });
   // Setup outside the measurement: the state table, the queues and any table the graph adds.
   await provisionResources(env.clients, {
@@ -44,7 +46,7 @@ export async function runLethe<Data>(
     pauseCheckEveryMs: 0,
     streams: false,
     logLevel: 'ERROR',
-    ...engine,
+    ...(receiptLeaves === undefined ? {} : { receiptLeaves }),
   });
   try {
     const events = runtime.events as InMemoryEventBus;

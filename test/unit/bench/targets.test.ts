@@ -114,6 +114,62 @@ describe('Function: evaluateTargets', () => {
     ).toBe('60%');
   });
 
+  it('judges the restore log by its rows/s and by the write requests it adds per page', () => {
+    // Prepare: 100,000 rows are 200 pages of 500.
+    const usage = (writes: Record<string, number>) => ({
+      requests: writes,
+      sqsBilledRequests: 0,
+      dynamodbWriteUnits: 0,
+      dynamodbReadUnits: 0,
+      lambdaInvocations: 0,
+      lambdaGbSeconds: 0,
+      eventBridgeEvents: 0,
+    });
+    const withUsage = (record: RunRecord, writes: Record<string, number>): RunRecord => ({
+      ...record,
+      usage: usage(writes),
+    });
+    const runs = [
+      withUsage(run('rows', 'lethe', 'lethe', 0, 1_900), {
+        'dynamodb:BatchWriteItem': 4_000,
+        'dynamodb:TransactWriteItems': 420,
+        's3:PutObject': 10,
+        'dynamodb:Query': 999,
+      }),
+      withUsage(run('rows', 'lethe-without-restore-log', 'limit', 0, 2_000), {
+        'dynamodb:BatchWriteItem': 4_000,
+        'dynamodb:TransactWriteItems': 400,
+      }),
+      withUsage(run('rows', 'lethe', 'lethe', 20, 1_000), {
+        'dynamodb:TransactWriteItems': 700,
+      }),
+      withUsage(run('rows', 'lethe-without-restore-log', 'limit', 20, 1_200), {
+        'dynamodb:TransactWriteItems': 400,
+      }),
+    ];
+
+    // Act
+    const rows = evaluateTargets(results(runs));
+    const row = (target: string, where: string) =>
+      rows.find((r) => r.target.startsWith(target) && r.where === where);
+
+    // Assess
+    expect(row('rows with the restore log ≥ 90%', '100,000 rows, +0 ms')).toMatchObject({
+      measured: '95%',
+      verdict: 'met',
+    });
+    expect(row('rows with the restore log ≥ 90%', '100,000 rows, +20 ms')?.verdict).toBe('missed');
+    // (420 + 10 − 400) / 200 pages; (700 − 400) / 200 pages. Reads do not count.
+    expect(row('rows: the restore log adds ≤ 1 write', '100,000 rows, +0 ms')).toMatchObject({
+      measured: '0.15',
+      verdict: 'met',
+    });
+    expect(row('rows: the restore log adds ≤ 1 write', '100,000 rows, +20 ms')).toMatchObject({
+      measured: '1.50',
+      verdict: 'missed',
+    });
+  });
+
   it('says "not measured" for the demo when it did not run, and counts verdicts in the section', () => {
     const rows = evaluateTargets(results([run('objects', 'lethe', 'lethe', 0, 1, 5)]));
 
