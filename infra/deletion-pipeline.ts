@@ -28,12 +28,17 @@ import { type HandlerKind, shipsHandler, writeHandlerEntry } from './handler-ent
 import { createReceiptKey, grantReceiptSigning } from './receipt-key.js';
 import { type ResolvedPipelineProps, resolvePipelineProps } from './resolve-pipeline-props.js';
 import {
+  createRestoreBucket,
+  grantRestoreLogReads,
+  grantRestoreLogWrites,
+} from './restore-bucket.js';
+import {
   functionDefaults,
   PIPELINE_DEFAULTS,
   queueEncryption,
   stateTableProps,
 } from './secure-defaults.js';
-import { applyVersionedBucketRules } from './versioned-bucket-rules.js';
+import { applyVersionedBucketRules, longestRestoreWindow } from './versioned-bucket-rules.js';
 
 const LOCK_FILES = ['package-lock.json', 'pnpm-lock.yaml', 'yarn.lock', 'bun.lock', 'bun.lockb'];
 
@@ -117,6 +122,11 @@ export class DeletionPipeline extends Construct {
   public readonly access: GraphAccess;
   /** Signs receipts (ECC_NIST_P256); only the worker and sweeper roles may Sign. */
   public readonly receiptKey: kms.Key;
+  /**
+   * Restore-log pages too large for a state item; absent when no entity keeps a restore log
+   * (every window 0). Give operators `grantRestoreReads` to run `lethe restore`.
+   */
+  public readonly restoreBucket: s3.Bucket | undefined;
 
   private readonly config: ResolvedPipelineProps;
   private readonly bundling: { projectRoot: string; depsLockFilePath: string };
@@ -167,6 +177,11 @@ export class DeletionPipeline extends Construct {
 
     this.eventBus =
       props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
+    this.restoreBucket = createRestoreBucket(
+      this,
+      longestRestoreWindow(config.graph, config.restoreWindowDays),
+      props.encryptionKey,
+    );
 
     this.baseEnvironment = {
       [LETHE_ENV.stateTableName]: this.stateTable.tableName,
@@ -179,6 +194,9 @@ export class DeletionPipeline extends Construct {
       [LETHE_ENV.visibilityTimeoutSeconds]: String(config.visibilityTimeoutSeconds),
       [LETHE_ENV.tombstoneRetentionDays]: String(config.tombstoneRetentionDays),
       [LETHE_ENV.restoreWindowDays]: String(config.restoreWindowDays),
+      ...(this.restoreBucket
+        ? { [LETHE_ENV.restoreBucketName]: this.restoreBucket.bucketName }
+        : {}),
       [LETHE_ENV.verifyAfterMinutes]: String(config.verifyAfterMinutes),
       [LETHE_ENV.verifyRequestsPerSecond]: String(config.verifyRequestsPerSecond),
       [LETHE_ENV.defaultDeadlineDays]: String(config.defaultDeadlineDays),
@@ -234,6 +252,7 @@ export class DeletionPipeline extends Construct {
     this.grantGraphData(this.workerFunction);
     this.grantObjects(this.workerFunction, props.buckets ?? {});
     applyVersionedBucketRules(this, config.graph, props.buckets ?? {}, config.restoreWindowDays);
+    if (this.restoreBucket) grantRestoreLogWrites(this.restoreBucket, this.workerFunction);
     grantReceiptSigning(
       this.receiptKey,
       [this.workerFunction, this.sweeperFunction].flatMap((fn) => (fn?.role ? [fn.role] : [])),
@@ -328,6 +347,14 @@ export class DeletionPipeline extends Construct {
     return grant;
   }
 
+  /**
+   * Lets an operator's role read the restore log pages spilled to the restore bucket, which
+   * `lethe restore` needs besides the state table. Undefined when there is no restore bucket.
+   */
+  public grantRestoreReads(grantee: iam.IGrantable): iam.Grant | undefined {
+    return this.restoreBucket && grantRestoreLogReads(this.restoreBucket, grantee);
+  }
+
   /** What the `lethe` CLI needs to reach this pipeline, as stack outputs. */
   private createOutputs(): void {
     const output = (id: string, value: string, description: string) =>
@@ -337,6 +364,13 @@ export class DeletionPipeline extends Construct {
     output('DeadLetterQueueUrl', this.deadLetterQueue.queueUrl, 'lethe --dlq-url');
     output('WorkerFunctionName', this.workerFunction.functionName, 'lethe --worker-function');
     output('ReceiptKeyId', this.receiptKey.keyId, 'lethe receipt public-key --key-id');
+    if (this.restoreBucket) {
+      output(
+        'RestoreBucketName',
+        this.restoreBucket.bucketName,
+        'restore-log pages too large for a state item (read by lethe restore)',
+      );
+    }
     output(
       'WorkerEventSourceMappingId',
       this.workerEventSourceMappingId,

@@ -1,10 +1,15 @@
 import { fileURLToPath } from 'node:url';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, type CfnElement, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
+import { graph as exampleGraph } from '../../infra/example-graph-module.js';
 import { DeletionPipeline, PipelinePropsError } from '../../infra/index.js';
 import { graph as versionedGraph } from './fixtures/versioned-example-graph.js';
+
+const EXAMPLE_MODULE = fileURLToPath(
+  new URL('../../infra/example-graph-module.ts', import.meta.url),
+);
 
 function newStack(): Stack {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
@@ -89,6 +94,72 @@ describe('Class: DeletionPipeline', () => {
       expect((refused as PipelinePropsError).problems).toEqual([
         'restoreWindow (days): Invalid input: expected int, received number',
       ]);
+    });
+  });
+
+  describe('Restore bucket', () => {
+    it('creates a private, encrypted bucket whose pages expire a day after the longest window, and lets only the worker write it', () => {
+      // Prepare
+      const stack = newStack();
+
+      // Act
+      const pipeline = new DeletionPipeline(stack, 'Deletions', {
+        graph: versionedGraph,
+        graphModule: VERSIONED_MODULE,
+      });
+
+      // Assess
+      const template = Template.fromStack(stack);
+      const bucketId = stack.getLogicalId(pipeline.restoreBucket?.node.defaultChild as CfnElement);
+      template.hasResource('AWS::S3::Bucket', {
+        DeletionPolicy: 'Retain',
+        Properties: Match.objectLike({
+          PublicAccessBlockConfiguration: {
+            BlockPublicAcls: true,
+            BlockPublicPolicy: true,
+            IgnorePublicAcls: true,
+            RestrictPublicBuckets: true,
+          },
+          BucketEncryption: Match.anyValue(),
+          LifecycleConfiguration: {
+            Rules: [
+              Match.objectLike({
+                Id: 'lethe-restore-window',
+                ExpirationInDays: 31,
+                Status: 'Enabled',
+              }),
+            ],
+          },
+        }),
+      });
+      const bucketName = { Ref: bucketId };
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Description: Match.stringLikeRegexp('^lethe worker'),
+        Environment: { Variables: Match.objectLike({ LETHE_RESTORE_BUCKET: bucketName }) },
+      });
+      template.hasOutput('*', { Value: bucketName });
+      // Only the worker's policy may put objects, and only under restore-log/.
+      const puts = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([, policy]) =>
+        JSON.stringify(policy).includes('s3:PutObject'),
+      );
+      const workerRole = stack.getLogicalId(
+        pipeline.workerFunction.role?.node.defaultChild as CfnElement,
+      );
+      expect(puts.map(([, policy]) => policy.Properties.Roles)).toEqual([[{ Ref: workerRole }]]);
+      expect(JSON.stringify(puts[0]?.[1])).toContain('/restore-log/*');
+    });
+
+    it('creates none when no entity keeps a restore log', () => {
+      const stack = newStack();
+
+      const pipeline = new DeletionPipeline(stack, 'Deletions', {
+        graph: exampleGraph,
+        graphModule: EXAMPLE_MODULE,
+        restoreWindow: Duration.days(0),
+      });
+
+      expect(pipeline.restoreBucket).toBeUndefined();
+      Template.fromStack(stack).resourceCountIs('AWS::S3::Bucket', 0);
     });
   });
 });
