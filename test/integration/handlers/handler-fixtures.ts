@@ -3,7 +3,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import {
   GetQueueAttributesCommand,
   type Message,
@@ -11,6 +10,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSRecord } from 'aws-lambda';
 import { afterAll, vi } from 'vitest';
+import { lambdaTracer } from '../../../functions/lambda-tracer.js';
 import { METRICS_NAMESPACE } from '../../../functions/metric-names.js';
 import { exampleGraph } from '../../../infra/example-graph.js';
 import { destroyAwsClients } from '../../../lib/adapters/aws-clients.js';
@@ -124,8 +124,8 @@ export function quietObservability() {
   return {
     logger: new Logger({ serviceName: 'lethe-test', logLevel: 'SILENT' }),
     metrics,
-    // The default Tracer: it must switch itself off outside Lambda rather than fail.
-    tracer: new Tracer({ serviceName: 'lethe-test' }),
+    // The Lambda entries' tracer: it must switch itself off outside Lambda rather than fail.
+    tracer: lambdaTracer(),
     /** The metrics added so far, as name → summed value. */
     metricValues(): Record<string, number> {
       const values: Record<string, number> = {};

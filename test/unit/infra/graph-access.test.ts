@@ -84,7 +84,7 @@ describe('Function: minimalAreas', () => {
 });
 
 describe('Function: handlerEntrySource', () => {
-  it('imports the graph module and the factory, and exports the handler', () => {
+  it('imports the graph module, the factory and the Lambda tracer, and exports the handler', () => {
     // Act
     const source = handlerEntrySource({
       kind: 'worker',
@@ -95,7 +95,10 @@ describe('Function: handlerEntrySource', () => {
     // Assess
     expect(source).toContain('import { deletionGraph as graph } from "/app/deletion-graph.ts";');
     expect(source).toMatch(/import \{ createWorkerHandler \} from ".*\/functions\/worker\.ts";/);
-    expect(source).toContain('export const handler = createWorkerHandler(graph);');
+    expect(source).toMatch(/import \{ lambdaTracer \} from ".*\/functions\/lambda-tracer\.ts";/);
+    expect(source).toContain(
+      'export const handler = createWorkerHandler(graph, { tracer: lambdaTracer() });',
+    );
   });
 });
 
