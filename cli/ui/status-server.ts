@@ -32,12 +32,26 @@ export interface StatusServer {
 }
 
 const text = z.string().trim().min(1).max(512);
+// A filter the page did not send (a hand-written URL) is refused with what is accepted,
+// rather than quietly ignored: an unfiltered list would look like the answer to the filter.
 const jobsQuery = z.object({
-  status: z.enum(JOB_FILTER_STATUSES).optional().catch(undefined),
-  entity: text.optional().catch(undefined),
-  requester: text.optional().catch(undefined),
-  before: z.string().max(200).optional().catch(undefined),
+  status: z
+    .enum(JOB_FILTER_STATUSES, { error: `expected one of ${JOB_FILTER_STATUSES.join(', ')}` })
+    .optional(),
+  entity: text.optional(),
+  requester: text.optional(),
+  before: z.string().max(200).optional(),
 });
+
+/** The query's filters, or the problem that refuses it (HTTP 400). */
+function parseJobsQuery(
+  query: Record<string, string>,
+): { readonly ok: z.infer<typeof jobsQuery> } | { readonly problem: UiProblem } {
+  const parsed = jobsQuery.safeParse(query);
+  if (parsed.success) return { ok: parsed.data };
+  const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  return { problem: { code: 'error', message: `bad filter: ${problems.join('; ')}` } };
+}
 /** Job ids as lethe makes and accepts them (see work-message.ts). */
 const jobIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
@@ -85,8 +99,9 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   );
   app.get('/api/overview', async (c) => c.json(await answer(() => source.overview())));
   app.get('/api/jobs', async (c) => {
-    const query = jobsQuery.parse(c.req.query());
-    return c.json(await answer(() => source.jobs(query)));
+    const query = parseJobsQuery(c.req.query());
+    if ('problem' in query) return c.json(query, 400);
+    return c.json(await answer(() => source.jobs(query.ok)));
   });
   app.get('/api/jobs/:jobId', async (c) => c.json(await jobAnswer(c.req.param('jobId'))));
   app.get('/api/jobs/:jobId/plan', async (c) => {
@@ -97,8 +112,10 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     return c.json(await answer(() => source.plan(job.entity, job.id)));
   });
   app.get('/api/events', (c) => {
-    const query = jobsQuery.parse(c.req.query());
-    const jobId = c.req.query('job');
+    const { job: jobId, ...filters } = c.req.query();
+    const parsed = parseJobsQuery(filters);
+    if ('problem' in parsed) return c.json(parsed, 400);
+    const query = parsed.ok;
     return streamSSE(c, async (stream) => {
       const handle = { abort: () => stream.abort() };
       streams.add(handle);
