@@ -351,18 +351,3 @@ export async function completeJobIfSettled(
     throw error;
   }
 }
-
-/** Recent jobs by status, newest first, through gsi1 (no scan). */
-export async function listJobs(state: StateContext, status: JobStatus, limit = 20): Promise<Job[]> {
-  const page = await state.docs.query({
-    table: state.table,
-    index: stateIndex.name,
-    keyCondition: {
-      expression: 'gsi1pk = :pk',
-      values: { ':pk': stateIndex.jobsByStatus(status) },
-    },
-    limit,
-    descending: true,
-  });
-  return page.items.map(jobFromItem);
-}
