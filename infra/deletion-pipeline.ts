@@ -194,9 +194,6 @@ export class DeletionPipeline extends Construct {
       [LETHE_ENV.visibilityTimeoutSeconds]: String(config.visibilityTimeoutSeconds),
       [LETHE_ENV.tombstoneRetentionDays]: String(config.tombstoneRetentionDays),
       [LETHE_ENV.restoreWindowDays]: String(config.restoreWindowDays),
-      ...(this.restoreBucket
-        ? { [LETHE_ENV.restoreBucketName]: this.restoreBucket.bucketName }
-        : {}),
       [LETHE_ENV.verifyAfterMinutes]: String(config.verifyAfterMinutes),
       [LETHE_ENV.verifyRequestsPerSecond]: String(config.verifyRequestsPerSecond),
       [LETHE_ENV.defaultDeadlineDays]: String(config.defaultDeadlineDays),
@@ -221,7 +218,13 @@ export class DeletionPipeline extends Construct {
     this.workerFunction = this.createFunction('worker', 'Worker', {
       description: 'lethe worker: one unit of deletion work per work-queue record',
       timeout: config.workerTimeout,
-      environment: signs,
+      environment: {
+        ...signs,
+        // Only the worker logs rows before erasing them, so only it may spill a large page.
+        ...(this.restoreBucket
+          ? { [LETHE_ENV.restoreBucketName]: this.restoreBucket.bucketName }
+          : {}),
+      },
     });
     this.sweeperFunction = shipsHandler('sweeper')
       ? this.createFunction('sweeper', 'Sweeper', {

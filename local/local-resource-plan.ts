@@ -50,9 +50,15 @@ export function localResourcePlan(graph: Graph, settings: Settings): ResourcePla
         },
       },
     ],
-    buckets: Object.values(graph.buckets).map((bucket) => ({
-      name: bucket.name,
-      versioned: bucket.versioned ?? false,
-    })),
+    buckets: [
+      ...Object.values(graph.buckets).map((bucket) => ({
+        name: bucket.name,
+        versioned: bucket.versioned ?? false,
+      })),
+      // Where restore-log pages too large for a state item go, as the construct's restore bucket.
+      ...(settings.restoreBucketName === undefined
+        ? []
+        : [{ name: settings.restoreBucketName, versioned: false }]),
+    ],
   };
 }

@@ -92,6 +92,7 @@ describe('the synthesized function bundles', () => {
     stateTableName: `${run}-state`,
     workQueueName: `${run}-work`,
     deadLetterQueueName: `${run}-dlq`,
+    restoreBucketName: `${run}-restore`,
   });
   const organizations = graph.tables.organizations?.name ?? '';
   const memberships = graph.tables.memberships?.name ?? '';
@@ -141,6 +142,10 @@ describe('the synthesized function bundles', () => {
     const resources = new Map<string, string>([
       [logicalId(template, 'AWS::DynamoDB::Table', 'DeletionsStateTable'), settings.stateTableName],
       [logicalId(template, 'AWS::SQS::Queue', 'DeletionsWorkQueue'), workQueueUrl],
+      [
+        logicalId(template, 'AWS::S3::Bucket', 'DeletionsRestoreBucket'),
+        settings.restoreBucketName ?? '',
+      ],
     ]);
     const receiptKey = logicalId(template, 'AWS::KMS::Key', 'DeletionsReceiptKey');
     resources.set(`${receiptKey}.Arn`, `arn:aws:kms:${region}:000000000000:key/lethe-receipts`);
