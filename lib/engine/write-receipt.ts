@@ -13,6 +13,7 @@ import {
   type JobReceipt,
   RECEIPT_VERSION,
   type ReceiptBody,
+  type ReceiptSignature,
   receiptKey,
   receiptSigningBytes,
   type SignedAttestation,
@@ -23,6 +24,7 @@ import {
 import type { StateContext } from '../model/state-context.js';
 import { stateKeys, TTL_ATTRIBUTE } from '../model/state-keys.js';
 import type { Verification } from '../model/verification.js';
+import type { ReceiptSigner } from '../ports/receipt-signer.js';
 import type { EngineContext } from './engine-context.js';
 import { merkleRoot } from './merkle-tree.js';
 
@@ -67,9 +69,16 @@ export async function attestVerification(
     trigger: verification.trigger,
     signedAt: state.now().toISOString(),
   };
-  const keyId = await signer.keyId();
-  const value = Buffer.from(await signer.sign(receiptSigningBytes(attestation))).toString('base64');
-  return { attestation, signature: { algorithm: 'ECDSA_SHA_256', keyId, value } };
+  return { attestation, signature: await signBody(signer, attestation) };
+}
+
+/** Signs a receipt body or an attestation over its canonical JSON (ECDSA P-256, DER, base64). */
+async function signBody(
+  signer: ReceiptSigner,
+  body: ReceiptBody | VerificationAttestation,
+): Promise<ReceiptSignature> {
+  const value = Buffer.from(await signer.sign(receiptSigningBytes(body))).toString('base64');
+  return { algorithm: 'ECDSA_SHA_256', keyId: await signer.keyId(), value };
 }
 
 /**
@@ -118,16 +127,11 @@ export async function writeReceipt(
     root: merkleRoot(leaves).toString('hex'),
     signedAt: state.now().toISOString(),
   };
-  const keyId = await signer.keyId();
-  const signature = Buffer.from(await signer.sign(receiptSigningBytes(body))).toString('base64');
-  const signed: SignedReceipt = {
-    receipt: body,
-    signature: { algorithm: 'ECDSA_SHA_256', keyId, value: signature },
-  };
+  const signed: SignedReceipt = { receipt: body, signature: await signBody(signer, body) };
   const summary: JobReceipt = {
     root: body.root,
     leafCount: body.leafCount,
-    keyId,
+    keyId: signed.signature.keyId,
     signedAt: body.signedAt,
   };
   const expiresAt =

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BenchResults, RunRecord, SmallJobsRecord } from '../../../bench/bench-results.js';
 import { evaluateTargets, targetsSection } from '../../../bench/targets.js';
+import { emptyUsage } from '../../../lib/cost/cost-model.js';
 import { PRICES } from '../../../lib/cost/prices.js';
 
 function run(
@@ -116,18 +117,9 @@ describe('Function: evaluateTargets', () => {
 
   it('judges the restore log by its rows/s and by the write requests it adds per page', () => {
     // Prepare: 100,000 rows are 200 pages of 500.
-    const usage = (writes: Record<string, number>) => ({
-      requests: writes,
-      sqsBilledRequests: 0,
-      dynamodbWriteUnits: 0,
-      dynamodbReadUnits: 0,
-      lambdaInvocations: 0,
-      lambdaGbSeconds: 0,
-      eventBridgeEvents: 0,
-    });
     const withUsage = (record: RunRecord, writes: Record<string, number>): RunRecord => ({
       ...record,
-      usage: usage(writes),
+      usage: { ...emptyUsage(), requests: writes },
     });
     const runs = [
       withUsage(run('rows', 'lethe', 'lethe', 0, 1_900), {
