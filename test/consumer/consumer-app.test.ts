@@ -121,12 +121,18 @@ afterAll(async () => {
 });
 
 describe("A consumer's app", () => {
-  it('installs only what a user needs: the build, the bin, no sources, tests or bench', () => {
+  it('installs only what a user needs: the build, the bin, the license, no sources, tests or bench', () => {
     const installed = join(app, 'node_modules', 'lethe');
 
     expect(existsSync(join(installed, 'dist', 'lib', 'index.js'))).toBe(true);
     expect(existsSync(join(installed, 'dist', 'local', 'fauxqs-process.mjs'))).toBe(true);
-    expect(readdirSync(installed).sort()).toEqual(['README.md', 'bin', 'dist', 'package.json']);
+    expect(readdirSync(installed).sort()).toEqual([
+      'LICENSE',
+      'README.md',
+      'bin',
+      'dist',
+      'package.json',
+    ]);
     expect(readdirSync(join(installed, 'dist')).sort()).toEqual([
       'cli',
       'functions',
