@@ -10,7 +10,7 @@ import { TransactionCancelledError } from '../errors.js';
 import { type Counts, mergeCounts } from '../model/counters.js';
 import { clearIntent } from '../model/intents.js';
 import { settleOnJob } from '../model/jobs.js';
-import { clearPinnedLeaves, leafHash, putLeaves } from '../model/leaves.js';
+import { leafHash, putLeaves, replaceLeaves } from '../model/leaves.js';
 import { casScope, getScope, JOB_SCOPE, putNewScope, type Scope } from '../model/scopes.js';
 import {
   getUnit,
@@ -22,7 +22,7 @@ import {
 } from '../model/units.js';
 import type { TransactItem } from '../ports/document-store.js';
 import { backoffDelay, sleep } from '../retry.js';
-import { type EngineContext, recordsReceiptLeaves } from './engine-context.js';
+import { type EngineContext, leavesExpireAt, recordsReceiptLeaves } from './engine-context.js';
 import type { SpawnedUnit, UnitWork } from './unit-work.js';
 import { encodeWorkMessage, unitIdOf } from './work-message.js';
 
@@ -73,8 +73,7 @@ export async function commitUnit(
         ...(work.erasedLeaves ?? []),
       ]
     : [];
-  const leavesExpireAt =
-    Math.floor(state.now().getTime() / 1000) + (context.settings.receiptRetentionDays + 1) * 86_400;
+  const expiresAt = leavesExpireAt(context);
 
   let current = unit;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -150,8 +149,9 @@ export async function commitUnit(
     );
     if (work.clearIntent) items.push(clearIntent(state, unit.jobId, unit.unitId));
     items.push(
-      ...putLeaves(state, unit.jobId, unit.unitId, leaves, leavesExpireAt),
-      ...clearPinnedLeaves(state, unit.jobId, unit.unitId, work.pinnedLeafParts ?? 0),
+      ...(work.pinnedLeaves
+        ? replaceLeaves(state, unit.jobId, unit.unitId, work.pinnedLeaves, leaves, expiresAt)
+        : putLeaves(state, unit.jobId, unit.unitId, leaves, expiresAt)),
     );
 
     try {

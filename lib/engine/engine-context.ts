@@ -46,6 +46,15 @@ export function recordsReceiptLeaves(context: EngineContext): boolean {
   return context.receiptLeaves !== false;
 }
 
+/**
+ * When receipt leaves written now expire (epoch seconds): a day past `receiptRetentionDays`,
+ * so they outlive the receipt they prove, which expires that long after completion.
+ */
+export function leavesExpireAt(context: EngineContext): number {
+  const now = Math.floor(context.state.now().getTime() / 1000);
+  return now + (context.settings.receiptRetentionDays + 1) * 86_400;
+}
+
 export function reachCrashPoint(context: EngineContext, point: CrashPoint, detail: string): void {
   context.crashPoint?.(point, detail);
 }

@@ -15,12 +15,17 @@ import { getEntity } from '../graph/graph-queries.js';
 import { staticPrefix } from '../graph/key-template.js';
 import { addCount, mergeCounts } from '../model/counters.js';
 import { type IntentContent, type IntentObject, pinIntent } from '../model/intents.js';
-import { leafHash, pinLeaves, readPinnedLeaves } from '../model/leaves.js';
+import { compareHashes, leafHash, putLeaves, readUnitLeaves } from '../model/leaves.js';
 import { scopeIdOf } from '../model/scopes.js';
 import type { Unit } from '../model/units.js';
 import type { TransactItem } from '../ports/document-store.js';
 import { checkArchiveCopies, checkGuards } from './check-guards.js';
-import { type EngineContext, reachCrashPoint, recordsReceiptLeaves } from './engine-context.js';
+import {
+  type EngineContext,
+  leavesExpireAt,
+  reachCrashPoint,
+  recordsReceiptLeaves,
+} from './engine-context.js';
 import { eraseObjects } from './erase-objects.js';
 import { rootLabel } from './execute-finalize.js';
 import { listRemaining, listSegment } from './list-key-range.js';
@@ -65,7 +70,8 @@ export async function executePrefix(
   const leafOf = (object: IntentObject) =>
     leafHash(unit.jobId, { kind: 'object', container: object.bucket, key: object.key });
   let listed: IntentObject[] = [];
-  let spilled: TransactItem[] = [];
+  let pinnedLeaves: Buffer[] = [];
+  let leafPuts: TransactItem[] = [];
   const { intent, pinnedHere } = await pinIntent(
     context.state,
     unit.jobId,
@@ -91,13 +97,17 @@ export async function executePrefix(
       listed = objects;
       const last = segment.keys.at(-1);
       // Shared keys are counted only by the run that erases them: nothing to pin for them.
-      const leaves = pinLeaves(
+      pinnedLeaves =
+        group.shared === undefined && recordsReceiptLeaves(context)
+          ? objects.map(leafOf).sort(compareHashes)
+          : [];
+      leafPuts = putLeaves(
         context.state,
         unit.jobId,
         unit.unitId,
-        group.shared === undefined && recordsReceiptLeaves(context) ? objects.map(leafOf) : [],
+        pinnedLeaves,
+        leavesExpireAt(context),
       );
-      spilled = leaves.puts;
       return {
         entity: entity.name,
         relation: label,
@@ -111,12 +121,11 @@ export async function executePrefix(
           count: objects.length,
         },
         ...(segment.truncated && last !== undefined ? { nextAfter: last } : {}),
-        leafHashes: leaves.inIntent,
-        ...(leaves.parts > 0 ? { leafParts: leaves.parts } : {}),
+        ...(leafPuts.length > 0 ? { leafParts: leafPuts.length } : {}),
       };
     },
     (content) => [
-      ...spilled,
+      ...leafPuts,
       ...(content.nextAfter === undefined
         ? []
         : planSuccessor(context, unit, successor(content.nextAfter))),
@@ -145,17 +154,14 @@ export async function executePrefix(
   const failures = [...erased.failures, ...erasedRest.failures];
   let erasedItems = [...erased.erased, ...erasedRest.erased];
   let erasedLeaves: Buffer[] = [];
+  const leafParts = intent.leafParts ?? 0;
+  if (!pinnedHere) {
+    pinnedLeaves = await readUnitLeaves(context.state, unit.jobId, unit.unitId, leafParts);
+  }
   if (!pinnedHere && group.shared === undefined) {
     // The leaves follow the counts: every pinned key but those that failed now.
     const failed = new Set(
       failures.map((f) => leafOf({ bucket: f.bucket, key: f.key, owner }).toString('hex')),
-    );
-    const pinnedLeaves = await readPinnedLeaves(
-      context.state,
-      unit.jobId,
-      unit.unitId,
-      intent.leafHashes,
-      intent.leafParts ?? 0,
     );
     erasedLeaves = pinnedLeaves.filter((leaf) => !failed.has(leaf.toString('hex')));
     erasedItems = [];
@@ -177,6 +183,6 @@ export async function executePrefix(
     failures,
     erased: erasedItems,
     erasedLeaves,
-    pinnedLeafParts: intent.leafParts ?? 0,
+    pinnedLeaves: { parts: leafParts, hashes: pinnedLeaves },
   };
 }

@@ -7,7 +7,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { LetheError } from '../errors.js';
 import { addCount, type Counts } from '../model/counters.js';
-import { UnitAlreadySettledError } from '../model/intents.js';
+import { getIntent, UnitAlreadySettledError } from '../model/intents.js';
 import { getUnit, markWaiting, type PlannedUnit, type Unit } from '../model/units.js';
 import { UnitWaitError } from './check-guards.js';
 import { commitUnit } from './commit-unit.js';
@@ -99,7 +99,10 @@ export async function handleWorkMessage(
     if (!(error instanceof LetheError) || !UNIT_FAILURE_CODES.has(error.code)) throw error;
     const counts: Counts = {};
     addCount(counts, labelOf(message), 'failed', 1);
-    work = { counts, spawn: [] };
+    // A failed unit claims nothing erased: the receipt leaves a prefix unit pinned go too.
+    const intent =
+      unit.kind === 'prefix' ? await getIntent(context.state, unit.jobId, unit.unitId) : undefined;
+    work = { counts, spawn: [], pinnedLeaves: { parts: intent?.leafParts ?? 0 } };
     failure = { error: `${error.code}: ${error.message}` };
   }
 

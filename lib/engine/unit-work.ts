@@ -39,6 +39,12 @@ export interface UnitWork {
    * and the counts claim, as pinned with its intent.
    */
   readonly erasedLeaves?: readonly Uint8Array[] | undefined;
-  /** Spilled pinned-leaf parts (prefix units listing over 12,000 keys) to delete on commit. */
-  readonly pinnedLeafParts?: number | undefined;
+  /**
+   * The leaves a prefix unit wrote when it pinned its range (lib/model/leaves.ts): how many
+   * parts, and their hashes (sorted) when read. The commit keeps them when they equal what it
+   * erased and rewrites them otherwise; a failed unit's are deleted.
+   */
+  readonly pinnedLeaves?:
+    | { readonly parts: number; readonly hashes?: readonly Uint8Array[] | undefined }
+    | undefined;
 }

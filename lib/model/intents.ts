@@ -13,7 +13,7 @@
 //     objects: { bucket, key, shared?, owner, missing? }[],
 //     prefixes: { bucket, prefix, owner, group }[],
 //     unknownManifests: { bucket, key, reason }[], unlocated?: { bucket, template, reason }[],
-//     lastKey?, range?, nextAfter?, leafHashes?: Binary, leafParts?, createdAt }
+//     lastKey?, range?, nextAfter?, leafParts?, createdAt }
 import { LetheError, TransactionCancelledError } from '../errors.js';
 import type { Item, Key, TransactItem } from '../ports/document-store.js';
 import { fnv1a } from './shard-of.js';
@@ -78,22 +78,26 @@ export interface Intent {
   /** Where the prefix's next unit starts listing (prefix units): the range's last key. */
   readonly nextAfter?: string | undefined;
   /**
-   * Prefix units: the receipt leaves of the keys the range holds (32 bytes each, up to
-   * 12,000), and how many further parts hold the rest (lib/model/leaves.ts, `pinLeaves`).
+   * Prefix units: how many `LEAVES#<unitId>#<part>` items the pinning transaction wrote with
+   * the receipt leaves of the keys the range holds (lib/model/leaves.ts); absent when none.
    */
-  readonly leafHashes?: Uint8Array | undefined;
   readonly leafParts?: number | undefined;
   readonly createdAt: string;
 }
 
 export type IntentContent = Omit<Intent, 'jobId' | 'unitId' | 'createdAt'>;
 
+/**
+ * The unit's intent, read strongly consistent: a re-run right after its pin must find it (an
+ * eventually consistent miss would make it build a second intent, lose the conditional put,
+ * and possibly miss the winner too), and a failed unit must find the leaves it pinned.
+ */
 export async function getIntent(
   state: StateContext,
   jobId: string,
   unitId: string,
 ): Promise<Intent | undefined> {
-  const item = await state.docs.get(state.table, stateKeys.intent(jobId, unitId));
+  const item = await state.docs.get(state.table, stateKeys.intent(jobId, unitId), true);
   return item ? (item as unknown as Intent) : undefined;
 }
 

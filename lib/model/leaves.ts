@@ -1,5 +1,6 @@
 // Leaves of a job's receipt: one SHA-256 hash per item a unit actually erased or nulled (the
-// items its counts claim), written in the transaction that settles the unit. Only hashes are
+// items its counts claim), written in the transaction that settles the unit (a prefix unit
+// writes them when it pins its range, and its settle keeps or corrects them: see below). Only hashes are
 // stored, never keys, so the state table keeps no clear-text trace of what was deleted.
 //
 // Leaf hash (RFC 6962 leaf, domain-separated from inner nodes by the 0x00 prefix):
@@ -102,7 +103,7 @@ export function putLeaves(
         unitId,
         part,
         count: slice.length,
-        hashes: new Uint8Array(Buffer.concat(slice)),
+        hashes: packHashes(slice),
         [TTL_ATTRIBUTE]: expiresAt,
       },
     });
@@ -132,66 +133,68 @@ function hashesOf(item: Item): Buffer[] {
 
 // A prefix unit pins the leaves of the keys it listed with its intent, because a re-run after
 // a crash cannot list keys the crashed run already deleted, yet counts them (execute-prefix).
-// The first 12,000 ride in the intent item (`leafHashes`); a unit listing more (over 12 pages
-// of 1,000) spills the rest into parts written in the same pinning transaction:
-// Item  JOB#<jobId> / LEAFPIN#<unitId>#<part>  { type: 'leaf-pin', hashes: Binary }
-// They are deleted with the intent, in the transaction that settles the unit.
+// They are pinned where they stay: as the unit's own `LEAVES#` parts, written in the pinning
+// transaction (the intent records how many, `leafParts`). The settling transaction leaves
+// them as they are when the unit erased exactly what it listed (the usual case: each leaf is
+// written once), rewrites them when it erased less (keys that failed), and deletes them when
+// the unit fails. Until the unit settles they are not final, but nothing reads a job's
+// leaves before its last unit settled (the receipt is written at completion).
 
-const pinKey = (jobId: string, unitId: string, part: number) => ({
-  pk: `JOB#${jobId}`,
-  sk: `LEAFPIN#${unitId}#${part}`,
-});
-
-/** Splits pinned hashes: the intent's share, and the spilled parts' puts (part 1 onwards). */
-export function pinLeaves(
+/** A unit's leaves parts, read strongly consistent; its hashes in stored (sorted) order. */
+export async function readUnitLeaves(
   state: StateContext,
   jobId: string,
   unitId: string,
-  hashes: readonly Uint8Array[],
-): { inIntent: Uint8Array; parts: number; puts: TransactItem[] } {
-  const puts: TransactItem[] = [];
-  for (let start = HASHES_PER_ITEM, part = 1; start < hashes.length; start += HASHES_PER_ITEM) {
-    puts.push({
-      kind: 'put',
-      table: state.table,
-      item: {
-        ...pinKey(jobId, unitId, part++),
-        type: 'leaf-pin',
-        hashes: packHashes(hashes.slice(start, start + HASHES_PER_ITEM)),
-      },
-    });
-  }
-  return { inIntent: packHashes(hashes.slice(0, HASHES_PER_ITEM)), parts: puts.length, puts };
-}
-
-/** Every pinned hash of a unit: the intent's, then its spilled parts'. */
-export async function readPinnedLeaves(
-  state: StateContext,
-  jobId: string,
-  unitId: string,
-  inIntent: unknown,
   parts: number,
 ): Promise<Buffer[]> {
-  const hashes = unpackHashes(inIntent);
-  for (let part = 1; part <= parts; part++) {
-    const item = await state.docs.get(state.table, pinKey(jobId, unitId, part), true);
+  const hashes: Buffer[] = [];
+  for (let part = 0; part < parts; part++) {
+    const item = await state.docs.get(
+      state.table,
+      { pk: leavesPartition(jobId), sk: `LEAVES#${unitId}#${part}` },
+      true,
+    );
     hashes.push(...unpackHashes(item?.hashes));
   }
   return hashes;
 }
 
-/** Deletes a unit's spilled pinned parts, for the transaction that settles it. */
-export function clearPinnedLeaves(
+/** How many leaves parts `count` hashes take. */
+export function leafPartsFor(count: number): number {
+  return Math.ceil(count / HASHES_PER_ITEM);
+}
+
+/**
+ * The writes that turn a unit's pinned leaves into its final ones, for its settling
+ * transaction: none when `final` holds exactly the `pinned` hashes (known, sorted); otherwise
+ * the final parts (`putLeaves`) and deletes for the pinned parts beyond them. `pinned`
+ * undefined means the pinned hashes were not read: the parts are rewritten.
+ */
+export function replaceLeaves(
   state: StateContext,
   jobId: string,
   unitId: string,
-  parts: number,
+  pinned: { readonly parts: number; readonly hashes?: readonly Uint8Array[] | undefined },
+  final: readonly Uint8Array[],
+  expiresAt: number,
 ): TransactItem[] {
-  return Array.from({ length: parts }, (_, i) => ({
-    kind: 'delete' as const,
-    table: state.table,
-    key: pinKey(jobId, unitId, i + 1),
-  }));
+  const sorted = [...final].sort(compareHashes);
+  if (pinned.hashes && sameHashes(pinned.hashes, sorted)) return [];
+  const deletes: TransactItem[] = [];
+  for (let part = leafPartsFor(sorted.length); part < pinned.parts; part++) {
+    deletes.push({
+      kind: 'delete',
+      table: state.table,
+      key: { pk: leavesPartition(jobId), sk: `LEAVES#${unitId}#${part}` },
+    });
+  }
+  return [...putLeaves(state, jobId, unitId, sorted, expiresAt), ...deletes];
+}
+
+function sameHashes(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
+  return (
+    a.length === b.length && a.every((hash, i) => compareHashes(hash, b[i] as Uint8Array) === 0)
+  );
 }
 
 /** Every leaf of a job, over all its units, sorted bytewise (duplicates kept). */

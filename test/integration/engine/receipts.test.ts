@@ -6,6 +6,7 @@ import { merkleRoot } from '../../../lib/engine/merkle-tree.js';
 import { proveItem } from '../../../lib/engine/prove-item.js';
 import { verifyInclusion, verifyReceipt } from '../../../lib/engine/verify-receipt.js';
 import { getReceipt } from '../../../lib/engine/write-receipt.js';
+import { LetheError } from '../../../lib/errors.js';
 import {
   compareHashes,
   type ErasedItem,
@@ -15,6 +16,7 @@ import {
 import type { SignedReceipt } from '../../../lib/model/receipts.js';
 import { boardGraph, type SeededBoard, seedBoard } from '../support/board-graph.js';
 import { createPipelineHarness, type PipelineHarness } from '../support/pipeline-harness.js';
+import { injectDeleteObjectsFaults } from './engine-test-support.js';
 
 const SEED = { cards: 3, attachmentsPerCard: 3, commentsPerCard: 2, mentionsPerCard: 2, blobs: 2 };
 /** For the runs where the point is the root, not the volume (page size 1, twice delivered). */
@@ -274,6 +276,85 @@ describe('Engine: receipts', () => {
     expect(signed.receipt.totals.objectsDeleted).toBe(
       SEED.cards * SEED.attachmentsPerCard + SEED.blobs + 1,
     );
+  });
+
+  it('writes each leaf once: a prefix segment pins its leaves where the receipt reads them', async () => {
+    // Prepare: count the leaf hash bytes every state write carries.
+    const pipeline = await createPipelineHarness('receiptonce', { graph: boardGraph() });
+    const { docs } = pipeline.engine.context;
+    const transact = docs.transact.bind(docs);
+    let hashBytes = 0;
+    docs.transact = async (items) => {
+      await transact(items);
+      // Counted once written (a transaction cancelled by a conflict writes nothing).
+      for (const item of items) {
+        if (item.kind !== 'put') continue;
+        // Leaves items hold `hashes`; intents used to pin them as `leafHashes`.
+        for (const name of ['hashes', 'leafHashes']) {
+          const value = item.item[name];
+          if (value instanceof Uint8Array) hashBytes += value.byteLength;
+        }
+      }
+    };
+
+    // Act
+    const { jobId, seeded, signed } = await deleteWorkspace(pipeline);
+
+    // Assess: 32 bytes per leaf in all, so no leaf was written twice.
+    expect(signed.receipt.root).toBe(expectedRoot(jobId, seeded));
+    expect(hashBytes).toBe(32 * signed.receipt.leafCount);
+    expect(pipeline.handlerErrors).toEqual([]);
+  });
+
+  it('claims no key that failed in a prefix segment, and nothing of a prefix unit that failed', async () => {
+    // Prepare: one attachment of the first card is denied for good; the second card's prefix
+    // unit fails as a unit after its deletes (a refusal no retry fixes).
+    const pipeline = await createPipelineHarness('receiptfail', {
+      graph: boardGraph(),
+      crashPoint: (point, unitId) => {
+        if (point === 'after-objects' && unitId.startsWith('prefix|') && unitId.includes('c2')) {
+          throw new LetheError('DYNAMODB_REQUEST_REFUSED', `refused after ${unitId}`);
+        }
+      },
+    });
+    const denied = new Set<string>();
+    injectDeleteObjectsFaults(pipeline, (key) =>
+      denied.has(key) ? { code: 'AccessDenied', message: 'Access Denied' } : undefined,
+    );
+    const seeded = await seedBoard(pipeline, SEED);
+    const [firstCard, secondCard] = seeded.cardIds;
+    const deniedKey = seeded.attachments[firstCard ?? '']?.[0] ?? '';
+    denied.add(deniedKey);
+
+    // Act
+    const { jobId } = await pipeline.engine.requestDeletion({ entity: 'workspace', id: 'w1' });
+    await pipeline.run(jobId);
+    const signed = await getReceipt(pipeline.engine.context.state, jobId);
+
+    // Assess: the receipt claims what was erased and counted, no more (a failed unit blocks
+    // its card, so the card, board and workspace rows stay; the first card's other keys go).
+    const context = pipeline.engine.context;
+    const prove = (key: string) =>
+      proveItem(context, jobId, { kind: 'object', bucket: seeded.buckets.files, key });
+    const [, erasedKey] = seeded.attachments[firstCard ?? ''] ?? [];
+    expect((await prove(erasedKey ?? '')).found).toBe(true);
+    expect(await prove(deniedKey)).toEqual({
+      found: false,
+      reason: 'the item is not in the receipt',
+    });
+    for (const key of seeded.attachments[secondCard ?? ''] ?? []) {
+      expect((await prove(key)).found).toBe(false);
+    }
+    const publicKey = (await context.signer?.publicKeyPem()) ?? '';
+    if (!signed) throw new Error(`job ${jobId} has no receipt`);
+    expect(verifyReceipt(signed, publicKey)).toMatchObject({ ok: true, problems: [] });
+    const stored = await context.docs.query({
+      table: context.state.table,
+      keyCondition: { expression: 'pk = :pk', values: { ':pk': leavesPartition(jobId) } },
+    });
+    const ofFailedUnit = new RegExp(`^LEAVES#prefix\\|card\\|\\d+\\|\\d+\\|${secondCard}#`);
+    const failedUnitLeaves = stored.items.filter((item) => ofFailedUnit.test(String(item.sk)));
+    expect(failedUnitLeaves).toEqual([]);
   });
 
   it('hashes and stores no leaf in the bench baseline that switches receipt leaves off', async () => {
