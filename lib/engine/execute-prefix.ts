@@ -158,13 +158,21 @@ export async function executePrefix(
   if (!pinnedHere) {
     pinnedLeaves = await readUnitLeaves(context.state, unit.jobId, unit.unitId, leafParts);
   }
-  if (!pinnedHere && group.shared === undefined) {
-    // The leaves follow the counts: every pinned key but those that failed now.
+  // The leaves follow the counts: every pinned key but those that failed now. That is what a
+  // first run's counts claim when S3 answered for every key it listed (so its leaves are not
+  // hashed a second time), and what a re-run's counts are made to claim below.
+  const everyKeyAnswered = erasedItems.length + failures.length === objects.length;
+  if (group.shared === undefined && (!pinnedHere || everyKeyAnswered)) {
     const failed = new Set(
       failures.map((f) => leafOf({ bucket: f.bucket, key: f.key, owner }).toString('hex')),
     );
-    erasedLeaves = pinnedLeaves.filter((leaf) => !failed.has(leaf.toString('hex')));
+    erasedLeaves =
+      failed.size === 0
+        ? pinnedLeaves
+        : pinnedLeaves.filter((leaf) => !failed.has(leaf.toString('hex')));
     erasedItems = [];
+  }
+  if (!pinnedHere && group.shared === undefined) {
     // A re-run counts the pinned range, not what it found: keys already gone were deleted by
     // the run that pinned them, and keys written into the range since are deleted uncounted.
     // So the counts are those of a run that never crashed.
