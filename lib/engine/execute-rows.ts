@@ -42,7 +42,7 @@ export async function executeRows(
       relation,
       child,
       message.parentId,
-      pageLimit(child, context.settings.pageSize),
+      pageLimit(child, context.settings.pageSize, context.settings.rowPagesPerUnit),
       message.cursor,
     );
 
