@@ -1,7 +1,8 @@
 // Settles a unit exactly once. One transaction marks the unit done (or failed), adds its
 // counts and the units it spawns to the job, writes those units as planned items (the
 // outbox), opens the entity's scope if it planned one, and moves the slots of the scope it
-// belongs to by compare-and-set — planning the scope owner's finalize when they reach zero.
+// belongs to by compare-and-set — planning the scope owner's finalize when they reach zero
+// (a slot that is not the scope's last goes back by a conditional ADD, with no read).
 // A unit that was waiting on its guards leaves the job's `waiting` and `held` gauges in the
 // same transaction; the settlement is conditional on the unit being as it was read. The
 // receipt leaves of what the unit erased are written in it too (one item per 12,000), so a
