@@ -96,7 +96,7 @@ const WRITE_ACTIONS = [
   'dynamodb:TransactWriteItems',
   's3:PutObject',
 ];
-/** Rows a `rows` unit erases: one page (settings `pageSize`, default 500). */
+/** Rows in a page (settings `pageSize`, default 500; a unit of plain rows takes two). */
 const ROWS_PER_PAGE = 500;
 
 const writesOf = (run: RunRecord) =>

@@ -21,6 +21,13 @@ export const settingsSchema = z.object({
   shards: z.number().int().min(1).max(256).default(4),
   /** Rows per `rows` unit (one Query page). */
   pageSize: z.number().int().min(1).max(1000).default(500),
+  /**
+   * Pages of `pageSize` rows one `rows` unit takes when its rows locate no objects, read with
+   * one Query: the unit's bookkeeping is paid once per this many pages. The unit's intent
+   * holds every row key and its restore-log page every row (compressed; a larger page spills
+   * to `restoreBucketName`), so keep pages × keys well inside a 400 KB item.
+   */
+  rowPagesPerUnit: z.number().int().min(1).max(4).default(2),
   /** Keys per object unit; DeleteObjects takes at most 1,000. */
   objectPageSize: z.number().int().min(1).max(1000).default(1000),
   /**

@@ -1,6 +1,7 @@
 // lethe's row path through the real worker and the queue: the seeded rows are children of a
-// parent entity by the seeded GSI; one deletion request of the parent, pages of 500 rows
-// deleted with BatchWriteItem (25 a call, several in flight), until the job completes.
+// parent entity by the seeded GSI; one deletion request of the parent, units of 1,000 rows
+// (two pages of 500, `rowPagesPerUnit`) deleted with BatchWriteItem (25 a call, several in
+// flight), until the job completes.
 import { defineGraph } from '../../lib/graph/define-graph.js';
 import type { RowRunner } from '../bench-types.js';
 import { runLethe } from './lethe-pipeline.js';

@@ -1,7 +1,8 @@
 // Settles a unit exactly once. One transaction marks the unit done (or failed), adds its
 // counts and the units it spawns to the job, writes those units as planned items (the
 // outbox), opens the entity's scope if it planned one, and moves the slots of the scope it
-// belongs to by compare-and-set — planning the scope owner's finalize when they reach zero.
+// belongs to by compare-and-set — planning the scope owner's finalize when they reach zero
+// (a slot that is not the scope's last goes back by a conditional ADD, with no read).
 // A unit that was waiting on its guards leaves the job's `waiting` and `held` gauges in the
 // same transaction; the settlement is conditional on the unit being as it was read. The
 // receipt leaves of what the unit erased are written in it too (one item per 12,000), so a
@@ -11,7 +12,15 @@ import { type Counts, mergeCounts } from '../model/counters.js';
 import { clearIntent } from '../model/intents.js';
 import { settleOnJob } from '../model/jobs.js';
 import { leafHash, putLeaves, replaceLeaves } from '../model/leaves.js';
-import { casScope, getScope, JOB_SCOPE, putNewScope, type Scope } from '../model/scopes.js';
+import {
+  casScope,
+  getScope,
+  JOB_SCOPE,
+  putNewScope,
+  releaseScopeSlots,
+  type Scope,
+} from '../model/scopes.js';
+import { stateKeys } from '../model/state-keys.js';
 import {
   getUnit,
   leavingWait,
@@ -30,6 +39,12 @@ export interface CommitResult {
   /** False when the unit had already been settled: a redelivered message. */
   readonly committed: boolean;
   readonly spawned: readonly PlannedUnit[];
+  /**
+   * True when the commit left slots outstanding in the unit's scope: some unit of the job is
+   * still unsettled, so the job cannot be complete now, and whoever settles the scope's last
+   * slot plans its finalize (which checks). The caller then need not read the job.
+   */
+  readonly scopeOpen: boolean;
 }
 
 const MAX_ATTEMPTS = 100;
@@ -76,6 +91,8 @@ export async function commitUnit(
   const expiresAt = leavesExpireAt(context);
 
   let current = unit;
+  // Releasing a slot that is not its scope's last needs no read of the scope (see below).
+  let blindRelease = true;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const items: TransactItem[] = [];
     const all = [...spawned];
@@ -101,12 +118,21 @@ export async function commitUnit(
     const slotDelta =
       spawned.filter((s) => s.scope === unit.scope && takesSlot(s)).length - (handsSlotOn ? 0 : 1);
     const block = failed || work.block === true;
+    const movesScope = unit.scope !== JOB_SCOPE && (slotDelta !== 0 || block);
+    // The common settle gives back a slot that is not the scope's last: a conditional ADD
+    // does it without reading the scope. When the condition fails (the last slot, a
+    // finalized scope, none at all) the next attempt reads it and compares-and-sets.
+    const blind = movesScope && blindRelease && slotDelta < 0 && !block;
+    let scopeOpen = blind;
     let scope: Scope | undefined;
-    if (unit.scope !== JOB_SCOPE && (slotDelta !== 0 || block)) {
+    if (movesScope && !blind) {
       scope = await getScope(state, unit.jobId, unit.scope);
     }
-    if (scope && !scope.finalized) {
+    if (blind) {
+      items.push(releaseScopeSlots(state, unit.jobId, unit.scope, -slotDelta));
+    } else if (scope && !scope.finalized) {
       const next = scope.outstanding + slotDelta;
+      scopeOpen = next > 0;
       items.push(
         casScope(state, unit.jobId, scope, { outstanding: next, block, finalized: next === 0 }),
       );
@@ -156,18 +182,27 @@ export async function commitUnit(
 
     try {
       await state.docs.transact(items);
-      return { committed: true, spawned: all };
+      return { committed: true, spawned: all, scopeOpen };
     } catch (error) {
       if (!(error instanceof TransactionCancelledError)) throw error;
       const settleIndex = items.findIndex(
         (i) => i.kind === 'update' && i.key.sk === `UNIT#${unit.unitId}`,
       );
+      const releaseIndex = blind
+        ? items.findIndex(
+            (i) => i.kind === 'update' && i.key.sk === stateKeys.scope(unit.jobId, unit.scope).sk,
+          )
+        : -1;
       if (error.reasons[settleIndex] === 'ConditionalCheckFailed') {
         // Settled by a twin, or it started waiting since it was read: read it again.
         const fresh = await getUnit(state, unit.jobId, unit.unitId);
         if (fresh?.status !== 'planned' && fresh?.status !== 'waiting')
-          return { committed: false, spawned: [] };
+          return { committed: false, spawned: [], scopeOpen: false };
         current = fresh;
+        continue;
+      }
+      if (releaseIndex >= 0 && error.reasons[releaseIndex] === 'ConditionalCheckFailed') {
+        blindRelease = false;
         continue;
       }
       // A concurrent settlement moved the scope, or a conflict: read again and retry.

@@ -63,11 +63,12 @@ export async function executeFinalize(
       await checkArchiveCopies(context, entity, content.objects, content.prefixes);
       // Only rows that exist are deleted and counted, never the key the objects were rendered from.
       const listed = rows.map((row) => rowKeyOf(entity, row));
-      const rowKeys = await rowsStillThere(context, entity, listed);
-      await log.rows(entity, label, rowKeys, { id: message.id, rows });
-      return { ...content, rowKeys };
+      const there = await rowsStillThere(context, entity, listed, { whole: log.logs(entity) });
+      await log.rows(entity, label, there.rows, { id: message.id });
+      return { ...content, rowKeys: there.keys };
     },
     log.writes,
+    unit,
   );
   const erased = await eraseIntent(context, entity, intent);
   addCount(erased.counts, label, 'objectsUnlocated', intent.unlocated?.length ?? 0);

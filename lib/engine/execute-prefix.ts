@@ -130,6 +130,7 @@ export async function executePrefix(
         ? []
         : planSuccessor(context, unit, successor(content.nextAfter))),
     ],
+    unit,
   );
 
   reachCrashPoint(context, 'after-intent', unit.unitId);

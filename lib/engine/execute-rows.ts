@@ -42,7 +42,7 @@ export async function executeRows(
       relation,
       child,
       message.parentId,
-      pageLimit(child, context.settings.pageSize),
+      pageLimit(child, context.settings.pageSize, context.settings.rowPagesPerUnit),
       message.cursor,
     );
 
@@ -59,10 +59,14 @@ export async function executeRows(
   const log = pageLogger(context, unit.jobId, unit.unitId);
   const pinPage = async (build: () => Promise<IntentContent>) =>
     (
-      await pinIntent(context.state, unit.jobId, unit.unitId, build, (content) => [
-        ...planNext(content),
-        ...log.writes(),
-      ])
+      await pinIntent(
+        context.state,
+        unit.jobId,
+        unit.unitId,
+        build,
+        (content) => [...planNext(content), ...log.writes()],
+        unit,
+      )
     ).intent;
   const sendNext = async (intent: Intent) =>
     (await sendSuccessor(context, intent.lastKey ? successor(intent.lastKey) : undefined))?.unitId;
@@ -88,9 +92,12 @@ export async function executeRows(
         page.lastKey,
       );
       await checkArchiveCopies(context, child, content.objects, content.prefixes);
-      const rowKeys = await rowsStillThere(context, child, content.rowKeys);
-      await log.rows(child, relation.name, rowKeys);
-      return { ...content, rowKeys };
+      // One consistent read counts the rows and, whole when they are logged, logs them.
+      const there = await rowsStillThere(context, child, content.rowKeys, {
+        whole: log.logs(child),
+      });
+      await log.rows(child, relation.name, there.rows);
+      return { ...content, rowKeys: there.keys };
     });
     plannedEarly = await sendNext(intent);
     const erased = await eraseIntent(context, child, intent);
@@ -105,9 +112,8 @@ export async function executeRows(
       // Nulling a pointer deletes nothing: only holds keep these rows as they are.
       await checkGuards(context, unit, guardTarget(child, page.items, unit.scope, 'holds'));
       const listed = page.items.map((row) => rowKeyOf(child, row));
-      const rowKeys = await rowsStillThere(context, child, listed, {
-        attribute: relation.attribute,
-        parentId: message.parentId,
+      const { keys: rowKeys } = await rowsStillThere(context, child, listed, {
+        pointing: { attribute: relation.attribute, parentId: message.parentId },
       });
       const value = relationKeyValue(relation, child, message.parentId);
       const entries = rowKeys.map((key) => ({ key, value }));

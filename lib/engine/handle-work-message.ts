@@ -114,8 +114,11 @@ export async function handleWorkMessage(
     await wakeWaiters(context, unit.jobId, message.entity, message.id);
   // Only the units this very commit planned are sure to be unsettled now: whoever settles
   // the last of them checks. Units planned earlier (a successor sent before this unit erased)
-  // may all have settled already, so this unit may be the job's last whatever it planned.
-  if (result.spawned.length === 0) await completeAndPublish(context, unit.jobId);
+  // may all have settled already, so this unit may be the job's last whatever it planned —
+  // unless its commit left its scope open: a unit still holds a slot there, and the scope's
+  // finalize, planned by whoever gives back the last, comes after it.
+  if (result.spawned.length === 0 && !result.scopeOpen)
+    await completeAndPublish(context, unit.jobId);
   return failure ? 'failed' : 'done';
 }
 

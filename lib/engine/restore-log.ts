@@ -12,10 +12,9 @@ import {
   restoreLogItem,
   restoreLogKeys,
 } from '../model/restore-log.js';
-import type { Item, Key, TransactItem } from '../ports/document-store.js';
+import type { Item, TransactItem } from '../ports/document-store.js';
 import type { ObjectVersion } from '../ports/object-store.js';
 import type { EngineContext } from './engine-context.js';
-import { rowKeyOf } from './query-children.js';
 
 /** Days `entity`'s erased data stays restorable: its own window, else the pipeline's. */
 export function restoreWindowOf(context: EngineContext, entity: Entity): number {
@@ -31,22 +30,26 @@ function storageOf(context: EngineContext): RestoreLogStorage {
   };
 }
 
-const keyText = (entity: Entity, key: Key | Item) => JSON.stringify(rowKeyOf(entity, key));
-
 /**
  * Collects one unit's log page in its build step and hands the write to the pinning
  * transaction. A fresh logger per run: only the run whose pin wins writes its page.
  */
 export interface PageLogger {
   /**
-   * Logs the full rows of `keys` (the rows about to be erased). `rows` may give them already
-   * read whole (a finalize); otherwise they are read with one strongly consistent BatchGet.
+   * True when `entity`'s rows are logged (its window is over 0 days): the unit then reads
+   * the rows it pins whole, and hands them to `rows`, so one read serves count and log.
+   */
+  logs(entity: Entity): boolean;
+  /**
+   * Logs `rows`, the full items about to be erased, exactly as the unit's strongly
+   * consistent read found them (a row no longer there is not among them). Nothing for a
+   * window of 0 days or no rows.
    */
   rows(
     entity: Entity,
     relation: string,
-    keys: readonly Key[],
-    options?: { readonly id?: string; readonly rows?: readonly Item[] },
+    rows: readonly Item[],
+    options?: { readonly id?: string },
   ): Promise<void>;
   /** Logs pointers about to be nulled: each row's key and the value `attribute` holds. */
   nulled(
@@ -63,13 +66,12 @@ export function pageLogger(context: EngineContext, jobId: string, unitId: string
   let item: Item | undefined;
   const key = restoreLogKeys.page(jobId, unitId);
   return {
-    async rows(entity, relation, keys, options = {}) {
+    logs(entity) {
+      return restoreWindowOf(context, entity) > 0;
+    },
+    async rows(entity, relation, rows, options = {}) {
       const windowDays = restoreWindowOf(context, entity);
-      if (windowDays === 0 || keys.length === 0) return;
-      const wanted = new Set(keys.map((k) => keyText(entity, k)));
-      const rows = options.rows
-        ? options.rows.filter((row) => wanted.has(keyText(entity, row)))
-        : await context.docs.batchGet(entity.tableName, keys);
+      if (windowDays === 0 || rows.length === 0) return;
       item = await restoreLogItem(storageOf(context), {
         jobId,
         unitId,

@@ -122,6 +122,11 @@ export interface PinnedIntent {
  * the intent) must not pin, and act on, the next page. `alsoWrite` adds items to the pinning
  * transaction (a prefix unit plans its successor there), written only by the run that pins.
  * `pinnedHere` says whether this run's build is the one that was stored.
+ *
+ * The pin marks the unit (`pinnedAt`) in the same transaction. A caller that read the unit
+ * (consistently) before and passes it as `seen` skips the read of the intent when the unit
+ * shows no pin: none existed at that read, and a twin's pin since makes this run's write
+ * fail its condition, after which the winner is read as before.
  */
 export async function pinIntent(
   state: StateContext,
@@ -129,8 +134,10 @@ export async function pinIntent(
   unitId: string,
   build: () => Promise<IntentContent>,
   alsoWrite: (content: IntentContent) => TransactItem[] = () => [],
+  seen?: { readonly pinnedAt?: string | undefined },
 ): Promise<PinnedIntent> {
-  const existing = await getIntent(state, jobId, unitId);
+  const mayExist = seen === undefined || seen.pinnedAt !== undefined;
+  const existing = mayExist ? await getIntent(state, jobId, unitId) : undefined;
   if (existing) return { intent: existing, pinnedHere: false };
   const content = await build();
   const intent: Intent = { jobId, unitId, ...content, createdAt: state.now().toISOString() };
@@ -151,9 +158,13 @@ export async function pinIntent(
         condition: { expression: 'attribute_not_exists(sk)' },
       },
       {
-        kind: 'check',
+        kind: 'update',
         table: state.table,
         key: stateKeys.unit(jobId, unitId),
+        update: {
+          expression: 'SET pinnedAt = :pinnedAt',
+          values: { ':pinnedAt': intent.createdAt },
+        },
         condition: {
           expression: '#status IN (:planned, :waiting)',
           names: { '#status': 'status' },

@@ -102,6 +102,29 @@ export function takeScopeSlot(state: StateContext, jobId: string, scopeId: strin
   };
 }
 
+/**
+ * Gives back `count` slots of a scope without reading it, on condition that they are not its
+ * last: the scope stays open, so no finalize is due. A failed condition (the last slots, a
+ * finalized scope, or none) means the caller must read the scope and compare-and-set.
+ */
+export function releaseScopeSlots(
+  state: StateContext,
+  jobId: string,
+  scopeId: string,
+  count: number,
+): TransactItem {
+  return {
+    kind: 'update',
+    table: state.table,
+    key: stateKeys.scope(jobId, scopeId),
+    update: { expression: 'ADD outstanding :release', values: { ':release': -count } },
+    condition: {
+      expression: 'finalized = :false AND outstanding > :count',
+      values: { ':false': false, ':count': count },
+    },
+  };
+}
+
 /** Compare-and-set of a scope's outstanding slots (and its blocked flag). */
 export function casScope(
   state: StateContext,

@@ -9,7 +9,8 @@
 //   { type: 'unit', jobId, unitId, kind, status: 'planned' | 'waiting' | 'done' | 'failed',
 //     scope, body (the message), plannedAt, settledAt?, error?, failures?, manifests?, unlocated?,
 //     waitReason?, heldAs? (the counter label while it waits on a hold), nextCheckAt?,
-//     waitingSince?, waits?, resends? (sweeper re-sends the queue accepted), lastSentAt?
+//     waitingSince?, waits?, pinnedAt? (when its intent was pinned, in the same transaction),
+//     resends? (sweeper re-sends the queue accepted), lastSentAt?
 //     (when its latest message the queue accepted became, or becomes, visible — written only
 //     after the queue accepted it; kept for cascade units, which watermarks read),
 //     gsi1pk: PENDING#<n> and gsi1sk: <plannedAt, or nextCheckAt while waiting, or the time
@@ -45,6 +46,8 @@ export interface Unit {
   /** While it waits: when its next check is due (ISO-8601). */
   readonly nextCheckAt?: string | undefined;
   readonly waitingSince?: string | undefined;
+  /** When a run pinned the unit's intent (intents.ts); absent: it has none yet. */
+  readonly pinnedAt?: string | undefined;
 }
 
 export interface PlannedUnit {
@@ -110,6 +113,7 @@ export function unitFromItem(item: Item): Unit {
     heldAs: item.heldAs as string | undefined,
     nextCheckAt: item.nextCheckAt as string | undefined,
     waitingSince: item.waitingSince as string | undefined,
+    pinnedAt: item.pinnedAt as string | undefined,
   };
 }
 

@@ -25,7 +25,8 @@ describe('Delivery: every message twice, out of order', () => {
       stack: inject('localStack'),
       label: 'delivery',
       delivery: { prng: createPrng(29).fork('delivery'), concurrentShare: 0.3, maxDelaySeconds: 4 },
-      settings: { pageSize: 50, objectPageSize: 100 },
+      // One page a unit, so each relation's rows are a chain of units delivered out of order.
+      settings: { pageSize: 50, rowPagesPerUnit: 1, objectPageSize: 100 },
     });
     const dataset = await pipeline.seed(CHAOS_TEST_SIZE);
 
