@@ -4,6 +4,7 @@
 // back equal to the seeded item, nothing else touched, the restore counted and finished once,
 // and a further restore changing nothing. (A restore racing a second deletion, and a restore
 // after its window, are in test/integration/engine/restore.test.ts.)
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
 import type { CrashPoint } from '../../lib/engine/engine-context.js';
 import type { RestoreReport } from '../../lib/engine/restore-deletion.js';
@@ -157,5 +158,58 @@ describe('Restore: the same restore twice at once', () => {
     expect('error' in b ? b.error : undefined).toBeUndefined();
     expect(report.checks.filter((c) => !c.ok)).toEqual([]);
     expect('report' in b ? b.report.totals : undefined).toEqual(again.totals);
+  });
+});
+
+describe('Function: checkRestore', () => {
+  it('passes a clean restore, and fails each check whose property is broken', async () => {
+    // Prepare
+    const { pipeline, dataset, jobId, deleted } = await deletedAcme({
+      label: 'restore-checker',
+      settings: SETTINGS,
+    });
+    const run = await runRestore({ pipeline, jobId, dataset, deleted, timeoutMs: 60_000 });
+    const { clean: clients, graph, settings } = pipeline;
+    const before = await snapshotData(clients, graph, settings, jobId);
+
+    // Act: break every property once, directly on the emulators.
+    const table = (name: string) => graph.tables[name]?.name ?? '';
+    const artifact = dataset.target.rows[table('artifacts')]?.[0] ?? {};
+    const decoy = dataset.decoy.rows[table('projects')]?.[0] ?? {};
+    await clients.documents.send(
+      new DeleteCommand({
+        TableName: table('artifacts'),
+        Key: { artifactId: artifact.artifactId },
+      }),
+    );
+    await clients.documents.send(
+      new PutCommand({ TableName: table('projects'), Item: { ...decoy, renamed: true } }),
+    );
+    await clients.documents.send(
+      new PutCommand({
+        TableName: settings.stateTableName,
+        Item: { pk: 'DELETED#organization#acme', sk: 'TOMBSTONE', jobId },
+      }),
+    );
+    const after = await snapshotData(clients, graph, settings, jobId);
+    const broken = await checkRestore({
+      clients,
+      graph,
+      settings,
+      dataset,
+      jobId,
+      deleted: { ...deleted, rowsGone: deleted.rowsGone + 1 },
+      events: [],
+      failures: [{ where: 'restore', process: 'p', message: 'boom', explained: undefined }],
+      first: run.report,
+      second: run.report,
+      before,
+      after,
+    });
+    await pipeline.destroy();
+
+    // Assess
+    expect(run.check.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(broken.checks.filter((c) => c.ok).map((c) => c.name)).toEqual([]);
   });
 });
