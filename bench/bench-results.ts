@@ -37,7 +37,46 @@ export interface RunRecord {
   readonly seedMs?: number;
   /** 1-minute load average when the run started: other work on the machine shows here. */
   readonly loadAverage?: number;
+  /** The restore of what this run deleted, when the runner restores (lethe's rows). */
+  readonly restore?: RestoreRecord;
   readonly notes: readonly string[];
+}
+
+/**
+ * What the items a restore brought back look like, read from the emulator directly: every
+ * deleted item compared with the item seeded (all of them, not a sample), and the neighbours.
+ */
+export interface RestoreVerification {
+  /** Deleted items looked for. */
+  readonly checked: number;
+  /** Back, attribute for attribute equal to the seeded item. */
+  readonly equal: number;
+  readonly missing: number;
+  /** Back, but not equal to the seeded item. */
+  readonly differ: number;
+  /** Items found that nobody seeded. */
+  readonly extra: number;
+  readonly neighboursIntact: boolean;
+}
+
+/**
+ * The restore of a run's deletion, timed and counted in a window of its own after the
+ * deletion's (issue 17 §4: restore throughput beside deletion's). ok: every deleted item back
+ * equal to the seeded one, neighbours intact; incomplete: not so; failed: the restore threw.
+ */
+export interface RestoreRecord {
+  readonly status: 'ok' | 'incomplete' | 'failed';
+  readonly reason?: string;
+  readonly elapsedMs?: number;
+  readonly restoredReported?: number;
+  /** Items verified back and equal to what was seeded. */
+  readonly restoredVerified?: number;
+  /** Verified restored items per second of the restore's measured time. */
+  readonly itemsPerSecond?: number;
+  readonly requestsTotal?: number;
+  readonly requestsPer1000Items?: number;
+  readonly usage?: Usage;
+  readonly verification?: RestoreVerification;
 }
 
 export interface MachineInfo {

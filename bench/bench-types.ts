@@ -58,7 +58,25 @@ export interface BenchEnv<Data> {
    * of items it deleted as the runner saw them; the harness verifies independently.
    */
   measure(work: () => Promise<number>): Promise<RunResult>;
+  /**
+   * Times and counts `work` — a restore of what `measure` deleted — in a window of its own,
+   * after the deletion: the harness first verifies the deletion from outside (so the restore
+   * does not undo what that check must find), then measures `work`, and verifies the restore
+   * from outside once the runner returns. Call it at most once, after `measure`. `work`
+   * resolves to the items it reports restored; when it throws, the restore is recorded as
+   * failed (the deletion's record stands) and this resolves to undefined.
+   */
+  measureRestore(work: () => Promise<number>): Promise<RestoreResult | undefined>;
   log(message: string): void;
+}
+
+/** A restore's own window: what it reported, how long it took, what it sent. */
+export interface RestoreResult {
+  /** Items the restore reports brought back. */
+  readonly restored: number;
+  readonly elapsedMs: number;
+  /** Requests counted at the proxies while the restore ran. */
+  readonly usage: Usage;
 }
 
 export interface RunResult {

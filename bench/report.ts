@@ -147,6 +147,62 @@ function resultsTable(suite: Suite, runs: readonly RunRecord[]): string[] {
   return lines;
 }
 
+/** Why object restore is not measured here, in the report's words. */
+export const OBJECT_RESTORE_NOT_MEASURED = 'not measured: the emulator has no bucket versioning';
+
+/**
+ * Issue 17 §4: restore throughput beside deletion's. Rows: lethe's row runs that restored
+ * their job after the deletion's measurement; objects: never on fauxqs (no versioning).
+ */
+function restoreSection(rowRuns: readonly RunRecord[]): string[] {
+  const restored = rowRuns.filter((run) => run.restore !== undefined);
+  const lines = [
+    '## Restore: bring the deleted items back',
+    '',
+    "`lethe restore` (the engine's `restoreDeletion`, in the calling process as the CLI runs it)",
+    "on lethe's row run, once its deletion has been measured and verified: timed and counted in a",
+    'window of its own, with the workers stopped. Then every deleted row is read back from the',
+    'emulator (a consistent Scan of the whole table) and compared with the row seeded, attribute',
+    'for attribute — every row, not a sample — and the neighbours with theirs.',
+    '',
+  ];
+  if (restored.length === 0) {
+    lines.push('Rows: not run (`--only lethe` with `--rows` runs it).', '');
+  } else {
+    lines.push(
+      '| runner | rows | time | rows/s | requests / 1,000 rows | deletion rows/s (same run) | back and equal to the seeded row | status |',
+      '|---|---:|---:|---:|---:|---:|---:|---|',
+    );
+    for (const run of restored) {
+      const restore = run.restore;
+      if (!restore) continue;
+      const ok = restore.status === 'ok';
+      const check = restore.verification;
+      lines.push(
+        `| ${cell(run.label)} | ${int(run.n)} | ${restore.elapsedMs === undefined ? '—' : seconds(restore.elapsedMs)} | ${
+          ok && restore.itemsPerSecond !== undefined ? int(restore.itemsPerSecond) : '—'
+        } | ${restore.requestsPer1000Items === undefined ? '—' : perThousand(restore.requestsPer1000Items)} | ${
+          measured(run) ? int(run.itemsPerSecond) : '—'
+        } | ${check ? `${int(check.equal)} of ${int(check.checked)}` : '—'} | ${
+          ok ? 'ok' : `**${restore.status}**: ${cell(restore.reason ?? '')}`
+        } |`,
+      );
+    }
+    lines.push('');
+    for (const run of restored) {
+      const requests = run.restore?.usage?.requests;
+      if (requests && Object.keys(requests).length > 0)
+        lines.push(`- Requests of the restore, ${int(run.n)} rows: ${cell(byRequests(requests))}`);
+    }
+    lines.push('');
+  }
+  lines.push(
+    `Objects: ${OBJECT_RESTORE_NOT_MEASURED} (fauxqs keeps no noncurrent versions, so a deletion there leaves nothing to bring back; the versioned path is covered by request-level tests, test/integration/engine/restore-versioned.test.ts).`,
+    '',
+  );
+  return lines;
+}
+
 function requestsTable(runs: readonly RunRecord[]): string[] {
   const lines = ['| runner | n | added latency | requests by action |', '|---|---:|---:|---|'];
   for (const run of runs.filter(measured)) {
@@ -291,6 +347,7 @@ export function renderReport(results: BenchResults, options: RenderOptions): Ren
     md.push('![Rows: rows per second](img/bench-rows-throughput.svg)', '');
   }
 
+  md.push(...restoreSection(rowRuns));
   md.push(...endToEndSection(results.endToEnd ?? [], machine));
   md.push(...smallJobsSection(results.smallJobs ?? []));
 
@@ -441,7 +498,8 @@ export function renderReport(results: BenchResults, options: RenderOptions): Ren
     '',
     '- **Fresh data for every run.** Each runner gets a bucket (or table) of its own, seeded',
     '  just before it runs: N objects of one byte under `objects/{ownerId}/`, or N child rows',
-    '  (~200 bytes) of one parent in a table with a GSI by parent. Ten neighbours that must',
+    "  (~200 bytes) of one parent in a table with a GSI by parent (lethe's row runs also seed",
+    "  the parent's own row, which their job deletes too). Ten neighbours that must",
     '  survive are seeded next to them: keys under `objects/{ownerId}x/` (what a forgotten',
     '  trailing slash would delete) and rows of another parent. Seeding is not measured.',
     '- **Same emulators, one at a time.** All runners talk to the same DynamoDB Local and fauxqs',

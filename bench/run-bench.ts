@@ -23,12 +23,15 @@ import { type LocalEndpoints, startLocalStack } from '../local/start-local-stack
 import type {
   BenchOptionsRecord,
   BenchResults,
+  RestoreRecord,
+  RestoreVerification,
   RunRecord,
   SmallJobsRecord,
   Suite,
 } from './bench-results.js';
 import {
   type BenchEnv,
+  type RestoreResult,
   type RunnerEntry,
   RunnerSkippedError,
   type RunResult,
@@ -42,7 +45,7 @@ import { OBJECT_RUNNERS, ROW_RUNNERS } from './registry.js';
 import { createRequestCounter, type RequestCounter } from './request-counter.js';
 import { attachSdkCounter, crossCheck, type SdkTally } from './sdk-counter.js';
 import { dropObjects, seedObjects, verifyObjects } from './seed-objects.js';
-import { dropRows, seedRows, verifyRows } from './seed-rows.js';
+import { dropRows, seedRows, verifyRestoredRows, verifyRows } from './seed-rows.js';
 import { onShutdown } from './shutdown.js';
 import { runSmallJobs } from './small-jobs/run-small-jobs.js';
 
@@ -62,6 +65,8 @@ interface Verification {
 interface DataSet<Data> {
   seed(n: number): Promise<Data>;
   verify(data: Data): Promise<Verification>;
+  /** After a restore: every deleted item back, equal to the seeded one. None: not checkable. */
+  verifyRestored?(data: Data): Promise<RestoreVerification>;
   drop(data: Data): Promise<void>;
 }
 
@@ -84,6 +89,34 @@ interface MeasuredWindow {
   readonly peakInFlight: number;
 }
 
+/** What one counted window saw: `work`'s value, its time, the requests it sent. */
+interface CountedWindow<T> extends MeasuredWindow {
+  readonly value: T;
+  readonly elapsedMs: number;
+  readonly usage: RunResult['usage'];
+}
+
+/** Times `work` and counts the requests that pass the proxies (and the SDK middleware) meanwhile. */
+async function countWindow<T>(
+  counter: RequestCounter,
+  sdkTally: SdkTally,
+  work: () => Promise<T>,
+): Promise<CountedWindow<T>> {
+  const before = counter.snapshot();
+  const sdkBefore = { ...sdkTally };
+  counter.resetPeak();
+  const started = performance.now();
+  const value = await work();
+  const elapsedMs = performance.now() - started;
+  const usage = diffUsage(counter.snapshot(), before);
+  const sdk: SdkTally = {};
+  for (const [key, count] of Object.entries(sdkTally)) {
+    const delta = count - (sdkBefore[key] ?? 0);
+    if (delta > 0) sdk[key] = delta;
+  }
+  return { value, elapsedMs, usage, sdk, peakInFlight: counter.peakInFlight() };
+}
+
 function measureWith(
   counter: RequestCounter,
   sdkTally: SdkTally,
@@ -93,20 +126,52 @@ function measureWith(
   return async (work) => {
     if (used) throw new Error('env.measure may be called once per run');
     used = true;
-    const before = counter.snapshot();
-    const sdkBefore = { ...sdkTally };
-    counter.resetPeak();
-    const started = performance.now();
-    const deleted = await work();
-    const elapsedMs = performance.now() - started;
-    const usage = diffUsage(counter.snapshot(), before);
-    const sdk: SdkTally = {};
-    for (const [key, count] of Object.entries(sdkTally)) {
-      const delta = count - (sdkBefore[key] ?? 0);
-      if (delta > 0) sdk[key] = delta;
-    }
-    onWindow({ sdk, peakInFlight: counter.peakInFlight() });
+    const {
+      value: deleted,
+      elapsedMs,
+      usage,
+      sdk,
+      peakInFlight,
+    } = await countWindow(counter, sdkTally, work);
+    onWindow({ sdk, peakInFlight });
     return { deleted, elapsedMs, usage };
+  };
+}
+
+/** A restore's window as the harness saw it: its result, or why it threw. */
+type RestoreWindow =
+  | { readonly result: RestoreResult; readonly notes: readonly string[] }
+  | { readonly error: string };
+
+/** The restore's record, from its window and the check of the rows from outside. */
+function restoreRecord(
+  n: number,
+  window: RestoreWindow,
+  verification: RestoreVerification | undefined,
+): RestoreRecord {
+  if ('error' in window) return { status: 'failed', reason: window.error };
+  const { result } = window;
+  const requestsTotal = totalRequests(result.usage);
+  const complete =
+    verification !== undefined &&
+    verification.equal === verification.checked &&
+    verification.extra === 0 &&
+    verification.neighboursIntact;
+  const reason = !verification
+    ? 'no check from outside for this data set'
+    : `${verification.missing} missing, ${verification.differ} not equal to the seeded item, ${verification.extra} extra${verification.neighboursIntact ? '' : ', neighbours touched'}`;
+  const restoredVerified = verification?.equal ?? 0;
+  return {
+    status: complete ? 'ok' : 'incomplete',
+    ...(complete ? {} : { reason }),
+    elapsedMs: result.elapsedMs,
+    restoredReported: result.restored,
+    restoredVerified,
+    itemsPerSecond: restoredVerified / (result.elapsedMs / 1000),
+    requestsTotal,
+    requestsPer1000Items: (requestsTotal / n) * 1000,
+    usage: result.usage,
+    ...(verification ? { verification } : {}),
   };
 }
 
@@ -145,9 +210,13 @@ async function runOne<Data>(
   const sdkTally = attachSdkCounter(clients);
   let window: MeasuredWindow = { sdk: {}, peakInFlight: 0 };
   let measured = false;
+  let deletionMeasured = false;
   const measure = measureWith(context.counter, sdkTally, (seen) => {
     window = seen;
   });
+  // Verified before the restore runs: the restore brings back what this check must not find.
+  let deletionVerification: Verification | undefined;
+  let restoreWindow: RestoreWindow | undefined;
   const env: BenchEnv<Data> = {
     region: context.region,
     endpoints: context.proxiedEndpoints,
@@ -156,9 +225,34 @@ async function runOne<Data>(
     data,
     latencyMs,
     workDir,
-    measure: (work) => {
+    measure: async (work) => {
       measured = true;
-      return measure(work);
+      const result = await measure(work);
+      deletionMeasured = true;
+      return result;
+    },
+    measureRestore: async (work) => {
+      if (!deletionMeasured) throw new Error('env.measureRestore comes after env.measure');
+      if (deletionVerification) throw new Error('env.measureRestore may be called once per run');
+      deletionVerification = await dataSet.verify(data);
+      context.log(`${tag}: restoring…`);
+      try {
+        const counted = await countWindow(context.counter, sdkTally, work);
+        const result = {
+          restored: counted.value,
+          elapsedMs: counted.elapsedMs,
+          usage: counted.usage,
+        };
+        const notes =
+          Object.keys(counted.sdk).length > 0
+            ? crossCheck(counted.sdk, counted.usage.requests)
+            : [];
+        restoreWindow = { result, notes };
+        return result;
+      } catch (error) {
+        restoreWindow = { error: error instanceof Error ? error.message : String(error) };
+        return undefined;
+      }
     },
     log: (message) => context.log(`${tag}: ${message}`),
   };
@@ -177,7 +271,15 @@ async function runOne<Data>(
     destroyAwsClients(clients);
     rmSync(workDir, { recursive: true, force: true });
   }
-  const verification = await dataSet.verify(data);
+  const verification = deletionVerification ?? (await dataSet.verify(data));
+  const restore =
+    restoreWindow === undefined
+      ? undefined
+      : restoreRecord(
+          n,
+          restoreWindow,
+          'result' in restoreWindow ? await dataSet.verifyRestored?.(data) : undefined,
+        );
   await dataSet.drop(data);
 
   if (failure || !result) {
@@ -190,6 +292,7 @@ async function runOne<Data>(
       verification,
       seedMs,
       loadAverage,
+      ...(restore ? { restore } : {}),
       notes: [],
     };
   }
@@ -201,6 +304,9 @@ async function runOne<Data>(
   }
   if (Object.keys(window.sdk).length > 0) {
     notes.push(...crossCheck(window.sdk, result.usage.requests));
+  }
+  if (restoreWindow && 'result' in restoreWindow) {
+    notes.push(...restoreWindow.notes.map((note) => `restore: ${note}`));
   }
   const usage = addUsage(result.usage, { ...emptyUsage(), ...result.extraUsage });
   const requestsTotal = totalRequests(usage);
@@ -227,6 +333,7 @@ async function runOne<Data>(
     verification,
     seedMs,
     loadAverage,
+    ...(restore ? { restore } : {}),
     notes,
   };
   context.log(
@@ -234,6 +341,14 @@ async function runOne<Data>(
       `${formatRate(record.itemsPerSecond ?? 0)}/s, ${requestsTotal.toLocaleString('en-US')} requests` +
       (notes.length > 0 ? ` (${notes.join('; ')})` : ''),
   );
+  if (restore) {
+    context.log(
+      `${tag}: restore ${restore.status}${restore.reason ? ` (${restore.reason})` : ''}` +
+        (restore.elapsedMs === undefined
+          ? ''
+          : `, ${(restore.elapsedMs / 1000).toFixed(2)} s, ${formatRate(restore.itemsPerSecond ?? 0)}/s, ${(restore.requestsTotal ?? 0).toLocaleString('en-US')} requests`),
+    );
+  }
   return record;
 }
 
@@ -292,6 +407,7 @@ async function runSuites(
   const rows: DataSet<SeededRows> = {
     seed: (count) => seedRows(direct, { count }),
     verify: (data) => verifyRows(direct, data),
+    verifyRestored: (data) => verifyRestoredRows(direct, data),
     drop: (data) => dropRows(direct, data),
   };
   const setDelay = (ms: number) => {

@@ -2,16 +2,19 @@
 // parent written with BatchWriteItem, and rows of a second parent that must survive. Talks
 // to DynamoDB Local directly: nothing here is delayed or counted.
 import { randomBytes } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import {
   type AttributeValue,
   BatchWriteItemCommand,
   DeleteTableCommand,
   QueryCommand,
+  ScanCommand,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import type { AwsClients } from '../lib/adapters/aws-clients.js';
 import { provisionResources } from '../lib/adapters/provision-resources.js';
 import { backoffDelay, chunk, sleep } from '../lib/retry.js';
+import type { RestoreVerification } from './bench-results.js';
 import type { SeededRows } from './bench-types.js';
 import { createTaskPool } from './task-pool.js';
 
@@ -34,17 +37,18 @@ const INDEX = 'byParent';
 // About the size of a typical child row (a few attributes, ~200 bytes): well under 1 KB.
 const PAYLOAD = 'p'.repeat(120);
 
-function rowRequest(parentId: string, index: number): WriteRequest {
+/** The row seeded for `parentId` at `index`: the same every time, so a check can rebuild it. */
+function seededRow(parentId: string, index: number): Record<string, AttributeValue> {
   return {
-    PutRequest: {
-      Item: {
-        [KEY]: { S: `${parentId}-r${String(index).padStart(7, '0')}` },
-        [PARENT]: { S: parentId },
-        payload: { S: PAYLOAD },
-        createdAt: { S: '2026-01-01T00:00:00.000Z' },
-      },
-    },
+    [KEY]: { S: `${parentId}-r${String(index).padStart(7, '0')}` },
+    [PARENT]: { S: parentId },
+    payload: { S: PAYLOAD },
+    createdAt: { S: '2026-01-01T00:00:00.000Z' },
   };
+}
+
+function rowRequest(parentId: string, index: number): WriteRequest {
+  return { PutRequest: { Item: seededRow(parentId, index) } };
 }
 
 async function writeBatch(clients: AwsClients, table: string, batch: WriteRequest[]) {
@@ -125,6 +129,53 @@ export async function verifyRows(
   const remaining = await countChildren(clients, seeded, seeded.parentId);
   const neighbours = await countChildren(clients, seeded, seeded.neighbourParentId);
   return { remaining, neighboursIntact: neighbours === seeded.neighbourCount };
+}
+
+/**
+ * After a restore: reads the whole table (a strongly consistent Scan, straight from DynamoDB
+ * Local) and compares every deleted row with the row seeded, attribute for attribute — all
+ * of them, no sample — and the neighbours with theirs; anything else in the table is extra.
+ */
+export async function verifyRestoredRows(
+  clients: AwsClients,
+  seeded: SeededRows,
+): Promise<RestoreVerification> {
+  const found = new Map<string, Record<string, AttributeValue>>();
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await clients.dynamodb.send(
+      new ScanCommand({
+        TableName: seeded.table,
+        ConsistentRead: true,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    for (const item of page.Items ?? []) found.set(item[KEY]?.S ?? '', item);
+    start = page.LastEvaluatedKey;
+  } while (start);
+  const compare = (parentId: string, count: number) => {
+    let equal = 0;
+    let missing = 0;
+    let differ = 0;
+    for (let i = 0; i < count; i++) {
+      const expected = seededRow(parentId, i);
+      const key = expected[KEY]?.S ?? '';
+      const actual = found.get(key);
+      found.delete(key);
+      if (!actual) missing++;
+      else if (isDeepStrictEqual(actual, expected)) equal++;
+      else differ++;
+    }
+    return { equal, missing, differ };
+  };
+  const restored = compare(seeded.parentId, seeded.count);
+  const neighbours = compare(seeded.neighbourParentId, seeded.neighbourCount);
+  return {
+    checked: seeded.count,
+    ...restored,
+    extra: found.size,
+    neighboursIntact: neighbours.equal === seeded.neighbourCount,
+  };
 }
 
 export async function dropRows(clients: AwsClients, seeded: SeededRows): Promise<void> {

@@ -1,10 +1,13 @@
 // Runs lethe for a benchmark: a one-entity graph over the seeded data, the local runtime on
-// the counting (and delaying) proxies, one deletion request, and a wait for its job.
+// the counting (and delaying) proxies, one deletion request, and a wait for its job; with
+// `restore`, then the job restored (after the deletion's measurement, in a window of its own).
 import { provisionResources } from '../../lib/adapters/provision-resources.js';
+import { createEngine } from '../../lib/engine/create-engine.js';
+import type { RestoreReport } from '../../lib/engine/restore-deletion.js';
 import type { Graph } from '../../lib/graph/graph-types.js';
 import type { Job } from '../../lib/model/jobs.js';
 import { resolveSettings } from '../../lib/settings.js';
-import type { InMemoryEventBus } from '../../local/in-memory-event-bus.js';
+import { createInMemoryEventBus, type InMemoryEventBus } from '../../local/in-memory-event-bus.js';
 import { stateTablePlan } from '../../local/local-resource-plan.js';
 import { startLocalRuntime } from '../../local/local-runtime.js';
 import type { BenchEnv, RunResult } from '../bench-types.js';
@@ -19,7 +22,17 @@ export async function runLethe<Data>(
   request: { entity: string; id: string },
   deletedOf: (job: Job) => number,
   extraTables: Parameters<typeof provisionResources>[1]['tables'] = [],
-  engine: { readonly receiptLeaves?: boolean; readonly restoreWindowDays?: number } = {},
+  engine: {
+    readonly receiptLeaves?: boolean;
+    readonly restoreWindowDays?: number;
+    /**
+     * Restore the job once its deletion is measured (`lethe restore`'s throughput); returns the
+     * items of the report that count as restored, as `deletedOf` does for the deletion.
+     */
+    readonly restoredOf?: (report: RestoreReport) => number;
+    /** Writes what the graph's own tables need (a parent row), after provisioning, unmeasured. */
+    readonly setup?: () => Promise<void>;
+  } = {},
 ): Promise<RunResult> {
   const { receiptLeaves, restoreWindowDays } = engine;
   const settings = resolveSettings({
@@ -35,6 +48,7 @@ export async function runLethe<Data>(
     queues: [],
     buckets: [],
   });
+  await engine.setup?.();
   const runtime = await startLocalRuntime({
     graph,
     settings,
@@ -48,9 +62,11 @@ export async function runLethe<Data>(
     logLevel: 'ERROR',
     ...(receiptLeaves === undefined ? {} : { receiptLeaves }),
   });
+  let jobId: string | undefined;
+  let result: RunResult;
   try {
     const events = runtime.events as InMemoryEventBus;
-    const result = await env.measure(async () => {
+    const measured = await env.measure(async () => {
       // Wait for the completion event rather than polling the job: polls would go through
       // the counting proxy and be billed to lethe.
       const completed = new Promise<void>((done) => {
@@ -61,14 +77,15 @@ export async function runLethe<Data>(
           }
         });
       });
-      const { jobId } = await runtime.engine.requestDeletion(request);
+      const requested = await runtime.engine.requestDeletion(request);
+      jobId = requested.jobId;
       await completed;
       const job = await runtime.engine.getJob(jobId);
       if (job?.status !== 'completed') throw new Error(`job ${jobId} did not complete`);
       return deletedOf(job);
     });
-    return {
-      ...result,
+    result = {
+      ...measured,
       extraUsage: {
         lambdaInvocations: runtime.worker.stats.batches,
         lambdaGbSeconds: (runtime.worker.stats.busyMs / 1000) * WORKER_MEMORY_GB,
@@ -80,4 +97,22 @@ export async function runLethe<Data>(
   } finally {
     await runtime.stop();
   }
+  if (engine.restoredOf && jobId !== undefined) {
+    const restoredOf = engine.restoredOf;
+    const restoring = jobId;
+    // `lethe restore` runs in the calling process, not through the queue: the engine's restore
+    // on the run's own (counted) clients, with the runtime's pollers stopped, so that their
+    // empty receives are not billed to it.
+    const restorer = createEngine({
+      graph,
+      settings,
+      clients: env.clients,
+      queue: { send: async () => undefined },
+      events: createInMemoryEventBus(),
+    });
+    await env.measureRestore(async () => {
+      return restoredOf(await restorer.restore(restoring));
+    });
+  }
+  return result;
 }

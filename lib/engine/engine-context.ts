@@ -11,7 +11,9 @@ import type { Settings } from '../settings.js';
 /**
  * Named points where a test can make the process "crash" (throw), to prove that every
  * interruption converges. Production code passes nothing. `mid-watermark` is the sweeper's:
- * a shard's range is dispatched, its watermark not yet moved.
+ * a shard's range is dispatched, its watermark not yet moved. `restore-…` are a restore's:
+ * its tombstones lifted, nothing back yet; a log entry's items written, the entry not yet
+ * marked restored; the restore finished, its event still in the outbox.
  */
 export type CrashPoint =
   | 'after-tombstone'
@@ -20,7 +22,10 @@ export type CrashPoint =
   | 'after-objects'
   | 'after-commit'
   | 'mid-page'
-  | 'mid-watermark';
+  | 'mid-watermark'
+  | 'restore-after-lift'
+  | 'restore-mid-entry'
+  | 'restore-after-finish';
 
 export interface EngineContext {
   readonly graph: Graph;

@@ -36,8 +36,8 @@ import {
 import { stateKeys } from '../model/state-keys.js';
 import type { Item, Key, TransactItem } from '../ports/document-store.js';
 import type { ObjectVersion } from '../ports/object-store.js';
-import { mapConcurrent } from '../retry.js';
-import type { EngineContext } from './engine-context.js';
+import { backoffDelay, mapConcurrent, sleep } from '../retry.js';
+import { type EngineContext, reachCrashPoint } from './engine-context.js';
 import { entityRows } from './entity-rows.js';
 import { publishOutboxEvent } from './publish-completion.js';
 import { rowKeyOf } from './query-children.js';
@@ -146,6 +146,7 @@ export async function restoreDeletion(
     const now = await liftTombstones(context, jobId);
     await countLiftedTombstones(context.state, jobId, now);
     lifted += now;
+    reachCrashPoint(context, 'restore-after-lift', jobId);
   }
 
   // A unit that ran more than once left one markers entry per run, maybe over the same keys:
@@ -175,7 +176,9 @@ export async function restoreDeletion(
       outcomes.set(e.sk, i === 0 ? applied.outcome : NOTHING);
       skips.set(e.sk, i === 0 ? applied.skips : []);
     });
-    if (!dryRun) await settleEntries(context, jobId, settled, applied);
+    if (dryRun) continue;
+    reachCrashPoint(context, 'restore-mid-entry', entry.sk);
+    await settleEntries(context, jobId, settled, applied);
   }
 
   const report = buildReport(
@@ -198,8 +201,11 @@ export async function restoreDeletion(
       totals: report.totals,
       notRestorable: report.notRestorable,
     };
-    const event = await finishRestoreRecord(context.state, jobId, detail);
-    if (event) await publishOutboxEvent(context, jobId, 'DeletionRestored', event);
+    const event = await persist(() => finishRestoreRecord(context.state, jobId, detail));
+    if (event) {
+      reachCrashPoint(context, 'restore-after-finish', jobId);
+      await publishOutboxEvent(context, jobId, 'DeletionRestored', event);
+    }
   }
   return report;
 }
@@ -279,6 +285,44 @@ async function liftTombstones(context: EngineContext, jobId: string): Promise<nu
 
 const NOTHING: RestoreOutcome = { restored: 0, conflicts: 0, skipped: 0 };
 
+/** Tries of one read or write before a transient error ends the run (run it again to resume). */
+const TRANSIENT_TRIES = 8;
+
+/** Error names the services answer for a passing condition (throttling, a 5xx). */
+const TRANSIENT_NAMES = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'SlowDown',
+]);
+
+function isTransient(error: unknown): boolean {
+  if (error instanceof LetheError) return error.retryable;
+  const e = error as { name?: unknown; $metadata?: { httpStatusCode?: unknown } } | undefined;
+  const status = Number(e?.$metadata?.httpStatusCode ?? 0);
+  return TRANSIENT_NAMES.has(String(e?.name)) || status >= 500;
+}
+
+/**
+ * Runs one read or write of the restore, again after a transient error, with back-off. A
+ * restore is not a unit whose message comes back: without this, one throttled call ended the
+ * whole run, and a page half put back (a run that died mid-page) is redone row by row on the
+ * next run — 500 rows, two calls each — where, under steady faults, some call always failed:
+ * the soak found a restore that never finished.
+ */
+async function persist<T>(operation: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await operation();
+    } catch (error) {
+      if (attempt >= TRANSIENT_TRIES || !isTransient(error)) throw error;
+      await sleep(backoffDelay(attempt, { baseMs: 50, maxMs: 2000 }));
+    }
+  }
+}
+
 /** All markers one unit's runs created, removed together; each key counts once. */
 async function applyMarkers(
   context: EngineContext,
@@ -287,7 +331,7 @@ async function applyMarkers(
 ): Promise<AppliedEntry> {
   const byBucket = new Map<string, ObjectVersion[]>();
   for (const { item } of group) {
-    const body = await readRestoreLogBody(context.objects, item);
+    const body = await persist(() => readRestoreLogBody(context.objects, item));
     if (body.kind !== 'markers') continue;
     byBucket.set(body.bucket, [...(byBucket.get(body.bucket) ?? []), ...body.markers]);
   }
@@ -317,7 +361,7 @@ async function applyEntry(
   item: Item,
   dryRun: boolean,
 ): Promise<AppliedEntry> {
-  const body = await readRestoreLogBody(context.objects, item);
+  const body = await persist(() => readRestoreLogBody(context.objects, item));
   const skips: RestoreSkip[] = [];
   const skip = (entity: string, key: unknown, reason: RestoreSkip['reason']) => {
     if (skips.length < SKIPS_PER_ENTRY)
@@ -391,7 +435,9 @@ async function restoreRows(
   if (dryRun) {
     await mapConcurrent(ready, context.settings.batchWriteConcurrency, async ({ i }) => {
       const row = rows[i] ?? {};
-      const existing = await context.docs.get(entity.tableName, rowKeyOf(entity, row), true);
+      const existing = await persist(() =>
+        context.docs.get(entity.tableName, rowKeyOf(entity, row), true),
+      );
       if (existing && encodeValue(existing) !== encodeValue(row)) results[i] = 'conflict';
     });
     return results;
@@ -403,10 +449,12 @@ async function restoreRows(
     const checks = new Map<string, { entity: string; id: string }>();
     for (const { guarded } of chunk) for (const g of guarded) checks.set(`${g.entity}#${g.id}`, g);
     try {
-      await context.docs.transact([
-        ...chunk.map(({ i }) => putIfAbsent(entity, rows[i] ?? {})),
-        ...noTombstones(context, [...checks.values()]),
-      ]);
+      await persist(() =>
+        context.docs.transact([
+          ...chunk.map(({ i }) => putIfAbsent(entity, rows[i] ?? {})),
+          ...noTombstones(context, [...checks.values()]),
+        ]),
+      );
     } catch (error) {
       if (!(error instanceof TransactionCancelledError) || error.retryable) throw error;
       for (const { i, guarded } of chunk) {
@@ -452,7 +500,9 @@ async function prepareRow(
     let present = parents.get(cacheKey);
     if (!present) {
       const parent = getEntity(context.graph, relation.parent);
-      present = entityRows(context, parent, parentId, 1).then((found) => found.length > 0);
+      present = persist(() => entityRows(context, parent, parentId, 1)).then(
+        (found) => found.length > 0,
+      );
       parents.set(cacheKey, present);
     }
     // In a dry run the parent is not back yet; it will be if the log holds it.
@@ -470,12 +520,14 @@ async function putRow(
 ): Promise<ItemResult> {
   const key = rowKeyOf(entity, row);
   try {
-    await context.docs.transact([putIfAbsent(entity, row), ...noTombstones(context, guarded)]);
+    await persist(() =>
+      context.docs.transact([putIfAbsent(entity, row), ...noTombstones(context, guarded)]),
+    );
     return 'restored';
   } catch (error) {
     if (!(error instanceof TransactionCancelledError) || error.retryable) throw error;
     if (error.reasons[0] === 'ConditionalCheckFailed') {
-      const now = await context.docs.get(entity.tableName, key, true);
+      const now = await persist(() => context.docs.get(entity.tableName, key, true));
       return now && encodeValue(now) === encodeValue(row) ? 'restored' : 'conflict';
     }
     if (error.reasons.some((r) => r === 'ConditionalCheckFailed')) return 'deleted-again';
@@ -491,34 +543,36 @@ async function restorePointer(
   entry: NulledEntry,
   dryRun: boolean,
 ): Promise<ItemResult> {
-  const current = await context.docs.get(entity.tableName, entry.key, true);
+  const current = await persist(() => context.docs.get(entity.tableName, entry.key, true));
   if (!current) return 'gone';
   if (current[attribute] !== undefined)
     return current[attribute] === entry.value ? 'restored' : 'conflict';
   if (dryRun) return 'restored';
   try {
-    await context.docs.transact([
-      {
-        kind: 'update',
-        table: entity.tableName,
-        key: entry.key,
-        update: {
-          expression: 'SET #attr = :value',
-          names: { '#attr': attribute },
-          values: { ':value': entry.value },
+    await persist(() =>
+      context.docs.transact([
+        {
+          kind: 'update',
+          table: entity.tableName,
+          key: entry.key,
+          update: {
+            expression: 'SET #attr = :value',
+            names: { '#attr': attribute },
+            values: { ':value': entry.value },
+          },
+          condition: {
+            expression: 'attribute_exists(#pk) AND attribute_not_exists(#attr)',
+            names: { '#pk': entity.partitionKey, '#attr': attribute },
+          },
         },
-        condition: {
-          expression: 'attribute_exists(#pk) AND attribute_not_exists(#attr)',
-          names: { '#pk': entity.partitionKey, '#attr': attribute },
-        },
-      },
-      ...noTombstones(context, [{ entity: parentEntity, id: String(entry.value) }]),
-    ]);
+        ...noTombstones(context, [{ entity: parentEntity, id: String(entry.value) }]),
+      ]),
+    );
     return 'restored';
   } catch (error) {
     if (!(error instanceof TransactionCancelledError) || error.retryable) throw error;
     if (error.reasons[0] === 'ConditionalCheckFailed') {
-      const now = await context.docs.get(entity.tableName, entry.key, true);
+      const now = await persist(() => context.docs.get(entity.tableName, entry.key, true));
       if (!now) return 'gone';
       return now[attribute] === entry.value ? 'restored' : 'conflict';
     }
@@ -568,25 +622,27 @@ async function settleEntries(
 ): Promise<void> {
   const now = context.state.now().toISOString();
   try {
-    await context.docs.transact([
-      ...entries.map(
-        (entry, i): TransactItem => ({
-          kind: 'update',
-          table: context.state.table,
-          key: { pk: restoreLogKeys.partition(jobId), sk: entry.sk },
-          update: {
-            expression: 'SET restoredAt = :now, outcome = :outcome, skips = :skips',
-            values: {
-              ':now': now,
-              ':outcome': i === 0 ? applied.outcome : NOTHING,
-              ':skips': i === 0 ? applied.skips : [],
+    await persist(() =>
+      context.docs.transact([
+        ...entries.map(
+          (entry, i): TransactItem => ({
+            kind: 'update',
+            table: context.state.table,
+            key: { pk: restoreLogKeys.partition(jobId), sk: entry.sk },
+            update: {
+              expression: 'SET restoredAt = :now, outcome = :outcome, skips = :skips',
+              values: {
+                ':now': now,
+                ':outcome': i === 0 ? applied.outcome : NOTHING,
+                ':skips': i === 0 ? applied.skips : [],
+              },
             },
-          },
-          condition: { expression: 'attribute_exists(pk) AND attribute_not_exists(restoredAt)' },
-        }),
-      ),
-      countRestoreOutcome(context.state, jobId, applied.outcome),
-    ]);
+            condition: { expression: 'attribute_exists(pk) AND attribute_not_exists(restoredAt)' },
+          }),
+        ),
+        countRestoreOutcome(context.state, jobId, applied.outcome),
+      ]),
+    );
   } catch (error) {
     if (
       error instanceof TransactionCancelledError &&

@@ -1,5 +1,7 @@
 // `npm run soak`: many seeded chaos runs at the demo's size, two at a time, each on a local
-// stack of its own — the long version of test/reliability/chaos.test.ts, outside CI. Writes
+// stack of its own — the long version of test/reliability/chaos.test.ts, outside CI. Every
+// fifth seed (1, 6, 11, …) then restores its job under the same faults and checks the restore
+// from outside (support/restore-run.ts). Writes
 // a JSON and a markdown report to test/reliability/results/ and the summary into
 // docs/reliability.md. Exits 0 only when every seed holds.
 //
@@ -9,7 +11,7 @@ import { parseArgs } from 'node:util';
 import * as z from 'zod';
 import { DEMO_SIZE, scaleSize } from '../../local/example-dataset.js';
 import { type LocalStack, startLocalStack } from '../../local/start-local-stack.js';
-import { type ChaosResult, runChaosSeed } from './support/chaos-run.js';
+import { type ChaosResult, restoresAfterDeletion, runChaosSeed } from './support/chaos-run.js';
 import { FAULT_KINDS } from './support/fault-plan.js';
 import { writeResult } from './support/results.js';
 
@@ -21,7 +23,10 @@ const USAGE = `usage: npm run soak -- [--seeds N] [--from S] [--lanes L] [--scal
                        default 2: a deletion under faults mostly waits on timeouts)
   --scale F            data set size as a share of the demo's (0.01–1, default 1)
   --timeout-seconds T  give up on one seed's deletion after T seconds (default 900)
-  --no-docs            do not rewrite the soak section of docs/reliability.md`;
+  --no-docs            do not rewrite the soak section of docs/reliability.md
+
+Seeds 1, 6, 11, … (every fifth) also restore their job after the deletion, under the same
+faults, and the restore is checked from outside.`;
 
 /** A flag's text as a number, with a message that says what was wrong with it. */
 const numberFlag = (pattern: RegExp, expected: string, range: z.ZodNumber) =>
@@ -100,8 +105,8 @@ function markdown(
   const lines = [
     `Last soak: \`npm run soak -- --seeds ${options.seeds} --from ${options.from} --lanes ${options.lanes}${options.scale === 1 ? '' : ` --scale ${options.scale}`}\`, started ${startedAt.toISOString()}, finished ${finishedAt.toISOString()}, at ${size}: **${passed} of ${results.length} seeds held every check**.`,
     '',
-    '| seed | result | faults injected | handler errors | dead letters | units | seeding | deletion | failed checks |',
-    '|---:|---|---:|---:|---:|---:|---:|---:|---|',
+    '| seed | result | faults injected | handler errors | dead letters | units | seeding | deletion | restore | failed checks |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|---|---|',
     ...results.map((r) => {
       const cells = [
         r.seed,
@@ -112,9 +117,16 @@ function markdown(
         r.units,
         seconds(r.seedSeconds),
         seconds(r.deleteSeconds),
+        r.restore
+          ? `${r.restore.ok ? 'held' : '**failed**'}, ${seconds(r.restore.seconds)}, ${r.restore.runs} run(s), ${r.restore.crashes} crash(es)`
+          : '—',
         [
           ...(r.error ? [r.error.slice(0, 120)] : []),
+          ...(r.restore?.error ? [r.restore.error.slice(0, 120)] : []),
           ...r.check.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`),
+          ...(r.restore?.checks ?? [])
+            .filter((c) => !c.ok)
+            .map((c) => `restore: ${c.name}: ${c.detail}`),
         ]
           .join('; ')
           .replaceAll('|', '\\|') || '—',
@@ -182,6 +194,7 @@ async function main(argv: string[]): Promise<number> {
         size,
         timeoutMs: options['timeout-seconds'] * 1000,
         removeResources: false, // the stack goes with the seed
+        restore: restoresAfterDeletion(seed),
         log,
         // Demo-sized pages, and patience to match: units of 500 rows take seconds.
         settings: {
@@ -198,7 +211,12 @@ async function main(argv: string[]): Promise<number> {
       results.push(result);
       // Kept as it goes, so an interrupted soak still leaves what it found.
       writeResult(`soak-${stamp}-progress.json`, { startedAt, options, size, results });
-      const failed = result.check.checks.filter((c) => !c.ok).map((c) => c.name);
+      const failed = [
+        ...result.check.checks,
+        ...(result.restore?.checks ?? []).map((c) => ({ ...c, name: `restore: ${c.name}` })),
+      ]
+        .filter((c) => !c.ok)
+        .map((c) => c.name);
       log(
         `seed ${seed}: ${result.ok ? 'held' : `FAILED (${[result.error, ...failed].filter(Boolean).join('; ')})`} — ${results.filter((r) => r.ok).length}/${results.length} held so far`,
       );

@@ -14,9 +14,11 @@ import {
   FaultPlan,
   type FaultRates,
   type FaultSample,
+  RESTORE_CRASH_POINTS,
   type SendBlackout,
 } from './fault-plan.js';
 import {
+  type Check,
   type CheckReport,
   checkDeletion,
   type HandlerFailure,
@@ -28,6 +30,7 @@ import {
   type ReliabilityPipeline,
   type StackInfo,
 } from './reliability-pipeline.js';
+import { runRestore } from './restore-run.js';
 
 /**
  * The size `npm test` runs: small enough for three seeds in about two minutes on two cores,
@@ -89,10 +92,12 @@ export function chaosProfile(seed: number): ChaosProfile {
   }
   // Every kind happens at least once a run, at an opportunity the seed picks.
   const ensure: Partial<Record<FaultKind, number>> = {};
+  const restoreKinds = new Set<FaultKind>(RESTORE_CRASH_POINTS.map((p) => `crash.${p}` as const));
   for (const kind of FAULT_KINDS) {
     // A window, not a per-request chance; drawn from its own stream below, so that every
-    // seed keeps the fault mix it had before the blackout existed.
-    if (kind === 'sqs.sendBlackout') continue;
+    // seed keeps the fault mix it had before the blackout existed. The restore's crashes
+    // likewise come from a stream of their own.
+    if (kind === 'sqs.sendBlackout' || restoreKinds.has(kind)) continue;
     const rare = kind === 'crash.mid-watermark' || kind === 'crash.after-tombstone';
     ensure[kind] = rare ? 1 : prng.int(1, 12);
   }
@@ -102,7 +107,22 @@ export function chaosProfile(seed: number): ChaosProfile {
     afterCalls: window.int(3, 20),
     ms: Math.round(window.between(5_000, 8_000)),
   };
+  // A restoring seed's restore dies at each of its crash points at least once: once the
+  // tombstones are lifted, in the middle of the log (at an entry the seed picks), and after it
+  // finished with its event still in the outbox; then, by chance, a few times more.
+  const restore = createPrng(seed).fork('restore');
+  rates['crash.restore-after-lift'] = Number(restore.between(0, 0.3).toFixed(4));
+  rates['crash.restore-mid-entry'] = Number(restore.between(0.005, 0.05).toFixed(4));
+  rates['crash.restore-after-finish'] = Number(restore.between(0, 0.3).toFixed(4));
+  ensure['crash.restore-after-lift'] = 1;
+  ensure['crash.restore-mid-entry'] = restore.int(1, 12);
+  ensure['crash.restore-after-finish'] = 1;
   return { seed, rates, ensure, maxReceiveCount, blackout };
+}
+
+/** Seeds that restore their job after its deletion: every fifth, from seed 1 (1, 6, 11, …). */
+export function restoresAfterDeletion(seed: number): boolean {
+  return seed % 5 === 1;
 }
 
 export interface ChaosRunOptions {
@@ -121,6 +141,11 @@ export interface ChaosRunOptions {
    * counters, and every item must be counted once.
    */
   readonly overlap?: boolean;
+  /**
+   * Restore the job once its deletion is checked, with the same fault plan armed (crashes at
+   * the restore's own points included), and check the restore from outside (restore-run.ts).
+   */
+  readonly restore?: boolean;
 }
 
 export interface ChaosResult {
@@ -142,6 +167,15 @@ export interface ChaosResult {
   readonly sweeper: { readonly runsInBlackout: number; readonly sendsFailed: number };
   readonly seedSeconds: number;
   readonly deleteSeconds: number;
+  /** Seeds that restore: the restore's runs, crashes, time and checks. */
+  readonly restore?: {
+    readonly ok: boolean;
+    readonly runs: number;
+    readonly crashes: number;
+    readonly seconds: number;
+    readonly checks: readonly Check[];
+    readonly error?: string;
+  };
   readonly error?: string;
 }
 
@@ -207,10 +241,34 @@ export async function runChaosSeed(options: ChaosRunOptions): Promise<ChaosResul
     log(
       `seed ${options.seed}: ${check.ok && !error ? 'ok' : 'FAILED'} in ${deleteSeconds.toFixed(1)} s, ${plan.total} faults injected, ${pipeline.failures.length} handler errors, ${check.deadLetters.length} dead letters`,
     );
+    let restore: ChaosResult['restore'];
+    if (options.restore && error === undefined) {
+      log(`seed ${options.seed}: restoring the job with faults`);
+      const run = await runRestore({
+        pipeline,
+        jobId,
+        dataset,
+        deleted: check.reality,
+        faults: plan,
+        timeoutMs: options.timeoutMs,
+        log: (line) => log(`seed ${options.seed}: ${line}`),
+      });
+      restore = {
+        ok: run.check.ok && run.error === undefined,
+        runs: run.runs,
+        crashes: run.crashes,
+        seconds: run.seconds,
+        checks: run.check.checks,
+        ...(run.error === undefined ? {} : { error: run.error }),
+      };
+      log(
+        `seed ${options.seed}: restore ${restore.ok ? 'ok' : 'FAILED'} in ${run.seconds.toFixed(1)} s, ${run.runs} run(s), ${run.crashes} crash(es)`,
+      );
+    }
     return {
       seed: options.seed,
       profile,
-      ok: check.ok && error === undefined,
+      ok: check.ok && error === undefined && (restore?.ok ?? true),
       injected: { ...plan.injected },
       opportunities: { ...plan.opportunities },
       samples: [...plan.samples],
@@ -226,6 +284,7 @@ export async function runChaosSeed(options: ChaosRunOptions): Promise<ChaosResul
       },
       seedSeconds,
       deleteSeconds,
+      ...(restore ? { restore } : {}),
       ...(error === undefined ? {} : { error }),
     };
   } finally {

@@ -35,6 +35,17 @@ export const CRASH_POINTS: readonly CrashPoint[] = [
   'mid-watermark',
 ];
 
+/**
+ * A restore's crash points (`lethe restore` runs in the calling process; a crash kills that
+ * run, and the operator runs it again). Apart from CRASH_POINTS so that a seed's deletion
+ * faults stay those it always drew.
+ */
+export const RESTORE_CRASH_POINTS: readonly CrashPoint[] = [
+  'restore-after-lift',
+  'restore-mid-entry',
+  'restore-after-finish',
+];
+
 export const FAULT_KINDS = [
   /** One attempt of any DynamoDB call throttled (ProvisionedThroughputExceeded / Throttling). */
   'dynamodb.throttle',
@@ -63,6 +74,8 @@ export const FAULT_KINDS = [
    * no other kind's decisions up to the window.
    */
   'sqs.sendBlackout',
+  /** A restore's process dies at one of its crash points (only seeds that restore reach them). */
+  ...RESTORE_CRASH_POINTS.map((point) => `crash.${point}` as const),
 ] as const;
 
 export type FaultKind = (typeof FAULT_KINDS)[number];

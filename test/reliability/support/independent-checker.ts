@@ -24,7 +24,7 @@ export interface Check {
 
 /** An error a handler saw, and what explains it (an injected fault kind), if anything. */
 export interface HandlerFailure {
-  readonly where: 'worker' | 'sweeper' | 'ingest';
+  readonly where: 'worker' | 'sweeper' | 'ingest' | 'restore';
   readonly process: string;
   readonly body?: string | undefined;
   readonly message: string;
@@ -236,7 +236,7 @@ function seededObjects(graph: Graph, dataset: SeededDataset): Map<string, Set<st
   return all;
 }
 
-function expectedObjects(graph: Graph, dataset: SeededDataset): Map<string, Set<string>> {
+export function expectedObjects(graph: Graph, dataset: SeededDataset): Map<string, Set<string>> {
   const kept = new Map<string, Set<string>>();
   for (const bucket of Object.values(graph.buckets)) kept.set(bucket.name, new Set());
   for (const source of [dataset.decoy.objects, dataset.strayDecoys])

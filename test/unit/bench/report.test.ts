@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BenchResults, EndToEndRecord } from '../../../bench/bench-results.js';
+import type { BenchResults, EndToEndRecord, RunRecord } from '../../../bench/bench-results.js';
 import { END_TO_END_CHART, renderReport } from '../../../bench/report.js';
 import { PRICES } from '../../../lib/cost/prices.js';
 
@@ -210,6 +210,116 @@ describe('Function: renderReport', () => {
       // Assess
       expect(svg).not.toMatch(/: 5× →/);
       expect(svg).toContain('wall time: 10× → 8.7×');
+    });
+  });
+
+  describe('Section: Restore', () => {
+    const usage = (requests: Record<string, number>) => ({
+      requests,
+      dynamodbWriteUnits: 0,
+      dynamodbReadUnits: 0,
+      sqsBilledRequests: 0,
+      lambdaInvocations: 0,
+      lambdaGbSeconds: 0,
+      eventBridgeEvents: 0,
+    });
+    const letheRows: RunRecord = {
+      suite: 'rows',
+      runner: 'lethe',
+      label: 'lethe',
+      role: 'lethe',
+      n: 10_000,
+      latencyMs: 0,
+      status: 'ok',
+      elapsedMs: 20_000,
+      deletedReported: 10_000,
+      deletedVerified: 10_000,
+      itemsPerSecond: 500,
+      requestsTotal: 900,
+      requestsPer1000Items: 90,
+      usage: usage({ 'dynamodb:BatchWriteItem': 400 }),
+      notes: [],
+      restore: {
+        status: 'ok',
+        elapsedMs: 25_000,
+        restoredReported: 10_000,
+        restoredVerified: 10_000,
+        itemsPerSecond: 400,
+        requestsTotal: 450,
+        requestsPer1000Items: 45,
+        usage: usage({ 'dynamodb:TransactWriteItems': 400, 'dynamodb:Query': 50 }),
+        verification: {
+          checked: 10_000,
+          equal: 10_000,
+          missing: 0,
+          differ: 0,
+          extra: 0,
+          neighboursIntact: true,
+        },
+      },
+    };
+    const withRuns = (runs: readonly RunRecord[]) =>
+      renderReport({ ...results(undefined), runs }, { resultsLink: '../bench/results/latest.json' })
+        .markdown;
+
+    it("reports the restore's rows/s and requests per 1,000 rows beside the deletion's rate", () => {
+      // Act
+      const markdown = withRuns([letheRows]);
+
+      // Assess
+      expect(markdown).toContain('## Restore: bring the deleted items back');
+      expect(markdown).toContain(
+        '| lethe | 10,000 | 25.0 s | 400 | 45 | 500 | 10,000 of 10,000 | ok |',
+      );
+      expect(markdown).toContain(
+        '- Requests of the restore, 10,000 rows: dynamodb:TransactWriteItems 400, dynamodb:Query 50',
+      );
+    });
+
+    it('prints no rate for a restore that left rows missing, and says what was wrong', () => {
+      // Prepare
+      const incomplete: RunRecord = {
+        ...letheRows,
+        restore: {
+          ...letheRows.restore,
+          status: 'incomplete',
+          reason: '3 missing, 1 not equal to the seeded item, 0 extra',
+          restoredVerified: 9_996,
+          verification: {
+            checked: 10_000,
+            equal: 9_996,
+            missing: 3,
+            differ: 1,
+            extra: 0,
+            neighboursIntact: true,
+          },
+        },
+      };
+
+      // Act
+      const markdown = withRuns([incomplete]);
+
+      // Assess
+      expect(markdown).toContain(
+        '| lethe | 10,000 | 25.0 s | — | 45 | 500 | 9,996 of 10,000 | **incomplete**: 3 missing, 1 not equal to the seeded item, 0 extra |',
+      );
+    });
+
+    it('says object restore is not measured on the emulator instead of printing a number', () => {
+      // Act
+      const markdown = withRuns([letheRows]);
+
+      // Assess
+      expect(markdown).toContain('Objects: not measured: the emulator has no bucket versioning');
+    });
+
+    it('says the row restore was not run when no run restored', () => {
+      // Act
+      const markdown = withRuns([]);
+
+      // Assess
+      expect(markdown).toContain('Rows: not run');
+      expect(markdown).toContain('Objects: not measured: the emulator has no bucket versioning');
     });
   });
 });
