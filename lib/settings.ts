@@ -76,10 +76,12 @@ export const settingsSchema = z.object({
   restoreWindowDays: z.number().int().min(0).max(3650).default(7),
   /**
    * A bucket lethe owns for restore-log pages too large for one state item (compressed, over
-   * `restoreLogInlineBytes`). Without one, such a page fails its unit (retryable: configure it).
+   * `restoreLogInlineBytes`). Without one, such a page is split into parts that each fit a
+   * state item, in the pin transaction (up to 3 MB in all); only a page no split can fit (one
+   * row alone too large, or over 3 MB) then fails its unit, retryably: configure the bucket.
    */
   restoreBucketName: z.string().min(3).max(63).optional(),
-  /** Compressed restore-log pages larger than this go to `restoreBucketName`. */
+  /** Compressed restore-log pages larger than this go to `restoreBucketName` (or are split). */
   restoreLogInlineBytes: z.number().int().min(1024).max(350_000).default(300_000),
   /**
    * Sweeper: minutes after a job completed that it re-discovers what the job erased (`lethe

@@ -9,7 +9,7 @@ import type { Entity } from '../graph/graph-types.js';
 import {
   type NulledEntry,
   type RestoreLogStorage,
-  restoreLogItem,
+  restoreLogItems,
   restoreLogKeys,
 } from '../model/restore-log.js';
 import type { Item, TransactItem } from '../ports/document-store.js';
@@ -63,7 +63,7 @@ export interface PageLogger {
 }
 
 export function pageLogger(context: EngineContext, jobId: string, unitId: string): PageLogger {
-  let item: Item | undefined;
+  let items: Item[] = [];
   const key = restoreLogKeys.page(jobId, unitId);
   return {
     logs(entity) {
@@ -72,7 +72,7 @@ export function pageLogger(context: EngineContext, jobId: string, unitId: string
     async rows(entity, relation, rows, options = {}) {
       const windowDays = restoreWindowOf(context, entity);
       if (windowDays === 0 || rows.length === 0) return;
-      item = await restoreLogItem(storageOf(context), {
+      items = await restoreLogItems(storageOf(context), {
         jobId,
         unitId,
         key,
@@ -87,7 +87,7 @@ export function pageLogger(context: EngineContext, jobId: string, unitId: string
     async nulled(entity, relation, attribute, entries) {
       const windowDays = restoreWindowOf(context, entity);
       if (windowDays === 0 || entries.length === 0) return;
-      item = await restoreLogItem(storageOf(context), {
+      items = await restoreLogItems(storageOf(context), {
         jobId,
         unitId,
         key,
@@ -100,7 +100,7 @@ export function pageLogger(context: EngineContext, jobId: string, unitId: string
       });
     },
     writes() {
-      return item === undefined ? [] : [{ kind: 'put', table: context.state.table, item }];
+      return items.map((item) => ({ kind: 'put', table: context.state.table, item }));
     },
   };
 }
@@ -119,7 +119,7 @@ export async function logMarkers(
   markers: readonly ObjectVersion[],
 ): Promise<void> {
   if (markers.length === 0) return;
-  const item = await restoreLogItem(storageOf(context), {
+  const items = await restoreLogItems(storageOf(context), {
     jobId: unit.jobId,
     unitId: unit.unitId,
     key: restoreLogKeys.markers(unit.jobId, unit.unitId, randomUUID()),
@@ -130,5 +130,5 @@ export async function logMarkers(
     // The markers are the way back to bytes the lifecycle rule keeps at least this long.
     windowDays: Math.max(1, restoreWindowOf(context, entity)),
   });
-  await context.docs.put(context.state.table, item);
+  for (const item of items) await context.docs.put(context.state.table, item);
 }

@@ -2,12 +2,13 @@
 // put it back. One item per unit and kind, never one per row: a page of erased rows (full
 // items), of nulled pointers (the attribute's old value) or of delete markers a versioned
 // bucket created, compressed with gzip. A page too large for a state item lives in an
-// object in lethe's restore bucket and the item points at it. Items expire by DynamoDB TTL
+// object in lethe's restore bucket and the item points at it; with no bucket it is split into
+// parts that fit (`#P#<part>`), each an entry of its own. Items expire by DynamoDB TTL
 // (`expiresAt`) and restore objects by the bucket's lifecycle rule, so the window ends with
 // no scan. The log lives in its own partition per job: the garbage collector re-times the
 // job's partition to the tombstone retention, which must not stretch the window.
 //
-// Item  RESTORE#<jobId> / UNIT#<unitId>[#M#<run>]
+// Item  RESTORE#<jobId> / UNIT#<unitId>[#M#<run>][#P#<part>]
 //   { type: 'restore-log', jobId, unitId, kind: 'rows' | 'nulled' | 'markers', entity,
 //     relation, id? (finalize: the entity id), attribute? (nulled), count,
 //     body?: Binary (gzip of encoded JSON) | spilled?: { bucket, key },
@@ -157,12 +158,16 @@ export interface RestoreLogStorage {
   readonly inlineBytes: number;
 }
 
-/** The log has a page too large for a state item and no restore bucket to spill it to. */
+/**
+ * The log has a page that no split fits in state items (one row alone over the inline limit,
+ * or over 3 MB in all) and no restore bucket to spill it to. Retryable: configuring
+ * `restoreBucketName` lets the unit's next delivery log it; nothing was erased unlogged.
+ */
 export class RestoreLogTooLargeError extends LetheError {
   constructor(unitId: string, bytes: number) {
     super(
       'RESTORE_LOG_TOO_LARGE',
-      `restore log of unit ${unitId} is ${bytes} bytes compressed and no restore bucket is configured (restoreBucketName)`,
+      `restore log of unit ${unitId} is ${bytes} bytes compressed, more than state items can hold, and no restore bucket is configured (restoreBucketName)`,
       { retryable: true },
     );
     this.name = 'RestoreLogTooLargeError';
@@ -170,18 +175,67 @@ export class RestoreLogTooLargeError extends LetheError {
 }
 
 /**
- * Builds the state item for one log page: compressed, and spilled to the restore bucket
- * (written here, before the item that points at it) when too large. The spilled object's
- * key carries the content's digest, so a losing twin's page never replaces the winner's.
+ * Compressed bytes a unit's parts may take in all: they ride in its pin transaction, which
+ * DynamoDB caps at 4 MB (TransactWriteItems), beside the intent.
  */
-export async function restoreLogItem(
+const MAX_PARTS_BYTES = 3_000_000;
+
+/**
+ * Builds the state items for one log page: one compressed item when it fits
+ * `inlineBytes`; else one item pointing at an object in the restore bucket (written here,
+ * before the item that points at it; its key carries the content's digest, so a losing
+ * twin's page never replaces the winner's); else, with no bucket, the page split into parts
+ * that each fit, keyed `<sk>`, `<sk>#P#1`, `<sk>#P#2`… — each restored as an entry of its own.
+ *
+ * @throws RestoreLogTooLargeError without a bucket, when one row (or pointer, or marker)
+ *   alone does not fit, or the parts together exceed 3 MB (the pin transaction's share).
+ */
+export async function restoreLogItems(
   storage: RestoreLogStorage,
   entry: NewRestoreLogItem,
-): Promise<Item> {
+): Promise<Item[]> {
+  const compressed = compress(entry.body);
+  if (compressed.byteLength <= storage.inlineBytes) {
+    return [{ ...logItem(storage, entry, entry.key, entry.count), body: compressed }];
+  }
+  if (storage.bucket !== undefined) {
+    const digest = createHash('sha256').update(compressed).digest('hex').slice(0, 16);
+    const key = `restore-log/${entry.jobId}/${entry.unitId}/${digest}.json.gz`;
+    await storage.objects.putBytes(storage.bucket, key, compressed);
+    return [
+      {
+        ...logItem(storage, entry, entry.key, entry.count),
+        spilled: { bucket: storage.bucket, key },
+      },
+    ];
+  }
+  const parts = fittingParts(entry.body, compressed, storage.inlineBytes, entry.unitId);
+  const total = parts.reduce((sum, part) => sum + part.compressed.byteLength, 0);
+  if (total > MAX_PARTS_BYTES) throw new RestoreLogTooLargeError(entry.unitId, total);
+  return parts.map((part, i) => ({
+    ...logItem(
+      storage,
+      entry,
+      i === 0 ? entry.key : { pk: entry.key.pk, sk: `${entry.key.sk}#P#${i}` },
+      listOf(part.body).length,
+    ),
+    body: part.compressed,
+  }));
+}
+
+function compress(body: RestoreLogBody): Uint8Array {
+  return new Uint8Array(gzipSync(Buffer.from(encodeValue(body))));
+}
+
+function logItem(
+  storage: RestoreLogStorage,
+  entry: NewRestoreLogItem,
+  key: { pk: string; sk: string },
+  count: number,
+): Item {
   const now = storage.state.now();
-  const compressed = gzipSync(Buffer.from(encodeValue(entry.body)));
-  const item: Item = {
-    ...entry.key,
+  return {
+    ...key,
     type: 'restore-log',
     jobId: entry.jobId,
     unitId: entry.unitId,
@@ -190,19 +244,38 @@ export async function restoreLogItem(
     relation: entry.relation,
     ...(entry.id === undefined ? {} : { id: entry.id }),
     ...(entry.attribute === undefined ? {} : { attribute: entry.attribute }),
-    count: entry.count,
+    count,
     loggedAt: now.toISOString(),
     [TTL_ATTRIBUTE]: Math.floor(now.getTime() / 1000) + entry.windowDays * 86_400,
   };
-  if (compressed.byteLength <= storage.inlineBytes) {
-    return { ...item, body: new Uint8Array(compressed) };
-  }
-  if (storage.bucket === undefined)
-    throw new RestoreLogTooLargeError(entry.unitId, compressed.byteLength);
-  const digest = createHash('sha256').update(compressed).digest('hex').slice(0, 16);
-  const key = `restore-log/${entry.jobId}/${entry.unitId}/${digest}.json.gz`;
-  await storage.objects.putBytes(storage.bucket, key, new Uint8Array(compressed));
-  return { ...item, spilled: { bucket: storage.bucket, key } };
+}
+
+function listOf(body: RestoreLogBody): readonly unknown[] {
+  if (body.kind === 'rows') return body.rows;
+  if (body.kind === 'nulled') return body.entries;
+  return body.markers;
+}
+
+function withList(body: RestoreLogBody, from: number, to: number): RestoreLogBody {
+  if (body.kind === 'rows') return { ...body, rows: body.rows.slice(from, to) };
+  if (body.kind === 'nulled') return { ...body, entries: body.entries.slice(from, to) };
+  return { ...body, markers: body.markers.slice(from, to) };
+}
+
+/** Halves a body until each part compresses to at most `limit` bytes, in the list's order. */
+function fittingParts(
+  body: RestoreLogBody,
+  compressed: Uint8Array,
+  limit: number,
+  unitId: string,
+): { body: RestoreLogBody; compressed: Uint8Array }[] {
+  if (compressed.byteLength <= limit) return [{ body, compressed }];
+  const length = listOf(body).length;
+  if (length <= 1) throw new RestoreLogTooLargeError(unitId, compressed.byteLength);
+  const half = Math.ceil(length / 2);
+  return [withList(body, 0, half), withList(body, half, length)].flatMap((part) =>
+    fittingParts(part, compress(part), limit, unitId),
+  );
 }
 
 export function entryFromItem(item: Item): RestoreLogEntry {

@@ -2,9 +2,11 @@
 // restore log (rows equal to the seeded items, set-null pointers set again), the log survives
 // a crash between pin and erase, a restore is refused while the job runs or after its
 // window, and a project deleted again while the restore runs stays deleted.
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createEngine } from '../../../lib/engine/create-engine.js';
 import { RestoreRefusedError, restoreDeletion } from '../../../lib/engine/restore-deletion.js';
+import { getEntity } from '../../../lib/graph/graph-queries.js';
 import { totalOf } from '../../../lib/model/counters.js';
 import { encodeValue, listRestoreLog } from '../../../lib/model/restore-log.js';
 import { getRestoreRecord } from '../../../lib/model/restores.js';
@@ -148,6 +150,35 @@ describe('Function: restoreDeletion', () => {
     // One log item per unit that erased or nulled rows, never one per row.
     const log = await listRestoreLog(pipeline.engine.context.state, jobId);
     expect(new Set(log.map((l) => l.entry.unitId)).size).toBe(log.length);
+  });
+
+  it('splits a page too large for one state item into parts when there is no restore bucket', async () => {
+    // Prepare: items of at most 1 KB compressed, and no restore bucket to spill to.
+    const pipeline = await createPipelineHarness('restore-parts', {
+      settings: { restoreLogInlineBytes: 1024 },
+    });
+    const dataset = await pipeline.seed({ ...SIZE, members: 20 });
+    // Memberships with notes that do not compress: 20 of them take about 5 KB in a page.
+    const table = getEntity(pipeline.graph, 'membership').tableName;
+    const rows = (dataset.target.rows[table] ?? []) as Item[];
+    for (const [i, row] of rows.entries()) {
+      rows[i] = { ...row, notes: randomBytes(200).toString('base64') };
+      await pipeline.engine.context.docs.put(table, rows[i] ?? {});
+    }
+    const { jobId } = await pipeline.engine.requestDeletion({ entity: 'organization', id: 'acme' });
+    const job = await pipeline.run(jobId);
+
+    // Act
+    const report = await pipeline.engine.restore(jobId);
+
+    // Assess: pages were split (no unit failed for it), and every row came back.
+    const log = await listRestoreLog(pipeline.engine.context.state, jobId);
+    expect(log.filter((l) => l.entry.sk.includes('#P#')).length).toBeGreaterThan(0);
+    expect(log.every((l) => (l.item.body as Uint8Array).byteLength <= 1024)).toBe(true);
+    expect(await rowsNotAsSeeded(pipeline, dataset.target.rows)).toEqual([]);
+    expect(report.totals.rowsRestored).toBe(totalOf(job.counts, 'rowsDeleted'));
+    expect(report.totals.pointersRestored).toBe(totalOf(job.counts, 'rowsNulled'));
+    expect(pipeline.handlerErrors).toEqual([]);
   });
 
   it('logs nothing for an entity whose window is 0, and brings nothing of it back', async () => {
