@@ -15,7 +15,7 @@ import { getEntity } from '../graph/graph-queries.js';
 import { staticPrefix } from '../graph/key-template.js';
 import { addCount, mergeCounts } from '../model/counters.js';
 import { type IntentContent, type IntentObject, pinIntent } from '../model/intents.js';
-import { compareHashes, leafHash, putLeaves, readUnitLeaves } from '../model/leaves.js';
+import { leafHash, putLeaves, readUnitLeaves, sortHashes } from '../model/leaves.js';
 import { scopeIdOf } from '../model/scopes.js';
 import type { Unit } from '../model/units.js';
 import type { TransactItem } from '../ports/document-store.js';
@@ -99,7 +99,7 @@ export async function executePrefix(
       // Shared keys are counted only by the run that erases them: nothing to pin for them.
       pinnedLeaves =
         group.shared === undefined && recordsReceiptLeaves(context)
-          ? objects.map(leafOf).sort(compareHashes)
+          ? sortHashes(objects.map(leafOf))
           : [];
       leafPuts = putLeaves(
         context.state,

@@ -20,7 +20,7 @@
 // are kept as long as the receipt (`receiptRetentionDays`). A unit's hashes are sorted and
 // split into parts of at most 12,000 (384,000 bytes, under DynamoDB's 400 KB item limit); a
 // default prefix unit (10 pages × 1,000 keys) needs one part, so one extra write per unit.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { canonicalNumber } from '../graph/key-types.js';
 import type { Item, Key, TransactItem } from '../ports/document-store.js';
 import type { StateContext } from './state-context.js';
@@ -50,26 +50,42 @@ export function canonicalRowKey(key: Key): [string, 'S' | 'N', string][] {
     });
 }
 
-/** The bytes a leaf hashes (before the 0x00 prefix). */
-export function leafPreimage(jobId: string, item: ErasedItem): Buffer {
+function preimageText(jobId: string, item: ErasedItem): string {
   const key = item.kind === 'object' ? item.key : canonicalRowKey(item.key);
-  return Buffer.from(
-    JSON.stringify(['lethe-leaf/1', jobId, item.kind, item.container, key]),
-    'utf8',
-  );
+  return JSON.stringify(['lethe-leaf/1', jobId, item.kind, item.container, key]);
 }
 
-/** SHA-256(0x00 || preimage): the leaf of one erased item in job `jobId`'s receipt. */
+/** The bytes a leaf hashes (before the 0x00 prefix). */
+export function leafPreimage(jobId: string, item: ErasedItem): Buffer {
+  return Buffer.from(preimageText(jobId, item), 'utf8');
+}
+
+/**
+ * SHA-256(0x00 || preimage): the leaf of one erased item in job `jobId`'s receipt. One-shot
+ * `crypto.hash` over one string (U+0000 is the byte 0x00 in UTF-8): a prefix unit hashes
+ * 10,000 keys, and a Hash object per leaf cost more than the hashing.
+ */
 export function leafHash(jobId: string, item: ErasedItem): Buffer {
-  return createHash('sha256')
-    .update(Buffer.from([0]))
-    .update(leafPreimage(jobId, item))
-    .digest();
+  return hash('sha256', `\u0000${preimageText(jobId, item)}`, 'buffer');
 }
 
 /** Bytewise ascending order: the order leaves are stored and the tree is built in. */
 export function compareHashes(a: Uint8Array, b: Uint8Array): number {
   return Buffer.compare(a, b);
+}
+
+/**
+ * The hashes in bytewise ascending order (`compareHashes`), as Buffers. Compared as latin1
+ * strings, whose code units are the bytes: about twice as fast as `Buffer.compare` over the
+ * 100,000 leaves of a large job.
+ */
+export function sortHashes(hashes: readonly Uint8Array[]): Buffer[] {
+  const keyed = hashes.map((h) => {
+    const buffer = Buffer.isBuffer(h) ? h : Buffer.from(h.buffer, h.byteOffset, h.byteLength);
+    return { key: buffer.toString('latin1'), buffer };
+  });
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return keyed.map((entry) => entry.buffer);
 }
 
 export function leavesPartition(jobId: string): string {
@@ -88,7 +104,7 @@ export function putLeaves(
   expiresAt: number,
 ): TransactItem[] {
   if (hashes.length === 0) return [];
-  const sorted = [...hashes].sort(compareHashes);
+  const sorted = sortHashes(hashes);
   const items: TransactItem[] = [];
   for (let start = 0, part = 0; start < sorted.length; start += HASHES_PER_ITEM, part++) {
     const slice = sorted.slice(start, start + HASHES_PER_ITEM);
@@ -178,7 +194,7 @@ export function replaceLeaves(
   final: readonly Uint8Array[],
   expiresAt: number,
 ): TransactItem[] {
-  const sorted = [...final].sort(compareHashes);
+  const sorted = sortHashes(final);
   if (pinned.hashes && sameHashes(pinned.hashes, sorted)) return [];
   const deletes: TransactItem[] = [];
   for (let part = leafPartsFor(sorted.length); part < pinned.parts; part++) {
@@ -214,5 +230,5 @@ export async function readLeaves(state: StateContext, jobId: string): Promise<Bu
     for (const item of page.items) leaves.push(...hashesOf(item));
     startKey = page.lastKey;
   } while (startKey);
-  return leaves.sort(compareHashes);
+  return sortHashes(leaves);
 }

@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { HASHES_PER_ITEM, leafHash, putLeaves, unpackHashes } from '../../../lib/model/leaves.js';
+import {
+  HASHES_PER_ITEM,
+  leafHash,
+  putLeaves,
+  sortHashes,
+  unpackHashes,
+} from '../../../lib/model/leaves.js';
 
 const state = { docs: {} as never, table: 'state', now: () => new Date(0) };
 
@@ -62,5 +68,28 @@ describe('putLeaves', () => {
         expect((item.item.hashes as Uint8Array).byteLength).toBeLessThan(400_000);
     }
     expect(putLeaves(state, 'j', 'u', [], 1)).toEqual([]);
+  });
+});
+
+describe('sortHashes', () => {
+  it('orders hashes bytewise, as Buffer.compare does, for bytes above 0x7f too', () => {
+    const hashes = [
+      Buffer.from('ff00', 'hex'),
+      Buffer.from('7f01', 'hex'),
+      Buffer.from('80', 'hex'),
+      Buffer.from('7f00', 'hex'),
+      Buffer.from('00ff', 'hex'),
+      new Uint8Array([0x7f, 0x00]),
+      ...Array.from({ length: 500 }, (_, i) => createHash('sha256').update(`k${i}`).digest()),
+    ];
+
+    const sorted = sortHashes(hashes);
+
+    expect(sorted.map((h) => h.toString('hex'))).toEqual(
+      hashes
+        .map((h) => Buffer.from(h))
+        .sort(Buffer.compare)
+        .map((h) => h.toString('hex')),
+    );
   });
 });
