@@ -495,7 +495,9 @@ async function prepareRow(
     );
     if (parentId === undefined) continue;
     guarded.push({ entity: relation.parent, id: parentId });
-    if (relation.onDelete !== 'cascade') continue;
+    // In a dry run the parent is not back yet; it will be if the log holds it. So it is not
+    // looked up (a lookup nobody awaits would be an unhandled rejection if it failed).
+    if (relation.onDelete !== 'cascade' || dryRun) continue;
     const cacheKey = `${relation.parent}#${parentId}`;
     let present = parents.get(cacheKey);
     if (!present) {
@@ -505,8 +507,7 @@ async function prepareRow(
       );
       parents.set(cacheKey, present);
     }
-    // In a dry run the parent is not back yet; it will be if the log holds it.
-    if (!dryRun && !(await present)) return 'orphan';
+    if (!(await present)) return 'orphan';
   }
   return guarded;
 }
