@@ -80,6 +80,11 @@ export const FAULT_KINDS = [
 
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
+/** Whether only a run that restores can inject `kind` (the restore's crash points). */
+export function isRestoreFault(kind: FaultKind): boolean {
+  return RESTORE_CRASH_POINTS.some((point) => kind === `crash.${point}`);
+}
+
 /** Probability per opportunity (a request, a call, a key, a crash point reached). */
 export type FaultRates = Partial<Record<FaultKind, number>>;
 
