@@ -117,6 +117,16 @@ async function countWindow<T>(
   return { value, elapsedMs, usage, sdk, peakInFlight: counter.peakInFlight() };
 }
 
+/** Time, throughput of the verified items and requests per 1,000 of the `n` items. */
+function rates(n: number, verified: number, elapsedMs: number, requestsTotal: number) {
+  return {
+    elapsedMs,
+    itemsPerSecond: verified / (elapsedMs / 1000),
+    requestsTotal,
+    requestsPer1000Items: (requestsTotal / n) * 1000,
+  };
+}
+
 function measureWith(
   counter: RequestCounter,
   sdkTally: SdkTally,
@@ -164,12 +174,9 @@ function restoreRecord(
   return {
     status: complete ? 'ok' : 'incomplete',
     ...(complete ? {} : { reason }),
-    elapsedMs: result.elapsedMs,
     restoredReported: result.restored,
     restoredVerified,
-    itemsPerSecond: restoredVerified / (result.elapsedMs / 1000),
-    requestsTotal,
-    requestsPer1000Items: (requestsTotal / n) * 1000,
+    ...rates(n, restoredVerified, result.elapsedMs, requestsTotal),
     usage: result.usage,
     ...(verification ? { verification } : {}),
   };
@@ -319,12 +326,9 @@ async function runOne<Data>(
       : {
           reason: `${verification.remaining} left behind${verification.neighboursIntact ? '' : ', neighbours touched'}`,
         }),
-    elapsedMs: result.elapsedMs,
     deletedReported: result.deleted,
     deletedVerified,
-    itemsPerSecond: deletedVerified / (result.elapsedMs / 1000),
-    requestsTotal,
-    requestsPer1000Items: (requestsTotal / n) * 1000,
+    ...rates(n, deletedVerified, result.elapsedMs, requestsTotal),
     peakInFlight: window.peakInFlight,
     usage,
     ...(deletedVerified > 0
