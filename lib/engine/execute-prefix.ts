@@ -15,7 +15,7 @@ import { getEntity } from '../graph/graph-queries.js';
 import { staticPrefix } from '../graph/key-template.js';
 import { addCount, mergeCounts } from '../model/counters.js';
 import { type IntentContent, type IntentObject, pinIntent } from '../model/intents.js';
-import { leafHash, putLeaves, readUnitLeaves, sortHashes } from '../model/leaves.js';
+import { leafHash, putSortedLeaves, readUnitLeaves, sortHashes } from '../model/leaves.js';
 import { scopeIdOf } from '../model/scopes.js';
 import type { Unit } from '../model/units.js';
 import type { TransactItem } from '../ports/document-store.js';
@@ -101,7 +101,7 @@ export async function executePrefix(
         group.shared === undefined && recordsReceiptLeaves(context)
           ? sortHashes(objects.map(leafOf))
           : [];
-      leafPuts = putLeaves(
+      leafPuts = putSortedLeaves(
         context.state,
         unit.jobId,
         unit.unitId,

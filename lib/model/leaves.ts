@@ -1,7 +1,8 @@
 // Leaves of a job's receipt: one SHA-256 hash per item a unit actually erased or nulled (the
 // items its counts claim), written in the transaction that settles the unit (a prefix unit
-// writes them when it pins its range, and its settle keeps or corrects them: see below). Only hashes are
-// stored, never keys, so the state table keeps no clear-text trace of what was deleted.
+// writes them when it pins its range, and its settle keeps or corrects them: see below).
+// Only hashes are stored, never keys, so the state table keeps no clear-text trace of what
+// was deleted.
 //
 // Leaf hash (RFC 6962 leaf, domain-separated from inner nodes by the 0x00 prefix):
 //   SHA-256( 0x00 || UTF-8( JSON.stringify(['lethe-leaf/1', jobId, kind, container, key]) ) )
@@ -103,8 +104,18 @@ export function putLeaves(
   hashes: readonly Uint8Array[],
   expiresAt: number,
 ): TransactItem[] {
-  if (hashes.length === 0) return [];
-  const sorted = sortHashes(hashes);
+  return putSortedLeaves(state, jobId, unitId, sortHashes(hashes), expiresAt);
+}
+
+/** `putLeaves` for hashes already in `sortHashes` order (a prefix unit's pin sorts them once). */
+export function putSortedLeaves(
+  state: StateContext,
+  jobId: string,
+  unitId: string,
+  sorted: readonly Uint8Array[],
+  expiresAt: number,
+): TransactItem[] {
+  if (sorted.length === 0) return [];
   const items: TransactItem[] = [];
   for (let start = 0, part = 0; start < sorted.length; start += HASHES_PER_ITEM, part++) {
     const slice = sorted.slice(start, start + HASHES_PER_ITEM);
@@ -204,7 +215,7 @@ export function replaceLeaves(
       key: { pk: leavesPartition(jobId), sk: `LEAVES#${unitId}#${part}` },
     });
   }
-  return [...putLeaves(state, jobId, unitId, sorted, expiresAt), ...deletes];
+  return [...putSortedLeaves(state, jobId, unitId, sorted, expiresAt), ...deletes];
 }
 
 function sameHashes(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
