@@ -14,6 +14,7 @@
 // - the root of no leaves is SHA-256 of the empty string.
 // An inclusion proof is RFC 6962's audit path: the sibling hashes from the leaf up.
 import { createHash, hash } from 'node:crypto';
+import { LEAF_BYTES } from '../model/leaves.js';
 
 const EMPTY_ROOT = createHash('sha256').digest();
 
@@ -34,32 +35,52 @@ function split(n: number): number {
   return k;
 }
 
-/** The Merkle tree hash of sorted leaf hashes (32 bytes each). */
+/**
+ * The Merkle tree hash of sorted leaf hashes (32 bytes each): `packedMerkleRoot` over them
+ * laid end to end.
+ */
 export function merkleRoot(leaves: readonly Uint8Array[]): Buffer {
-  if (leaves.length === 0) return Buffer.from(EMPTY_ROOT);
-  return rootOf(leaves, 0, leaves.length);
+  return packedMerkleRoot(Buffer.concat(leaves));
 }
 
-function rootOf(leaves: readonly Uint8Array[], start: number, end: number): Buffer {
-  const n = end - start;
-  if (n === 1) return Buffer.from(leaves[start] as Uint8Array);
-  const k = split(n);
-  return node(rootOf(leaves, start, start + k), rootOf(leaves, start + k, end));
+/**
+ * The Merkle tree hash of `packed`: leaf hashes laid end to end (32 bytes each, so
+ * `packed.length` is a multiple of 32; a partial last hash is ignored). Computed level by
+ * level, pairing neighbours and carrying an odd last node up unchanged, which gives RFC 6962's
+ * recursive split at the largest power of two: the left subtree of every split is a complete
+ * tree, so its pairs never straddle the split. One buffer per call, no object per node.
+ */
+export function packedMerkleRoot(packed: Uint8Array): Buffer {
+  let n = Math.floor(packed.length / LEAF_BYTES);
+  if (n === 0) return Buffer.from(EMPTY_ROOT);
+  const level = Buffer.from(packed.subarray(0, n * LEAF_BYTES));
+  while (n > 1) {
+    const pairs = n >>> 1;
+    for (let i = 0; i < pairs; i++) {
+      level.copy(nodeInput, 1, i * 2 * LEAF_BYTES, (i + 1) * 2 * LEAF_BYTES);
+      hash('sha256', nodeInput, 'buffer').copy(level, i * LEAF_BYTES);
+    }
+    if (n % 2 === 1) level.copy(level, pairs * LEAF_BYTES, (n - 1) * LEAF_BYTES, n * LEAF_BYTES);
+    n = pairs + (n % 2);
+  }
+  return Buffer.from(level.subarray(0, LEAF_BYTES));
 }
 
 /** The audit path of leaf `index` (0-based): sibling hashes from the leaf up to the root. */
 export function inclusionPath(leaves: readonly Uint8Array[], index: number): Buffer[] {
   if (index < 0 || index >= leaves.length) throw new RangeError(`no leaf ${index}`);
-  return pathOf(leaves, index, 0, leaves.length);
+  return pathOf(Buffer.concat(leaves), index, 0, leaves.length);
 }
 
-function pathOf(leaves: readonly Uint8Array[], m: number, start: number, end: number): Buffer[] {
+function pathOf(packed: Buffer, m: number, start: number, end: number): Buffer[] {
   const n = end - start;
   if (n === 1) return [];
   const k = split(n);
+  const subtree = (from: number, to: number) =>
+    packedMerkleRoot(packed.subarray(from * LEAF_BYTES, to * LEAF_BYTES));
   return m < k
-    ? [...pathOf(leaves, m, start, start + k), rootOf(leaves, start + k, end)]
-    : [...pathOf(leaves, m - k, start + k, end), rootOf(leaves, start, start + k)];
+    ? [...pathOf(packed, m, start, start + k), subtree(start + k, end)]
+    : [...pathOf(packed, m - k, start + k, end), subtree(start, start + k)];
 }
 
 /**

@@ -1,13 +1,14 @@
 // Writes a completed job's signed receipt, once: the leaves every settled unit stored are read
-// back, sorted, and hashed into the Merkle root; the body is signed by the engine's receipt
-// signer and stored with a summary on the job item, in one transaction conditional on no
-// receipt existing yet. Runs before the DeletionCompleted event leaves the outbox, so a
-// consumer of that event finds the receipt; a crash in between is retried with the event.
+// back, their sorted parts merged, and hashed into the Merkle root; the body is signed by the
+// engine's receipt signer and stored with a summary on the job item, in one transaction
+// conditional on no receipt existing yet. Runs before the DeletionCompleted event leaves the
+// outbox, so a consumer of that event finds the receipt; a crash in between is retried with
+// the event.
 import { ConditionFailedError, TransactionCancelledError } from '../errors.js';
 import { graphFingerprint } from '../graph/graph-fingerprint.js';
 import { totalOf } from '../model/counters.js';
 import { getJob } from '../model/jobs.js';
-import { readLeaves } from '../model/leaves.js';
+import { LEAF_BYTES, readPackedLeaves } from '../model/leaves.js';
 import {
   ATTESTATION_VERSION,
   type JobReceipt,
@@ -26,7 +27,7 @@ import { stateKeys, TTL_ATTRIBUTE } from '../model/state-keys.js';
 import type { Verification } from '../model/verification.js';
 import type { ReceiptSigner } from '../ports/receipt-signer.js';
 import type { EngineContext } from './engine-context.js';
-import { merkleRoot } from './merkle-tree.js';
+import { packedMerkleRoot } from './merkle-tree.js';
 
 /** The stored receipt of a job, or undefined when it has none (yet, or any more). */
 export async function getReceipt(
@@ -97,7 +98,7 @@ export async function writeReceipt(
   const job = await getJob(state, jobId);
   if (job?.status !== 'completed' || job.outcome === undefined) return undefined;
 
-  const leaves = await readLeaves(state, jobId);
+  const leaves = await readPackedLeaves(state, jobId);
   const completedAt = job.completedAt ?? job.updatedAt;
   const body: ReceiptBody = {
     version: RECEIPT_VERSION,
@@ -122,9 +123,9 @@ export async function writeReceipt(
       objectsDeleted: totalOf(job.counts, 'objectsDeleted'),
       objectsHidden: totalOf(job.counts, 'objectsHidden'),
     },
-    leafCount: leaves.length,
+    leafCount: leaves.length / LEAF_BYTES,
     tree: TREE_RULE,
-    root: merkleRoot(leaves).toString('hex'),
+    root: packedMerkleRoot(leaves).toString('hex'),
     signedAt: state.now().toISOString(),
   };
   const signed: SignedReceipt = { receipt: body, signature: await signBody(signer, body) };

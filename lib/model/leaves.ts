@@ -23,7 +23,7 @@
 // default prefix unit (10 pages × 1,000 keys) needs one part, so one extra write per unit.
 import { hash } from 'node:crypto';
 import { canonicalNumber } from '../graph/key-types.js';
-import type { Item, Key, TransactItem } from '../ports/document-store.js';
+import type { Key, TransactItem } from '../ports/document-store.js';
 import type { StateContext } from './state-context.js';
 import { TTL_ATTRIBUTE } from './state-keys.js';
 
@@ -154,10 +154,6 @@ export function unpackHashes(raw: unknown): Buffer[] {
   return out;
 }
 
-function hashesOf(item: Item): Buffer[] {
-  return unpackHashes(item.hashes);
-}
-
 // A prefix unit pins the leaves of the keys it listed with its intent, because a re-run after
 // a crash cannot list keys the crashed run already deleted, yet counts them (execute-prefix).
 // They are pinned where they stay: as the unit's own `LEAVES#` parts, written in the pinning
@@ -205,6 +201,8 @@ export function replaceLeaves(
   final: readonly Uint8Array[],
   expiresAt: number,
 ): TransactItem[] {
+  // The usual settle: the unit erased every key it pinned, and hands back those very hashes.
+  if (pinned.hashes && sameBuffers(pinned.hashes, final)) return [];
   const sorted = sortHashes(final);
   if (pinned.hashes && sameHashes(pinned.hashes, sorted)) return [];
   const deletes: TransactItem[] = [];
@@ -218,6 +216,10 @@ export function replaceLeaves(
   return [...putSortedLeaves(state, jobId, unitId, sorted, expiresAt), ...deletes];
 }
 
+function sameBuffers(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
+  return a.length === b.length && a.every((hash, i) => hash === b[i]);
+}
+
 function sameHashes(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
   return (
     a.length === b.length && a.every((hash, i) => compareHashes(hash, b[i] as Uint8Array) === 0)
@@ -226,7 +228,16 @@ function sameHashes(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean
 
 /** Every leaf of a job, over all its units, sorted bytewise (duplicates kept). */
 export async function readLeaves(state: StateContext, jobId: string): Promise<Buffer[]> {
-  const leaves: Buffer[] = [];
+  return unpackHashes(await readPackedLeaves(state, jobId));
+}
+
+/**
+ * Every leaf of a job laid end to end (32 bytes each), sorted bytewise, duplicates kept: the
+ * input of `packedMerkleRoot`. Each stored part is already sorted, so the parts are merged,
+ * not sorted again; a part found out of order (never written so) is sorted first.
+ */
+export async function readPackedLeaves(state: StateContext, jobId: string): Promise<Buffer> {
+  const runs: Buffer[] = [];
   let startKey: Key | undefined;
   do {
     const page = await state.docs.query({
@@ -238,8 +249,77 @@ export async function readLeaves(state: StateContext, jobId: string): Promise<Bu
       startKey,
       consistent: true,
     });
-    for (const item of page.items) leaves.push(...hashesOf(item));
+    for (const item of page.items) runs.push(packedBytes(item.hashes));
     startKey = page.lastKey;
   } while (startKey);
-  return sortHashes(leaves);
+  return mergeSortedRuns(runs.map((run) => (isSortedRun(run) ? run : sortedRun(run))));
+}
+
+function packedBytes(raw: unknown): Buffer {
+  if (!(raw instanceof Uint8Array)) return Buffer.alloc(0);
+  const whole = raw.byteLength - (raw.byteLength % LEAF_BYTES);
+  return Buffer.from(raw.buffer, raw.byteOffset, whole);
+}
+
+/** Compares the hash at `i` in `a` with the one at `j` in `b`, bytewise. */
+function compareAt(a: Buffer, i: number, b: Buffer, j: number): number {
+  // Hashes are uniform: their first four bytes almost always decide.
+  const x = a.readUInt32BE(i);
+  const y = b.readUInt32BE(j);
+  if (x !== y) return x < y ? -1 : 1;
+  return a.compare(b, j, j + LEAF_BYTES, i, i + LEAF_BYTES);
+}
+
+function isSortedRun(run: Buffer): boolean {
+  for (let i = LEAF_BYTES; i < run.length; i += LEAF_BYTES) {
+    if (compareAt(run, i - LEAF_BYTES, run, i) > 0) return false;
+  }
+  return true;
+}
+
+function sortedRun(run: Buffer): Buffer {
+  return Buffer.concat(sortHashes(unpackHashes(run)));
+}
+
+/**
+ * Sorted runs of 32-byte hashes merged into one sorted run (a k-way merge on a binary heap:
+ * n log k comparisons for n hashes in k runs). Equal hashes keep the order of their runs.
+ */
+export function mergeSortedRuns(runs: readonly Buffer[]): Buffer {
+  const out = Buffer.allocUnsafe(runs.reduce((sum, run) => sum + run.length, 0));
+  const at = runs.map(() => 0);
+  const before = (a: number, b: number) => {
+    const order = compareAt(runs[a] as Buffer, at[a] as number, runs[b] as Buffer, at[b] as number);
+    return order < 0 || (order === 0 && a < b);
+  };
+  const heap = runs.flatMap((run, i) => (run.length > 0 ? [i] : []));
+  const siftDown = (from: number) => {
+    let i = from;
+    for (;;) {
+      const left = 2 * i + 1;
+      let least = i;
+      if (left < heap.length && before(heap[left] as number, heap[least] as number)) least = left;
+      if (left + 1 < heap.length && before(heap[left + 1] as number, heap[least] as number)) {
+        least = left + 1;
+      }
+      if (least === i) return;
+      [heap[i], heap[least]] = [heap[least] as number, heap[i] as number];
+      i = least;
+    }
+  };
+  for (let i = (heap.length >> 1) - 1; i >= 0; i--) siftDown(i);
+  let written = 0;
+  while (heap.length > 0) {
+    const top = heap[0] as number;
+    const run = runs[top] as Buffer;
+    const offset = at[top] as number;
+    written += run.copy(out, written, offset, offset + LEAF_BYTES);
+    at[top] = offset + LEAF_BYTES;
+    if (offset + LEAF_BYTES >= run.length) {
+      heap[0] = heap[heap.length - 1] as number;
+      heap.pop();
+    }
+    if (heap.length > 0) siftDown(0);
+  }
+  return out;
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   HASHES_PER_ITEM,
   leafHash,
+  mergeSortedRuns,
   putLeaves,
   sortHashes,
   unpackHashes,
@@ -88,6 +89,32 @@ describe('sortHashes', () => {
     expect(sorted.map((h) => h.toString('hex'))).toEqual(
       hashes
         .map((h) => Buffer.from(h))
+        .sort(Buffer.compare)
+        .map((h) => h.toString('hex')),
+    );
+  });
+});
+
+describe('mergeSortedRuns', () => {
+  it('merges sorted runs into the order sorting them together gives, duplicates kept', () => {
+    const hash = (text: string) => createHash('sha256').update(text).digest();
+    // Runs of different lengths, one empty, a hash shared by two runs, and two hashes whose
+    // first four bytes are equal (decided by the bytes after them).
+    const shared = hash('shared');
+    const twinA = Buffer.concat([Buffer.from('abcd'), Buffer.alloc(28, 1)]);
+    const twinB = Buffer.concat([Buffer.from('abcd'), Buffer.alloc(28, 0)]);
+    const runs = [
+      [shared, twinA, ...Array.from({ length: 40 }, (_, i) => hash(`a${i}`))],
+      [],
+      [shared, twinB, ...Array.from({ length: 7 }, (_, i) => hash(`b${i}`))],
+      Array.from({ length: 13 }, (_, i) => hash(`c${i}`)),
+    ].map((run) => sortHashes(run));
+
+    const merged = mergeSortedRuns(runs.map((run) => Buffer.concat(run)));
+
+    expect(unpackHashes(merged).map((h) => h.toString('hex'))).toEqual(
+      runs
+        .flat()
         .sort(Buffer.compare)
         .map((h) => h.toString('hex')),
     );

@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { inclusionPath, merkleRoot, rootFromPath } from '../../../lib/engine/merkle-tree.js';
+import {
+  inclusionPath,
+  merkleRoot,
+  packedMerkleRoot,
+  rootFromPath,
+} from '../../../lib/engine/merkle-tree.js';
 
 const sha = (...parts: Uint8Array[]) => {
   const hash = createHash('sha256');
@@ -28,6 +33,33 @@ describe('merkleRoot (RFC 6962)', () => {
     const l = leaves(5) as Buffer[];
     const [a, b, c, d, e] = l as [Buffer, Buffer, Buffer, Buffer, Buffer];
     expect(merkleRoot(l).equals(node(node(node(a, b), node(c, d)), e))).toBe(true);
+  });
+});
+
+/** RFC 6962 §2.1 as written: split at the largest power of two below n, recursively. */
+function rfc6962Root(l: readonly Buffer[]): Buffer {
+  if (l.length === 0) return sha();
+  if (l.length === 1) return l[0] as Buffer;
+  let k = 1;
+  while (k * 2 < l.length) k *= 2;
+  return node(rfc6962Root(l.slice(0, k)), rfc6962Root(l.slice(k)));
+}
+
+describe('packedMerkleRoot', () => {
+  it('gives the recursive definition’s root for every tree size from 0 to 70', () => {
+    for (let size = 0; size <= 70; size++) {
+      const l = leaves(size);
+      expect(packedMerkleRoot(Buffer.concat(l)).toString('hex')).toBe(
+        rfc6962Root(l).toString('hex'),
+      );
+    }
+  });
+
+  it('leaves the caller’s bytes as they were', () => {
+    const packed = Buffer.concat(leaves(9));
+    const copy = Buffer.from(packed);
+    packedMerkleRoot(packed);
+    expect(packed.equals(copy)).toBe(true);
   });
 });
 
