@@ -27,6 +27,7 @@ export const LETHE_ENV = {
   /** Days a deletion may take when its entity sets no `deadlineDays` (a decimal number). */
   defaultDeadlineDays: 'LETHE_DEFAULT_DEADLINE_DAYS',
   receiptRetentionDays: 'LETHE_RECEIPT_RETENTION_DAYS',
+  receiptLeavesBucketName: 'LETHE_RECEIPT_LEAVES_BUCKET',
   /** The KMS key that signs receipts (set only on the function allowed to sign). */
   receiptKeyId: 'LETHE_RECEIPT_KEY_ID',
   /** Digest of the graph the construct computed permissions from; checked at cold start. */
@@ -83,6 +84,7 @@ const environmentSchema = z.object({
   [LETHE_ENV.verifyRequestsPerSecond]: integer,
   [LETHE_ENV.defaultDeadlineDays]: decimal,
   [LETHE_ENV.receiptRetentionDays]: integer,
+  [LETHE_ENV.receiptLeavesBucketName]: text.optional(),
   [LETHE_ENV.receiptKeyId]: text.optional(),
 });
 
@@ -127,6 +129,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): FunctionS
     verifyRequestsPerSecond: vars[LETHE_ENV.verifyRequestsPerSecond],
     defaultDeadlineDays: vars[LETHE_ENV.defaultDeadlineDays],
     receiptRetentionDays: vars[LETHE_ENV.receiptRetentionDays],
+    receiptLeavesBucketName: vars[LETHE_ENV.receiptLeavesBucketName],
     receiptKeyId: vars[LETHE_ENV.receiptKeyId],
   };
   return {

@@ -26,6 +26,11 @@ import type { DeletionPipelineProps } from './deletion-pipeline-props.js';
 import { type GraphAccess, graphAccess, type ObjectArea } from './graph-access.js';
 import { type HandlerKind, shipsHandler, writeHandlerEntry } from './handler-entry.js';
 import { createReceiptKey, grantReceiptSigning } from './receipt-key.js';
+import {
+  createReceiptLeavesBucket,
+  grantLeavesReads,
+  grantLeavesWrites,
+} from './receipt-leaves-bucket.js';
 import { type ResolvedPipelineProps, resolvePipelineProps } from './resolve-pipeline-props.js';
 import {
   createRestoreBucket,
@@ -127,6 +132,8 @@ export class DeletionPipeline extends Construct {
    * (every window 0). Give operators `grantRestoreReads` to run `lethe restore`.
    */
   public readonly restoreBucket: s3.Bucket | undefined;
+  /** Where the worker puts units' receipt leaves too large for the state table. */
+  public readonly receiptLeavesBucket: s3.Bucket;
 
   private readonly config: ResolvedPipelineProps;
   private readonly bundling: { projectRoot: string; depsLockFilePath: string };
@@ -182,6 +189,11 @@ export class DeletionPipeline extends Construct {
       longestRestoreWindow(config.graph, config.restoreWindowDays),
       props.encryptionKey,
     );
+    this.receiptLeavesBucket = createReceiptLeavesBucket(
+      this,
+      config.receiptRetentionDays,
+      props.encryptionKey,
+    );
 
     this.baseEnvironment = {
       [LETHE_ENV.stateTableName]: this.stateTable.tableName,
@@ -220,6 +232,8 @@ export class DeletionPipeline extends Construct {
       timeout: config.workerTimeout,
       environment: {
         ...signs,
+        // Only the worker stores receipt leaves (when it pins and settles units).
+        [LETHE_ENV.receiptLeavesBucketName]: this.receiptLeavesBucket.bucketName,
         // Only the worker logs rows before erasing them, so only it may spill a large page.
         ...(this.restoreBucket
           ? { [LETHE_ENV.restoreBucketName]: this.restoreBucket.bucketName }
@@ -256,6 +270,11 @@ export class DeletionPipeline extends Construct {
     this.grantObjects(this.workerFunction, props.buckets ?? {});
     applyVersionedBucketRules(this, config.graph, props.buckets ?? {}, config.restoreWindowDays);
     if (this.restoreBucket) grantRestoreLogWrites(this.restoreBucket, this.workerFunction);
+    grantLeavesWrites(this.receiptLeavesBucket, this.workerFunction);
+    // Whoever writes receipts reads the leaves back (the same functions that sign).
+    for (const fn of [this.workerFunction, this.sweeperFunction]) {
+      if (fn) grantLeavesReads(this.receiptLeavesBucket, fn);
+    }
     grantReceiptSigning(
       this.receiptKey,
       [this.workerFunction, this.sweeperFunction].flatMap((fn) => (fn?.role ? [fn.role] : [])),
@@ -358,6 +377,14 @@ export class DeletionPipeline extends Construct {
     return this.restoreBucket && grantRestoreLogReads(this.restoreBucket, grantee);
   }
 
+  /**
+   * Lets an operator's role read receipt leaves kept in the receipt leaves bucket, which
+   * `lethe prove` needs besides the state table.
+   */
+  public grantReceiptReads(grantee: iam.IGrantable): iam.Grant {
+    return grantLeavesReads(this.receiptLeavesBucket, grantee);
+  }
+
   /** What the `lethe` CLI needs to reach this pipeline, as stack outputs. */
   private createOutputs(): void {
     const output = (id: string, value: string, description: string) =>
@@ -374,6 +401,11 @@ export class DeletionPipeline extends Construct {
         'restore-log pages too large for a state item (read by lethe restore)',
       );
     }
+    output(
+      'ReceiptLeavesBucketName',
+      this.receiptLeavesBucket.bucketName,
+      'receipt leaves of large units (read by lethe prove and the receipt writers)',
+    );
     output(
       'WorkerEventSourceMappingId',
       this.workerEventSourceMappingId,

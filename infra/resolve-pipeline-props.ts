@@ -52,6 +52,8 @@ export interface ResolvedPipelineProps {
   readonly prefixPagesPerUnit: number;
   readonly tombstoneRetentionDays: number;
   readonly restoreWindowDays: number;
+  /** How long receipts and their leaves are kept (the settings' default; no prop yet). */
+  readonly receiptRetentionDays: number;
   readonly defaultDeadlineDays: number;
   readonly maxReceiveCount: number;
   readonly verifyAfterMinutes: number;
@@ -403,6 +405,7 @@ export function resolvePipelineProps(props: DeletionPipelineProps): ResolvedPipe
     prefixPagesPerUnit: settings.data.prefixPagesPerUnit,
     tombstoneRetentionDays: settings.data.tombstoneRetentionDays,
     restoreWindowDays: settings.data.restoreWindowDays,
+    receiptRetentionDays: settings.data.receiptRetentionDays,
     defaultDeadlineDays: settings.data.defaultDeadlineDays,
     maxReceiveCount: settings.data.maxReceiveCount,
     verifyAfterMinutes: settings.data.verifyAfterMinutes,

@@ -102,6 +102,17 @@ export const settingsSchema = z.object({
    */
   receiptRetentionDays: z.number().int().min(1).max(3650).default(400),
   /**
+   * A bucket lethe owns for receipt leaves: a unit's leaves over `receiptLeavesInlineBytes`
+   * (32 KB by default; a prefix unit's 10,000
+   * keys make 320 KB) go there as one object, with a pointer and the object's SHA-256 in the
+   * state table, instead of into state items (an S3 PUT instead of up to 384 WCU per unit).
+   * Objects expire by the bucket's lifecycle rule, `receiptRetentionDays` + 1. Without one
+   * (local stacks by default) every leaf stays in state items.
+   */
+  receiptLeavesBucketName: z.string().min(3).max(63).optional(),
+  /** Leaves of one unit larger than this (bytes, 32 each) go to `receiptLeavesBucketName`. */
+  receiptLeavesInlineBytes: z.number().int().min(0).max(384_000).default(32_768),
+  /**
    * The KMS key (id, ARN or alias) that signs receipts; the construct sets it. Without it a
    * key pair kept in the state table signs (local stacks).
    */

@@ -59,6 +59,10 @@ export function localResourcePlan(graph: Graph, settings: Settings): ResourcePla
       ...(settings.restoreBucketName === undefined
         ? []
         : [{ name: settings.restoreBucketName, versioned: false }]),
+      // Where large units' receipt leaves go, as the construct's receipt leaves bucket.
+      ...(settings.receiptLeavesBucketName === undefined
+        ? []
+        : [{ name: settings.receiptLeavesBucketName, versioned: false }]),
     ],
   };
 }

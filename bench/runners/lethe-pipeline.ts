@@ -40,13 +40,15 @@ export async function runLethe<Data>(
     workQueueName: `${name}-work`,
     deadLetterQueueName: `${name}-dlq`,
     visibilityTimeoutSeconds: 120,
+    // As deployed: the construct gives the worker a bucket for large units' receipt leaves.
+    receiptLeavesBucketName: `${name}-leaves`.slice(0, 63),
     ...(restoreWindowDays === undefined ? {} : { restoreWindowDays }),
   });
   // Setup outside the measurement: the state table, the queues and any table the graph adds.
   await provisionResources(env.clients, {
     tables: [stateTablePlan(settings), ...extraTables],
     queues: [],
-    buckets: [],
+    buckets: [{ name: settings.receiptLeavesBucketName ?? '', versioned: false }],
   });
   await engine.setup?.();
   const runtime = await startLocalRuntime({

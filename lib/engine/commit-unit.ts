@@ -11,7 +11,7 @@ import { TransactionCancelledError } from '../errors.js';
 import { type Counts, mergeCounts } from '../model/counters.js';
 import { clearIntent } from '../model/intents.js';
 import { settleOnJob } from '../model/jobs.js';
-import { leafHash, putLeaves, replaceLeaves } from '../model/leaves.js';
+import { leafHash, sortHashes } from '../model/leaves.js';
 import {
   casScope,
   getScope,
@@ -31,7 +31,8 @@ import {
 } from '../model/units.js';
 import type { TransactItem } from '../ports/document-store.js';
 import { backoffDelay, sleep } from '../retry.js';
-import { type EngineContext, leavesExpireAt, recordsReceiptLeaves } from './engine-context.js';
+import { type EngineContext, recordsReceiptLeaves } from './engine-context.js';
+import { replacePinnedLeaves, stageSortedLeaves } from './leaf-store.js';
 import type { SpawnedUnit, UnitWork } from './unit-work.js';
 import { encodeWorkMessage, unitIdOf } from './work-message.js';
 
@@ -88,7 +89,10 @@ export async function commitUnit(
         ...(work.erasedLeaves ?? []),
       ]
     : [];
-  const expiresAt = leavesExpireAt(context);
+  // Staged once too (a large unit's go to the leaves bucket before its transaction).
+  const leafWrites = work.pinnedLeaves
+    ? await replacePinnedLeaves(context, unit.jobId, unit.unitId, work.pinnedLeaves, leaves)
+    : await stageSortedLeaves(context, unit.jobId, unit.unitId, sortHashes(leaves));
 
   let current = unit;
   // Releasing a slot that is not its scope's last needs no read of the scope (see below).
@@ -174,11 +178,7 @@ export async function commitUnit(
       ...all.map((s) => putPlannedUnit(state, unit.jobId, s)),
     );
     if (work.clearIntent) items.push(clearIntent(state, unit.jobId, unit.unitId));
-    items.push(
-      ...(work.pinnedLeaves
-        ? replaceLeaves(state, unit.jobId, unit.unitId, work.pinnedLeaves, leaves, expiresAt)
-        : putLeaves(state, unit.jobId, unit.unitId, leaves, expiresAt)),
-    );
+    items.push(...leafWrites);
 
     try {
       await state.docs.transact(items);

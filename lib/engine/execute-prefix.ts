@@ -15,19 +15,15 @@ import { getEntity } from '../graph/graph-queries.js';
 import { staticPrefix } from '../graph/key-template.js';
 import { addCount, mergeCounts } from '../model/counters.js';
 import { type IntentContent, type IntentObject, pinIntent } from '../model/intents.js';
-import { leafHash, putSortedLeaves, readUnitLeaves, sortHashes } from '../model/leaves.js';
+import { leafHash, sortHashes } from '../model/leaves.js';
 import { scopeIdOf } from '../model/scopes.js';
 import type { Unit } from '../model/units.js';
 import type { TransactItem } from '../ports/document-store.js';
 import { checkArchiveCopies, checkGuards } from './check-guards.js';
-import {
-  type EngineContext,
-  leavesExpireAt,
-  reachCrashPoint,
-  recordsReceiptLeaves,
-} from './engine-context.js';
+import { type EngineContext, reachCrashPoint, recordsReceiptLeaves } from './engine-context.js';
 import { eraseObjects } from './erase-objects.js';
 import { rootLabel } from './execute-finalize.js';
+import { readUnitLeaves, stageSortedLeaves } from './leaf-store.js';
 import { listRemaining, listSegment } from './list-key-range.js';
 import { planSuccessor, sendSuccessor } from './plan-successor.js';
 import type { SpawnedUnit, UnitWork } from './unit-work.js';
@@ -101,13 +97,7 @@ export async function executePrefix(
         group.shared === undefined && recordsReceiptLeaves(context)
           ? sortHashes(objects.map(leafOf))
           : [];
-      leafPuts = putSortedLeaves(
-        context.state,
-        unit.jobId,
-        unit.unitId,
-        pinnedLeaves,
-        leavesExpireAt(context),
-      );
+      leafPuts = await stageSortedLeaves(context, unit.jobId, unit.unitId, pinnedLeaves);
       return {
         entity: entity.name,
         relation: label,
@@ -157,7 +147,7 @@ export async function executePrefix(
   let erasedLeaves: Buffer[] = [];
   const leafParts = intent.leafParts ?? 0;
   if (!pinnedHere) {
-    pinnedLeaves = await readUnitLeaves(context.state, unit.jobId, unit.unitId, leafParts);
+    pinnedLeaves = await readUnitLeaves(context, unit.jobId, unit.unitId, leafParts);
   }
   // The leaves follow the counts: every pinned key but those that failed now. That is what a
   // first run's counts claim when S3 answered for every key it listed (so its leaves are not

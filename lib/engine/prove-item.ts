@@ -1,8 +1,9 @@
 // Inclusion proofs: the audit path from one erased item's leaf to its job's signed root, built
 // from the leaves the job's units stored. The item is named by the caller; lethe stores only
 // hashes, so a proof exists exactly when the caller names an item the job erased.
-import { compareHashes, leafHash, readLeaves } from '../model/leaves.js';
+import { compareHashes, leafHash } from '../model/leaves.js';
 import type { EngineContext } from './engine-context.js';
+import { readJobLeafList } from './leaf-store.js';
 import { inclusionPath, merkleRoot } from './merkle-tree.js';
 import { erasedItemOf, type InclusionProof, type ProvenItem } from './verify-receipt.js';
 import { getReceipt } from './write-receipt.js';
@@ -19,7 +20,7 @@ export async function proveItem(
 ): Promise<ProveResult> {
   const signed = await getReceipt(context.state, jobId);
   if (!signed) return { found: false, reason: `job ${jobId} has no receipt (yet)` };
-  const leaves = await readLeaves(context.state, jobId);
+  const leaves = await readJobLeafList(context, jobId);
   const root = merkleRoot(leaves).toString('hex');
   if (leaves.length !== signed.receipt.leafCount || root !== signed.receipt.root) {
     return {

@@ -8,7 +8,7 @@ import { ConditionFailedError, TransactionCancelledError } from '../errors.js';
 import { graphFingerprint } from '../graph/graph-fingerprint.js';
 import { totalOf } from '../model/counters.js';
 import { getJob } from '../model/jobs.js';
-import { LEAF_BYTES, readPackedLeaves } from '../model/leaves.js';
+import { LEAF_BYTES } from '../model/leaves.js';
 import {
   ATTESTATION_VERSION,
   type JobReceipt,
@@ -27,6 +27,7 @@ import { stateKeys, TTL_ATTRIBUTE } from '../model/state-keys.js';
 import type { Verification } from '../model/verification.js';
 import type { ReceiptSigner } from '../ports/receipt-signer.js';
 import type { EngineContext } from './engine-context.js';
+import { readJobLeaves } from './leaf-store.js';
 import { packedMerkleRoot } from './merkle-tree.js';
 
 /** The stored receipt of a job, or undefined when it has none (yet, or any more). */
@@ -98,7 +99,7 @@ export async function writeReceipt(
   const job = await getJob(state, jobId);
   if (job?.status !== 'completed' || job.outcome === undefined) return undefined;
 
-  const leaves = await readPackedLeaves(state, jobId);
+  const leaves = await readJobLeaves(context, jobId);
   const completedAt = job.completedAt ?? job.updatedAt;
   const body: ReceiptBody = {
     version: RECEIPT_VERSION,

@@ -23,7 +23,7 @@
 // default prefix unit (10 pages × 1,000 keys) needs one part, so one extra write per unit.
 import { hash } from 'node:crypto';
 import { canonicalNumber } from '../graph/key-types.js';
-import type { Key, TransactItem } from '../ports/document-store.js';
+import type { Item, Key, TransactItem } from '../ports/document-store.js';
 import type { StateContext } from './state-context.js';
 import { TTL_ATTRIBUTE } from './state-keys.js';
 
@@ -94,20 +94,10 @@ export function leavesPartition(jobId: string): string {
 }
 
 /**
- * The puts that store one unit's leaves (sorted), for its settling transaction: none when the
- * unit erased nothing, else one per 12,000 hashes. `expiresAt` is epoch seconds.
+ * The puts that store one unit's leaves inline, already in `sortHashes` order, for its pin or
+ * settle transaction: none when it has none, else one per 12,000 hashes. `expiresAt` is epoch
+ * seconds. (Whether they go inline at all: lib/engine/leaf-store.ts.)
  */
-export function putLeaves(
-  state: StateContext,
-  jobId: string,
-  unitId: string,
-  hashes: readonly Uint8Array[],
-  expiresAt: number,
-): TransactItem[] {
-  return putSortedLeaves(state, jobId, unitId, sortHashes(hashes), expiresAt);
-}
-
-/** `putLeaves` for hashes already in `sortHashes` order (a prefix unit's pin sorts them once). */
 export function putSortedLeaves(
   state: StateContext,
   jobId: string,
@@ -162,82 +152,108 @@ export function unpackHashes(raw: unknown): Buffer[] {
 // written once), rewrites them when it erased less (keys that failed), and deletes them when
 // the unit fails. Until the unit settles they are not final, but nothing reads a job's
 // leaves before its last unit settled (the receipt is written at completion).
+//
+// A part holds its hashes inline (`hashes`), or points at an object in the pipeline's leaves
+// bucket that holds them (`object`: bucket, key and the SHA-256 of its bytes, checked on every
+// read): see lib/engine/leaf-store.ts for when.
 
-/** A unit's leaves parts, read strongly consistent; its hashes in stored (sorted) order. */
-export async function readUnitLeaves(
+/** An object in the leaves bucket holding one part's hashes, and the SHA-256 of its bytes. */
+export interface LeavesObject {
+  readonly bucket: string;
+  readonly key: string;
+  /** SHA-256 of the object's bytes, lowercase hex. */
+  readonly sha256: string;
+}
+
+/** One stored part of a unit's leaves: its hashes inline, or the object that holds them. */
+export type StoredLeavesPart =
+  | { readonly unitId: string; readonly part: number; readonly bytes: Buffer }
+  | {
+      readonly unitId: string;
+      readonly part: number;
+      readonly count: number;
+      readonly object: LeavesObject;
+    };
+
+/** Under the leaves bucket: `receipt-leaves/<jobId>/<unitId>/<sha256>.bin`, one per content. */
+export const LEAVES_OBJECT_PREFIX = 'receipt-leaves/';
+
+/** The key of the object holding leaves bytes whose SHA-256 is `sha256` (hex). */
+export function leavesObjectKey(jobId: string, unitId: string, sha256: string): string {
+  return `${LEAVES_OBJECT_PREFIX}${jobId}/${unitId}/${sha256}.bin`;
+}
+
+/** The put of part 0 of a unit's leaves when an object holds its `count` hashes. */
+export function putLeavesPointer(
   state: StateContext,
   jobId: string,
   unitId: string,
-  parts: number,
-): Promise<Buffer[]> {
-  const hashes: Buffer[] = [];
-  for (let part = 0; part < parts; part++) {
-    const item = await state.docs.get(
-      state.table,
-      { pk: leavesPartition(jobId), sk: `LEAVES#${unitId}#${part}` },
-      true,
-    );
-    hashes.push(...unpackHashes(item?.hashes));
-  }
-  return hashes;
-}
-
-/** How many leaves parts `count` hashes take. */
-export function leafPartsFor(count: number): number {
-  return Math.ceil(count / HASHES_PER_ITEM);
-}
-
-/**
- * The writes that turn a unit's pinned leaves into its final ones, for its settling
- * transaction: none when `final` holds exactly the `pinned` hashes (known, sorted); otherwise
- * the final parts (`putLeaves`) and deletes for the pinned parts beyond them. `pinned`
- * undefined means the pinned hashes were not read: the parts are rewritten.
- */
-export function replaceLeaves(
-  state: StateContext,
-  jobId: string,
-  unitId: string,
-  pinned: { readonly parts: number; readonly hashes?: readonly Uint8Array[] | undefined },
-  final: readonly Uint8Array[],
+  count: number,
+  object: LeavesObject,
   expiresAt: number,
+): TransactItem {
+  return {
+    kind: 'put',
+    table: state.table,
+    item: {
+      pk: leavesPartition(jobId),
+      sk: `LEAVES#${unitId}#0`,
+      type: 'leaves',
+      jobId,
+      unitId,
+      part: 0,
+      count,
+      object: { ...object },
+      [TTL_ATTRIBUTE]: expiresAt,
+    },
+  };
+}
+
+/** The deletes of a unit's parts `from` (inclusive) to `to` (exclusive). */
+export function deleteLeavesParts(
+  state: StateContext,
+  jobId: string,
+  unitId: string,
+  from: number,
+  to: number,
 ): TransactItem[] {
-  // The usual settle: the unit erased every key it pinned, and hands back those very hashes.
-  if (pinned.hashes && sameBuffers(pinned.hashes, final)) return [];
-  const sorted = sortHashes(final);
-  if (pinned.hashes && sameHashes(pinned.hashes, sorted)) return [];
   const deletes: TransactItem[] = [];
-  for (let part = leafPartsFor(sorted.length); part < pinned.parts; part++) {
+  for (let part = from; part < to; part++) {
     deletes.push({
       kind: 'delete',
       table: state.table,
       key: { pk: leavesPartition(jobId), sk: `LEAVES#${unitId}#${part}` },
     });
   }
-  return [...putSortedLeaves(state, jobId, unitId, sorted, expiresAt), ...deletes];
+  return deletes;
 }
 
-function sameBuffers(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
-  return a.length === b.length && a.every((hash, i) => hash === b[i]);
+/** How many leaves parts `count` hashes take when stored inline. */
+export function leafPartsFor(count: number): number {
+  return Math.ceil(count / HASHES_PER_ITEM);
 }
 
-function sameHashes(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
-  return (
-    a.length === b.length && a.every((hash, i) => compareHashes(hash, b[i] as Uint8Array) === 0)
+/** One part of a unit's leaves, read strongly consistent; undefined when it is not stored. */
+export async function getLeavesPart(
+  state: StateContext,
+  jobId: string,
+  unitId: string,
+  part: number,
+): Promise<StoredLeavesPart | undefined> {
+  const item = await state.docs.get(
+    state.table,
+    { pk: leavesPartition(jobId), sk: `LEAVES#${unitId}#${part}` },
+    true,
   );
+  return item && storedPart(item);
 }
 
-/** Every leaf of a job, over all its units, sorted bytewise (duplicates kept). */
-export async function readLeaves(state: StateContext, jobId: string): Promise<Buffer[]> {
-  return unpackHashes(await readPackedLeaves(state, jobId));
-}
-
-/**
- * Every leaf of a job laid end to end (32 bytes each), sorted bytewise, duplicates kept: the
- * input of `packedMerkleRoot`. Each stored part is already sorted, so the parts are merged,
- * not sorted again; a part found out of order (never written so) is sorted first.
- */
-export async function readPackedLeaves(state: StateContext, jobId: string): Promise<Buffer> {
-  const runs: Buffer[] = [];
+/** Every stored part of a job's leaves, over all its units, read strongly consistent. */
+export async function queryLeavesParts(
+  state: StateContext,
+  jobId: string,
+): Promise<StoredLeavesPart[]> {
+  const parts: StoredLeavesPart[] = [];
   let startKey: Key | undefined;
   do {
     const page = await state.docs.query({
@@ -249,13 +265,29 @@ export async function readPackedLeaves(state: StateContext, jobId: string): Prom
       startKey,
       consistent: true,
     });
-    for (const item of page.items) runs.push(packedBytes(item.hashes));
+    parts.push(...page.items.map(storedPart));
     startKey = page.lastKey;
   } while (startKey);
-  return mergeSortedRuns(runs.map((run) => (isSortedRun(run) ? run : sortedRun(run))));
+  return parts;
 }
 
-function packedBytes(raw: unknown): Buffer {
+function storedPart(item: Item): StoredLeavesPart {
+  const unitId = String(item.unitId);
+  const part = Number(item.part);
+  const object = item.object as Partial<LeavesObject> | undefined;
+  if (
+    typeof object?.bucket === 'string' &&
+    typeof object.key === 'string' &&
+    typeof object.sha256 === 'string'
+  ) {
+    const { bucket, key, sha256 } = object;
+    return { unitId, part, count: Number(item.count), object: { bucket, key, sha256 } };
+  }
+  return { unitId, part, bytes: packedBytes(item.hashes) };
+}
+
+/** The whole hashes a Binary value holds (a partial last one dropped); empty when not binary. */
+export function packedBytes(raw: unknown): Buffer {
   if (!(raw instanceof Uint8Array)) return Buffer.alloc(0);
   const whole = raw.byteLength - (raw.byteLength % LEAF_BYTES);
   return Buffer.from(raw.buffer, raw.byteOffset, whole);
@@ -270,14 +302,16 @@ function compareAt(a: Buffer, i: number, b: Buffer, j: number): number {
   return a.compare(b, j, j + LEAF_BYTES, i, i + LEAF_BYTES);
 }
 
-function isSortedRun(run: Buffer): boolean {
+/** True when the hashes laid end to end in `run` are in bytewise ascending order. */
+export function isSortedRun(run: Buffer): boolean {
   for (let i = LEAF_BYTES; i < run.length; i += LEAF_BYTES) {
     if (compareAt(run, i - LEAF_BYTES, run, i) > 0) return false;
   }
   return true;
 }
 
-function sortedRun(run: Buffer): Buffer {
+/** The hashes of `run` (laid end to end) sorted bytewise, laid end to end. */
+export function sortedRun(run: Buffer): Buffer {
   return Buffer.concat(sortHashes(unpackHashes(run)));
 }
 

@@ -57,14 +57,14 @@ describe('cdk-nag AwsSolutions on the example stack', () => {
     }
   });
 
-  it('acknowledges only wildcards for X-Ray, ListStreams, declared S3 prefixes and the restore log, and the restore bucket’s access logs', () => {
+  it('acknowledges only wildcards for X-Ray, ListStreams, declared S3 prefixes, the restore log and the receipt leaves, and lethe’s buckets’ access logs', () => {
     // Act
     const ids = new Set(acknowledgements(example.stack).map((a) => a.id));
 
     // Assess
     for (const id of ids) {
       expect(id).toMatch(
-        /^(Annotation::)?(AwsSolutions-IAM5\[Resource::(\*|arn:<AWS::Partition>:s3:::lethe-example-[a-z]+\/[a-z]+\/\*|<DeletionsRestoreBucket[0-9A-F]{8}\.Arn>\/restore-log\/\*)\]|AwsSolutions-S1)$/i,
+        /^(Annotation::)?(AwsSolutions-IAM5\[Resource::(\*|arn:<AWS::Partition>:s3:::lethe-example-[a-z]+\/[a-z]+\/\*|<DeletionsRestoreBucket[0-9A-F]{8}\.Arn>\/restore-log\/\*|<DeletionsReceiptLeavesBucket[0-9A-F]{8}\.Arn>\/receipt-leaves\/\*)\]|AwsSolutions-S1)$/i,
       );
     }
   });

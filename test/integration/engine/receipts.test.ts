@@ -1,6 +1,7 @@
 // Issue 18 §1–2: a completed job's signed receipt commits to exactly what it erased — one leaf
 // per row deleted, row nulled and object deleted — and its root is the same however messages
 // were delivered and whatever the page size. Proofs of inclusion check offline.
+import { createHash, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { merkleRoot } from '../../../lib/engine/merkle-tree.js';
 import { proveItem } from '../../../lib/engine/prove-item.js';
@@ -379,5 +380,121 @@ describe('Engine: receipts', () => {
     expect(signed.receipt.totals.objectsDeleted).toBe(
       expectedErased(seeded).filter((item) => item.kind === 'object').length,
     );
+  });
+});
+
+describe('Engine: receipts with a leaves bucket', () => {
+  /** Every unit's leaves go to the bucket (threshold 0), as a 10,000-key prefix unit's do. */
+  const leavesBucket = (label: string) => ({
+    receiptLeavesBucketName: `${label}-leaves-${randomUUID().slice(0, 8)}`,
+    receiptLeavesInlineBytes: 0,
+  });
+
+  async function storedParts(pipeline: PipelineHarness, jobId: string) {
+    const { docs, state } = pipeline.engine.context;
+    const stored = await docs.query({
+      table: state.table,
+      keyCondition: {
+        expression: 'pk = :pk AND begins_with(sk, :leaves)',
+        values: { ':pk': leavesPartition(jobId), ':leaves': 'LEAVES#' },
+      },
+    });
+    return stored.items;
+  }
+
+  it('keeps each unit’s leaves as one object named by its SHA-256, and gives the same root and proofs', async () => {
+    // Prepare
+    const settings = leavesBucket('receiptbucket');
+    const pipeline = await createPipelineHarness('receiptbucket', {
+      graph: boardGraph(),
+      settings,
+    });
+
+    // Act
+    const { jobId, seeded, signed, publicKey } = await deleteWorkspace(pipeline);
+
+    // Assess: the state table keeps pointers only; each object holds what its pointer says.
+    expect(signed.receipt.root).toBe(expectedRoot(jobId, seeded));
+    expect(verifyReceipt(signed, publicKey)).toMatchObject({ ok: true, problems: [] });
+    const parts = await storedParts(pipeline, jobId);
+    expect(parts.length).toBeGreaterThan(0);
+    const { objects } = pipeline.engine.context;
+    let leaves = 0;
+    for (const part of parts) {
+      expect(part.hashes).toBeUndefined();
+      const object = part.object as { bucket: string; key: string; sha256: string };
+      expect(object.bucket).toBe(settings.receiptLeavesBucketName);
+      expect(object.key).toBe(`receipt-leaves/${jobId}/${part.unitId}/${object.sha256}.bin`);
+      const bytes = (await objects.getBytes(object.bucket, object.key)) ?? new Uint8Array();
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(object.sha256);
+      expect(bytes.byteLength).toBe(32 * Number(part.count));
+      leaves += Number(part.count);
+    }
+    expect(leaves).toBe(signed.receipt.leafCount);
+    const proof = await proveItem(pipeline.engine.context, jobId, {
+      kind: 'object',
+      bucket: seeded.buckets.exports,
+      key: seeded.exportKey,
+    });
+    expect(proof.found && verifyInclusion(signed, proof.proof, publicKey).ok).toBe(true);
+    expect(pipeline.handlerErrors).toEqual([]);
+  });
+
+  it('keeps the leaves of a prefix segment whose first run crashed after deleting it', async () => {
+    // Prepare: the re-run reads the pinned leaves back from their object.
+    const crashed = new Set<string>();
+    const pipeline = await createPipelineHarness('receiptbucketcrash', {
+      graph: boardGraph(),
+      settings: leavesBucket('receiptbucketcrash'),
+      crashPoint: (point, unitId) => {
+        if (point !== 'after-objects' || !unitId.startsWith('prefix|') || crashed.has(unitId))
+          return;
+        crashed.add(unitId);
+        throw new Error(`crash after the objects of ${unitId}`);
+      },
+    });
+
+    // Act
+    const { jobId, seeded, signed } = await deleteWorkspace(pipeline);
+
+    // Assess
+    expect(crashed.size).toBe(SEED.cards);
+    expect(signed.receipt.root).toBe(expectedRoot(jobId, seeded));
+  });
+
+  it('refuses to prove from leaves whose object was changed or removed since', async () => {
+    // Prepare
+    const pipeline = await createPipelineHarness('receiptbucketaltered', {
+      graph: boardGraph(),
+      settings: leavesBucket('receiptbucketaltered'),
+    });
+    const { jobId, seeded } = await deleteWorkspace(pipeline);
+    const [first, second] = await storedParts(pipeline, jobId);
+    const { objects } = pipeline.engine.context;
+    const prove = () =>
+      proveItem(pipeline.engine.context, jobId, {
+        kind: 'object',
+        bucket: seeded.buckets.exports,
+        key: seeded.exportKey,
+      }).then(
+        () => undefined,
+        (error: unknown) => (error instanceof LetheError ? error.code : error),
+      );
+
+    // Act: one byte of the first object flipped; then that undone and the second removed.
+    const altered = first?.object as { bucket: string; key: string };
+    const bytes = Buffer.from((await objects.getBytes(altered.bucket, altered.key)) ?? []);
+    bytes[0] = (bytes[0] ?? 0) ^ 0xff;
+    await objects.putBytes(altered.bucket, altered.key, bytes);
+    const whenAltered = await prove();
+    bytes[0] = (bytes[0] ?? 0) ^ 0xff;
+    await objects.putBytes(altered.bucket, altered.key, bytes);
+    const removed = second?.object as { bucket: string; key: string };
+    await objects.deleteKeys(removed.bucket, [removed.key]);
+    const whenRemoved = await prove();
+
+    // Assess
+    expect(whenAltered).toBe('RECEIPT_LEAVES_ALTERED');
+    expect(whenRemoved).toBe('RECEIPT_LEAVES_MISSING');
   });
 });

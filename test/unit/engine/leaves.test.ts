@@ -4,7 +4,7 @@ import {
   HASHES_PER_ITEM,
   leafHash,
   mergeSortedRuns,
-  putLeaves,
+  putSortedLeaves,
   sortHashes,
   unpackHashes,
 } from '../../../lib/model/leaves.js';
@@ -51,12 +51,12 @@ describe('leafHash', () => {
   });
 });
 
-describe('putLeaves', () => {
-  it('stores a unit’s leaves sorted, splitting them under the 400 KB item limit', () => {
+describe('putSortedLeaves', () => {
+  it('stores a unit’s sorted leaves in order, split under the 400 KB item limit', () => {
     const hashes = Array.from({ length: HASHES_PER_ITEM + 5 }, (_, i) =>
       leafHash('j', { kind: 'object', container: 'b', key: `k${i}` }),
     );
-    const items = putLeaves(state, 'j', 'u', hashes, 1);
+    const items = putSortedLeaves(state, 'j', 'u', sortHashes(hashes), 1);
     expect(items).toHaveLength(2);
     const stored = items.flatMap((item) =>
       item.kind === 'put' ? unpackHashes(item.item.hashes) : [],
@@ -68,7 +68,7 @@ describe('putLeaves', () => {
       if (item.kind === 'put')
         expect((item.item.hashes as Uint8Array).byteLength).toBeLessThan(400_000);
     }
-    expect(putLeaves(state, 'j', 'u', [], 1)).toEqual([]);
+    expect(putSortedLeaves(state, 'j', 'u', [], 1)).toEqual([]);
   });
 });
 
