@@ -216,12 +216,14 @@ async function advance(context: EngineContext, jobId: string, from: number): Pro
     }
     const nowSeconds = Math.floor(context.state.now().getTime() / 1000);
     const units = unitsOfStep(context.graph, log, stepRank, nowSeconds);
-    const won = await advanceRestoreStep(context.state, jobId, {
-      from: at,
-      to,
-      outstanding: units.length,
-      body: encodeWorkMessage(restoreMessageOf(jobId, to)),
-    });
+    const won = await persist(() =>
+      advanceRestoreStep(context.state, jobId, {
+        from: at,
+        to,
+        outstanding: units.length,
+        body: encodeWorkMessage(restoreMessageOf(jobId, to)),
+      }),
+    );
     if (!won) return;
     reachCrashPoint(context, 'restore-after-advance', `${jobId}#${to}`);
     await sendUnits(context, jobId, to, units);

@@ -24,9 +24,10 @@ import {
   type RestoreRecord,
 } from '../model/restores.js';
 import type { Item } from '../ports/document-store.js';
+import { sleep } from '../retry.js';
 import type { EngineContext } from './engine-context.js';
 import { outcomesOf, restoreMessageOf, skipsOf } from './handle-restore-message.js';
-import { applyEntry, applyMarkers, NOTHING } from './restore-entries.js';
+import { applyEntry, applyMarkers, NOTHING, persist } from './restore-entries.js';
 import { entityDepths, rank, stepRanks, windowEnd } from './restore-plan.js';
 import { buildReport, MAX_SKIPS, type RestoreReport, type RestoreSkip } from './restore-report.js';
 import { encodeWorkMessage } from './work-message.js';
@@ -89,9 +90,12 @@ export async function restoreDeletion(
 
   if (record?.step === undefined) {
     const lift = encodeWorkMessage(restoreMessageOf(jobId, -1));
-    if (await beginRestoreUnits(context.state, jobId, stepRanks(context.graph, entries), lift)) {
+    // A cancelled transaction or a throttled call is retried here: the start has no message
+    // to come back.
+    const ranks = stepRanks(context.graph, entries);
+    if (await persist(() => beginRestoreUnits(context.state, jobId, ranks, lift))) {
       await context.queue.send([{ id: 'lift', body: lift }]);
-      await markRestoreStepSent(context.state, jobId, -1);
+      await persist(() => markRestoreStepSent(context.state, jobId, -1));
     }
   } else {
     // Running: what is planned goes out again (a message lost, a crash before a send).
@@ -102,6 +106,44 @@ export async function restoreDeletion(
   }
   const now2 = await getRestoreRecord(context.state, jobId);
   return reportOf(context, job, now2);
+}
+
+/** How {@link awaitRestore} waits. */
+export interface AwaitRestoreOptions {
+  /** Between two reads of the restore's progress. @default 1000 */
+  readonly pollMs?: number;
+  /** Called with each progress read while the restore runs. */
+  readonly onProgress?: (progress: RestoreProgress) => void;
+  /** Gives up after this long (a LetheError `RESTORE_TIMEOUT`). @default no limit */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Waits until the restore of `jobId` (started) finished — the workers run its units — and
+ * returns its report. Reads the restore record (one strongly consistent get) every `pollMs`.
+ *
+ * @throws LetheError `RESTORE_NOT_STARTED` when no restore of the job was started,
+ *   `RESTORE_TIMEOUT` past `timeoutMs`
+ */
+export async function awaitRestore(
+  context: EngineContext,
+  jobId: string,
+  options: AwaitRestoreOptions = {},
+): Promise<RestoreReport> {
+  const deadline = options.timeoutMs === undefined ? undefined : Date.now() + options.timeoutMs;
+  for (;;) {
+    const progress = await restoreProgress(context, jobId);
+    if (!progress)
+      throw new LetheError('RESTORE_NOT_STARTED', `no restore of job ${jobId} was started`);
+    if (progress.status === 'restored') return restoreDeletion(context, jobId);
+    options.onProgress?.(progress);
+    if (deadline !== undefined && Date.now() > deadline)
+      throw new LetheError(
+        'RESTORE_TIMEOUT',
+        `the restore of job ${jobId} did not finish in ${options.timeoutMs} ms (step ${progress.step + 1} of ${progress.steps}, ${progress.outstanding} units left in it)`,
+      );
+    await sleep(options.pollMs ?? 1000);
+  }
 }
 
 /** Where a restore is: its state, step i of n, units left in the step, totals so far. */
