@@ -39,6 +39,8 @@ export interface RunOptions {
   /** Hand every message to the engine twice, concurrently. */
   readonly duplicate?: boolean;
   readonly timeoutMs?: number;
+  /** Sees every message body the workers receive, before the engine handles it. */
+  readonly onMessage?: (body: string) => void;
 }
 
 export async function createPipelineHarness(label: string, options: HarnessOptions = {}) {
@@ -92,6 +94,7 @@ export async function createPipelineHarness(label: string, options: HarnessOptio
         const failures: { itemIdentifier: string }[] = [];
         await Promise.all(
           records.map(async (record) => {
+            run.onMessage?.(record.body);
             const attempts = run.duplicate ? [record.body, record.body] : [record.body];
             const results = await Promise.allSettled(
               attempts.map((body) => engine.handleMessage(body)),
