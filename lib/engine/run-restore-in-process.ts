@@ -6,7 +6,7 @@ import { LetheError } from '../errors.js';
 import type { OutgoingMessage, WorkQueue } from '../ports/work-queue.js';
 import type { EngineContext } from './engine-context.js';
 import { handleWorkMessage } from './handle-work-message.js';
-import { type RestoreReport, restoreDeletion } from './restore-deletion.js';
+import { type RestoreReport, restoreDeletion, restoreProgress } from './restore-deletion.js';
 
 /** How {@link runRestoreInProcess} hands messages over. */
 export interface InProcessRestoreOptions {
@@ -28,6 +28,7 @@ export interface InProcessRestoreOptions {
  * handed back after the others); `maxFailures` of them in all end the run with the last one.
  *
  * @throws RestoreRefusedError when the restore is refused
+ * @throws LetheError `RESTORE_STUCK` when asking for the current step again moves nothing
  */
 export async function runRestoreInProcess(
   context: EngineContext,
@@ -44,12 +45,17 @@ export async function runRestoreInProcess(
   await restoreDeletion(local, jobId);
   let failures = 0;
   const maxFailures = options.maxFailures ?? 1000;
+  let idleAt: string | undefined;
   for (;;) {
     if (waiting.length === 0) {
+      // Nothing in flight and not finished: asking again re-sends the current step's units;
+      // a second time with no progress in between means nothing would ever move it.
+      const progress = JSON.stringify(await restoreProgress(local, jobId));
+      if (progress === idleAt)
+        throw new LetheError('RESTORE_STUCK', `the restore of job ${jobId} makes no progress`);
+      idleAt = progress;
       const report = await restoreDeletion(local, jobId);
       if (report.status === 'restored') return report;
-      // Nothing in flight and not finished: ask for the current step again (a lost send).
-      if (waiting.length === 0) throw new LetheError('RESTORE_STUCK', `restore ${jobId} is stuck`);
       continue;
     }
     const at = Math.min(Math.max(0, options.pick?.(waiting) ?? 0), waiting.length - 1);

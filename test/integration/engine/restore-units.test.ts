@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createEngine } from '../../../lib/engine/create-engine.js';
 import { readJobTree } from '../../../lib/engine/job-tree.js';
 import { entityDepths } from '../../../lib/engine/restore-plan.js';
+import { runRestoreInProcess } from '../../../lib/engine/run-restore-in-process.js';
 import { totalOf } from '../../../lib/model/counters.js';
 import { encodeValue } from '../../../lib/model/restore-log.js';
 import type { Item } from '../../../lib/ports/document-store.js';
@@ -137,6 +138,27 @@ describe('Restore: units on the work queue', () => {
     expect(pipeline.events.events.filter((e) => e.detailType === 'DeletionRestored')).toHaveLength(
       1,
     );
+  });
+
+  it('runs a restore to the end in-process for an engine with no worker (runRestoreInProcess)', async () => {
+    // Prepare: an engine whose sends go nowhere, as in a unit test with no queue behind it.
+    const pipeline = await createPipelineHarness('restore-inprocess');
+    const dataset = await pipeline.seed(SIZE);
+    const { jobId } = await pipeline.engine.requestDeletion({ entity: 'organization', id: 'acme' });
+    const job = await pipeline.run(jobId);
+    const engine = pipeline.silentEngine();
+
+    // Act: the last message sent first, every one twice.
+    const report = await runRestoreInProcess(engine.context, jobId, {
+      pick: (waiting) => waiting.length - 1,
+      deliveries: 2,
+    });
+
+    // Assess
+    expect(report.status).toBe('restored');
+    expect(report.totals.rowsRestored).toBe(totalOf(job.counts, 'rowsDeleted'));
+    expect(await rowsNotBack(pipeline, dataset.target.rows)).toBe(0);
+    expect(await engine.restore(jobId)).toEqual(report);
   });
 
   it('returns from `lethe restore --no-wait` at once, runs the units on the workers, and `lethe restore` waits for them', async () => {
