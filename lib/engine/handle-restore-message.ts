@@ -214,8 +214,7 @@ async function advance(context: EngineContext, jobId: string, from: number): Pro
       await finish(context, jobId, log);
       return;
     }
-    const nowSeconds = Math.floor(context.state.now().getTime() / 1000);
-    const units = unitsOfStep(context.graph, log, stepRank, nowSeconds);
+    const units = unitsOfStep(context.graph, log, stepRank, startedSeconds(record));
     const won = await persist(() =>
       advanceRestoreStep(context.state, jobId, {
         from: at,
@@ -232,6 +231,16 @@ async function advance(context: EngineContext, jobId: string, from: number): Pro
   }
 }
 
+/**
+ * When the restore started (epoch seconds): which entries were inside their window is decided
+ * once, then, so that every run counts and sends the same units for a step (an entry whose
+ * window ends while the restore runs still comes back).
+ */
+export function startedSeconds(record: RestoreRecord | undefined): number {
+  const started = Date.parse(record?.startedAt ?? '');
+  return Number.isNaN(started) ? 0 : Math.floor(started / 1000);
+}
+
 /** Sends the unsettled units of the record's current step (again), then records them sent. */
 async function sendStep(context: EngineContext, record: RestoreRecord): Promise<void> {
   const step = record.step ?? -1;
@@ -245,12 +254,11 @@ async function sendStep(context: EngineContext, record: RestoreRecord): Promise<
   const stepRank = record.ranks?.[step];
   if (stepRank === undefined) return;
   const log = await listRestoreLog(context.state, record.jobId);
-  const nowSeconds = Math.floor(context.state.now().getTime() / 1000);
   await sendUnits(
     context,
     record.jobId,
     step,
-    unitsOfStep(context.graph, log, stepRank, nowSeconds),
+    unitsOfStep(context.graph, log, stepRank, startedSeconds(record)),
   );
 }
 
@@ -286,7 +294,7 @@ async function finish(
     windowEndsAt: windowEnd(context, job, entries),
     lifted: record.tombstonesLifted,
     skips: skipsOf(entries),
-    nowSeconds: Math.floor(context.state.now().getTime() / 1000),
+    nowSeconds: startedSeconds(record),
   });
   const detail = {
     jobId,

@@ -26,7 +26,7 @@ import {
 import type { Item } from '../ports/document-store.js';
 import { sleep } from '../retry.js';
 import type { EngineContext } from './engine-context.js';
-import { outcomesOf, restoreMessageOf, skipsOf } from './handle-restore-message.js';
+import { outcomesOf, restoreMessageOf, skipsOf, startedSeconds } from './handle-restore-message.js';
 import { applyEntry, applyMarkers, NOTHING, persist } from './restore-entries.js';
 import { entityDepths, rank, stepRanks, windowEnd } from './restore-plan.js';
 import { buildReport, MAX_SKIPS, type RestoreReport, type RestoreSkip } from './restore-report.js';
@@ -216,7 +216,7 @@ async function reportOf(
     windowEndsAt: windowEnd(context, job, entries),
     lifted: record?.tombstonesLifted ?? 0,
     skips: skipsOf(entries),
-    nowSeconds: Math.floor(context.state.now().getTime() / 1000),
+    nowSeconds: startedSeconds(record),
   });
 }
 

@@ -105,7 +105,8 @@ export interface RestoreUnit {
 
 /**
  * The units of the step of rank `stepRank`: entries of that rank not restored yet and not
- * past their window at `nowSeconds`, markers grouped by the deletion unit that left them.
+ * past their window at `nowSeconds` (the restore's start: the same units on every call),
+ * markers grouped by the deletion unit that left them.
  */
 export function unitsOfStep(
   graph: Graph,

@@ -130,7 +130,7 @@ describe('Restore: units on the work queue', () => {
     // Every unit was a restore message, one step at a time; nothing came back out of order.
     expect(delivered.length).toBeGreaterThan(2);
     expect(delivered.every((m) => m.type === 'restore')).toBe(true);
-    expect(writes.length).toBeGreaterThan(0);
+    expect(new Set(writes).size).toBeGreaterThan(2);
     expect(writes).toEqual([...writes].sort((a, b) => a - b));
     expect(await rowsNotBack(pipeline, dataset.target.rows)).toBe(0);
     expect(report.status).toBe('restored');
