@@ -25,6 +25,7 @@ import {
 import {
   advanceRestoreStep,
   countLiftedTombstones,
+  creditRestoreResends,
   finishRestoreRecord,
   getRestoreRecord,
   markRestoreStepSent,
@@ -121,6 +122,7 @@ export async function handleRestoreMessage(
   }
   if (message.entry === undefined) {
     await sendStep(context, record);
+    await creditRestoreResends(context.state, jobId, record.outstanding ?? 0);
     await advanceIfDone(context, jobId, step);
     return 'duplicate';
   }

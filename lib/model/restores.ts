@@ -21,7 +21,8 @@
 //     expired before their unit ran) }   (records of restores before units lack step…)
 // Item  JOB#<jobId> / RESTORE#SEND
 //   { type: 'restore-send', jobId, unitId: 'restore', kind: 'restore',
-//     status: 'planned' | 'done', body, plannedAt, resends?, gsi1pk?, gsi1sk? }
+//     status: 'planned' | 'done', body, plannedAt, resends?, kickedOutstanding? (the step's
+//     outstanding units at its last re-send), gsi1pk?, gsi1sk? }
 import { ConditionFailedError, TransactionCancelledError } from '../errors.js';
 import type { TransactItem } from '../ports/document-store.js';
 import type { RestoreOutcome } from './restore-log.js';
@@ -183,6 +184,36 @@ export async function advanceRestoreStep(
     if (error instanceof TransactionCancelledError && error.reasons[0] === 'ConditionalCheckFailed')
       return false;
     throw error;
+  }
+}
+
+/**
+ * The sweeper re-sends the outbox item at most `maxResends` times; a re-send after which the
+ * step moved on (fewer units outstanding than at the last one) earns its re-sends back, so
+ * only re-sends that move nothing, in a row, run out.
+ */
+export async function creditRestoreResends(
+  state: StateContext,
+  jobId: string,
+  outstanding: number,
+): Promise<void> {
+  try {
+    await state.docs.update({
+      table: state.table,
+      key: restoreSendKey(jobId),
+      update: {
+        expression: 'SET resends = :zero, kickedOutstanding = :n',
+        values: { ':zero': 0, ':n': outstanding },
+      },
+      condition: {
+        expression:
+          '#status = :planned AND (attribute_not_exists(kickedOutstanding) OR kickedOutstanding > :n)',
+        names: { '#status': 'status' },
+        values: { ':planned': 'planned' },
+      },
+    });
+  } catch (error) {
+    if (!(error instanceof ConditionFailedError)) throw error;
   }
 }
 

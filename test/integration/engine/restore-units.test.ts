@@ -140,6 +140,66 @@ describe('Restore: units on the work queue', () => {
     );
   });
 
+  it('gets a step whose messages were lost going again from the sweeper, which gives up only on re-sends that move nothing', async () => {
+    // Prepare: re-sends due at once; an engine whose queue the test holds (and may lose).
+    const pipeline = await createPipelineHarness('restore-lost', {
+      settings: { resendAfterSeconds: 0, maxResends: 2 },
+    });
+    const dataset = await pipeline.seed(SIZE);
+    const { jobId } = await pipeline.engine.requestDeletion({ entity: 'organization', id: 'acme' });
+    await pipeline.run(jobId);
+    const sent: string[] = [];
+    const restorer = createEngine({
+      graph: pipeline.graph,
+      settings: pipeline.settings,
+      documents: pipeline.engine.context.docs,
+      objects: pipeline.engine.context.objects,
+      events: pipeline.events,
+      queue: {
+        send: async (messages) => {
+          for (const m of messages) sent.push(m.body);
+        },
+      },
+    });
+    const restoreSent = () => sent.splice(0).filter((body) => JSON.parse(body).type === 'restore');
+    await restorer.restore(jobId);
+    // Run it up to the first step of more than one unit.
+    let lost = restoreSent();
+    while (lost.length === 1) {
+      for (const body of lost) await restorer.handleMessage(body);
+      lost = restoreSent();
+    }
+    const step = JSON.parse(lost[0] ?? '{}').step;
+
+    // Act: the step's messages are lost; the sweeper re-sends the restore's planned message
+    // until its re-sends run out; one unit settles and the next re-send earns them back.
+    await restorer.sweep();
+    const firstResend = restoreSent();
+    await restorer.sweep();
+    restoreSent();
+    await restorer.sweep();
+    const spent = restoreSent();
+    const [one] = lost;
+    if (one) await restorer.handleMessage(one);
+    for (const body of firstResend) await restorer.handleMessage(body);
+    restoreSent();
+    await restorer.sweep();
+    const credited = restoreSent();
+    for (const body of credited) await restorer.handleMessage(body);
+    while (sent.length > 0) for (const body of sent.splice(0)) await restorer.handleMessage(body);
+    const report = await restorer.restore(jobId);
+
+    // Assess
+    expect(lost.length).toBeGreaterThan(1);
+    expect(firstResend.map((body) => JSON.parse(body))).toEqual([
+      { v: 1, jobId, type: 'restore', step },
+    ]);
+    expect(spent).toEqual([]);
+    expect(credited).toEqual(firstResend);
+    expect(report.status).toBe('restored');
+    expect(await rowsNotBack(pipeline, dataset.target.rows)).toBe(0);
+  });
+
   it('runs a restore to the end in-process for an engine with no worker (runRestoreInProcess)', async () => {
     // Prepare: an engine whose sends go nowhere, as in a unit test with no queue behind it.
     const pipeline = await createPipelineHarness('restore-inprocess');
