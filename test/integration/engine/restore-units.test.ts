@@ -200,6 +200,106 @@ describe('Restore: units on the work queue', () => {
     expect(await rowsNotBack(pipeline, dataset.target.rows)).toBe(0);
   });
 
+  it('is not undone by the garbage collector re-timing the job’s partition while it runs', async () => {
+    // Prepare: a deleted organization; an engine whose queue the test holds.
+    const pipeline = await createPipelineHarness('restore-gc');
+    const dataset = await pipeline.seed(SIZE);
+    const { jobId } = await pipeline.engine.requestDeletion({ entity: 'organization', id: 'acme' });
+    await pipeline.run(jobId);
+    const sent: string[] = [];
+    const restorer = createEngine({
+      graph: pipeline.graph,
+      settings: pipeline.settings,
+      documents: pipeline.engine.context.docs,
+      objects: pipeline.engine.context.objects,
+      events: pipeline.events,
+      queue: {
+        send: async (messages) => {
+          for (const m of messages) sent.push(m.body);
+        },
+      },
+    });
+    const drain = async () => {
+      while (sent.length > 0) for (const body of sent.splice(0)) await restorer.handleMessage(body);
+    };
+    // Between the collector's reads of the job's partition and its write of them back, the
+    // restore starts and lifts the job's tombstones.
+    let interleaved = false;
+    pipeline.clients.documents.middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as { RequestItems?: Record<string, unknown> };
+        if (!interleaved && input.RequestItems?.[pipeline.settings.stateTableName]) {
+          interleaved = true;
+          await restorer.restore(jobId);
+          for (const body of sent.splice(0)) await restorer.handleMessage(body);
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'restoreDuringCollection' },
+    );
+
+    // Act: a sweep collects the completed job; then the restore runs its units.
+    const swept = await restorer.sweep();
+    await drain();
+    const report = await restorer.restore(jobId);
+
+    // Assess: the lifted tombstone stays lifted, and every row came back.
+    expect(interleaved).toBe(true);
+    expect(swept.jobsCollected).toBe(1);
+    expect(await pipeline.engine.getTombstone('organization', 'acme')).toBeUndefined();
+    expect(report.status).toBe('restored');
+    expect(report.totals.skipped).toBe(0);
+    expect(await rowsNotBack(pipeline, dataset.target.rows)).toBe(0);
+  });
+
+  it('keeps the garbage collector off a job whose restore is running', async () => {
+    // Prepare: a restore under way (its first step's units not run yet).
+    const pipeline = await createPipelineHarness('restore-gc-running');
+    const dataset = await pipeline.seed(SIZE);
+    const { jobId } = await pipeline.engine.requestDeletion({ entity: 'organization', id: 'acme' });
+    await pipeline.run(jobId);
+    const sent: string[] = [];
+    const restorer = createEngine({
+      graph: pipeline.graph,
+      settings: pipeline.settings,
+      documents: pipeline.engine.context.docs,
+      objects: pipeline.engine.context.objects,
+      events: pipeline.events,
+      queue: {
+        send: async (messages) => {
+          for (const m of messages) sent.push(m.body);
+        },
+      },
+    });
+    await restorer.restore(jobId);
+    for (const body of sent.splice(0)) await restorer.handleMessage(body);
+    const [first, ...rest] = sent.splice(0);
+
+    // Act: one unit settles while a sweep would put the restore record back as it read it.
+    let interleaved = false;
+    pipeline.clients.documents.middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as { RequestItems?: Record<string, unknown> };
+        if (!interleaved && first && input.RequestItems?.[pipeline.settings.stateTableName]) {
+          interleaved = true;
+          await restorer.handleMessage(first);
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'settleDuringCollection' },
+    );
+    const swept = await restorer.sweep();
+    if (!interleaved && first) await restorer.handleMessage(first);
+    for (const body of rest) await restorer.handleMessage(body);
+    while (sent.length > 0) for (const body of sent.splice(0)) await restorer.handleMessage(body);
+    const report = await restorer.restore(jobId);
+
+    // Assess: the job is not collected while restoring; the restore finishes, counted once.
+    expect(swept.jobsCollected).toBe(0);
+    expect(report.status).toBe('restored');
+    expect(await rowsNotBack(pipeline, dataset.target.rows)).toBe(0);
+  });
+
   it('runs a restore to the end in-process for an engine with no worker (runRestoreInProcess)', async () => {
     // Prepare: an engine whose sends go nowhere, as in a unit test with no queue behind it.
     const pipeline = await createPipelineHarness('restore-inprocess');
