@@ -56,8 +56,11 @@ export async function collectGarbage(
     if (startKey) return { jobs: collected, more: true };
     // A job being restored is left alone until its restore finished: the items below are put
     // back as read, which would undo what the restore's units write meanwhile (its counts and
-    // step on the restore record, the lift of its tombstones).
-    if (items.some((item) => item.sk === 'RESTORE' && item.status === 'running')) continue;
+    // step on the restore record). So is a job with an event still in its outbox: put back
+    // after its publisher removed it, the event would be published a second time.
+    const busy = (item: Item) =>
+      (item.sk === 'RESTORE' && item.status === 'running') || item.type === 'outbox-event';
+    if (items.some(busy)) continue;
 
     const cascades = items.filter((item) => item.type === 'unit' && item.kind === 'cascade');
     const lookups: Item[] = [];
