@@ -159,9 +159,9 @@ function restoreSection(rowRuns: readonly RunRecord[]): string[] {
   const lines = [
     '## Restore: bring the deleted items back',
     '',
-    "`lethe restore` (the engine's `restoreDeletion`, in the calling process as the CLI runs it)",
-    "on lethe's row run, once its deletion has been measured and verified: timed and counted in a",
-    'window of its own, with the workers stopped. Then every deleted row is read back from the',
+    "`lethe restore` on lethe's row run, once its deletion has been measured and verified: its",
+    'units run on the work queue by the same workers, timed and counted in a window of its own',
+    '(from the start to DeletionRestored). Then every deleted row is read back from the',
     'emulator (a consistent Scan of the whole table) and compared with the row seeded, attribute',
     'for attribute — every row, not a sample — and the neighbours with theirs.',
     '',

@@ -12,7 +12,7 @@ import { reportDeletions } from '../lib/engine/compliance-report.js';
 import type { EngineContext } from '../lib/engine/engine-context.js';
 import type { DeletionPlan } from '../lib/engine/plan-deletion.js';
 import { proveItem } from '../lib/engine/prove-item.js';
-import type { RestoreReport } from '../lib/engine/restore-deletion.js';
+import { awaitRestore, type RestoreReport } from '../lib/engine/restore-deletion.js';
 import { verifyInclusion, verifyReceipt } from '../lib/engine/verify-receipt.js';
 import { getReceipt } from '../lib/engine/write-receipt.js';
 import type { Graph } from '../lib/graph/graph-types.js';
@@ -355,7 +355,9 @@ async function restoreAndVerify(
   const events = runtime.events as InMemoryEventBus;
   log(`restoring job ${job} (lethe restore) …`);
   const started = Date.now();
-  const report = await runtime.engine.restore(job);
+  // The restore's units run on the runtime's workers: start it, then wait as `lethe restore` does.
+  await runtime.engine.restore(job);
+  const report = await awaitRestore(runtime.engine.context, job, { pollMs: 250 });
   const seconds = (Date.now() - started) / 1000;
   log(
     `restored ${formatNumber(report.totals.rowsRestored)} rows and ${formatNumber(report.totals.pointersRestored)} pointers in ${seconds.toFixed(1)} s; verifying from the outside …`,

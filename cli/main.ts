@@ -23,7 +23,7 @@ import { formatNumber, ProgressBar, progressLine } from './progress.js';
 import { registerReceiptCommands } from './receipt-command.js';
 import { registerReplayCommand } from './replay-command.js';
 import { registerReportCommand } from './report-command.js';
-import { registerRestoreCommand } from './restore-command.js';
+import { formatRestoreProgress, registerRestoreCommand } from './restore-command.js';
 import {
   connectedGraphModule,
   DEFAULT_CONNECTION_FILE,
@@ -290,7 +290,8 @@ program
     for (;;) {
       const job = await engine.getJob(jobId);
       if (!job) throw new CliError(`no job ${jobId}`);
-      if (!options.watch || job.status === 'completed') {
+      const restore = await engine.restoreProgress(jobId);
+      if (!options.watch || (job.status === 'completed' && restore?.status !== 'running')) {
         bar.finish();
         const rows = Object.entries(job.counts).map(
           ([relation, counts]) =>
@@ -313,14 +314,15 @@ program
         if (deadline !== undefined) links.push(`  ${deadline}`);
         const verified =
           job.status === 'completed' ? [formatVerification(job.verification, '  ')] : [];
+        const restoring = restore ? [`  ${formatRestoreProgress(restore)}`] : [];
         print(
           options.json === true,
-          { job },
-          [progressLine(job), ...rows, ...links, ...verified].join('\n'),
+          { job, ...(restore ? { restore } : {}) },
+          [progressLine(job), ...rows, ...links, ...verified, ...restoring].join('\n'),
         );
         return;
       }
-      bar.update(progressLine(job));
+      bar.update(restore ? formatRestoreProgress(restore) : progressLine(job));
       await sleep(500);
     }
   });

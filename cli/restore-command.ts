@@ -1,13 +1,21 @@
-// `lethe restore <jobId> [--dry-run] [--json]`: undo a completed deletion inside its restore
-// window, or show what would come back. Wiring only: the engine decides and refuses.
+// `lethe restore <jobId> [--dry-run] [--no-wait] [--json]`: undo a completed deletion inside
+// its restore window, or show what would come back. The restore runs as units on the work
+// queue (the pipeline's workers run them); by default the command waits for it, a second
+// apart, showing its progress on stderr. Wiring only: the engine decides and refuses.
 import type { Command } from 'commander';
-import type { RestoreReport } from '../lib/engine/restore-deletion.js';
-import { formatNumber } from './progress.js';
+import {
+  awaitRestore,
+  type RestoreProgress,
+  type RestoreReport,
+} from '../lib/engine/restore-deletion.js';
+import { formatNumber, ProgressBar } from './progress.js';
 import type { Target } from './target.js';
 
 export interface RestoreCommandDeps {
   readonly target: () => Promise<Target>;
   readonly print: (json: boolean, value: Record<string, unknown>, text: string) => void;
+  /** Between two reads of a running restore's progress. @default 1000 */
+  readonly pollMs?: number;
 }
 
 /** Registers `restore` on the program. */
@@ -16,17 +24,47 @@ export function registerRestoreCommand(program: Command, deps: RestoreCommandDep
     .command('restore <jobId>')
     .description('undo a completed deletion inside its restore window (objects, then rows)')
     .option('--dry-run', 'print what would come back, conflict or stay gone; write nothing')
+    .option('--no-wait', 'return once the restore started (watch it with `lethe status <jobId>`)')
     .option('--json', 'print JSON')
-    .action(async (jobId: string, options: { dryRun?: boolean; json?: boolean }) => {
-      const { engine } = await deps.target();
-      const report = await engine.restore(jobId, { dryRun: options.dryRun === true });
-      deps.print(options.json === true, { ...report }, formatRestoreReport(report));
-    });
+    .action(
+      async (jobId: string, options: { dryRun?: boolean; json?: boolean; wait?: boolean }) => {
+        const { engine } = await deps.target();
+        const json = options.json === true;
+        let report = await engine.restore(jobId, { dryRun: options.dryRun === true });
+        if (report.status === 'running' && options.wait !== false) {
+          const bar = json ? undefined : new ProgressBar(process.stderr);
+          if (!json)
+            process.stderr.write(
+              `restoring job ${jobId} on the work queue; Ctrl-C stops waiting, not the restore\n`,
+            );
+          report = await awaitRestore(engine.context, jobId, {
+            pollMs: deps.pollMs ?? 1000,
+            onProgress: (progress) => bar?.update(formatRestoreProgress(progress)),
+          });
+          bar?.finish();
+        }
+        deps.print(json, { ...report }, formatRestoreReport(report));
+      },
+    );
+}
+
+/** One line: where a restore is (step i of n, units left in it, totals so far). */
+export function formatRestoreProgress(p: RestoreProgress): string {
+  const totals = `${formatNumber(p.restored)} back, ${formatNumber(p.conflicts)} conflicts, ${formatNumber(p.skipped)} skipped, ${formatNumber(p.tombstonesLifted)} tombstones lifted`;
+  if (p.status === 'restored') return `restore: restored at ${p.restoredAt ?? '?'}; ${totals}`;
+  return `restore: running, step ${p.step + 1} of ${p.steps} (${p.stepName}), ${formatNumber(p.outstanding)} units left in it; ${totals}`;
 }
 
 /** The report as text: what came back, what did not and why, what never can. */
 export function formatRestoreReport(report: RestoreReport): string {
   const t = report.totals;
+  if (report.status === 'running') {
+    return [
+      `restore of job ${report.jobId} (${report.entity} "${report.id}") is running on the work queue`,
+      `  so far: ${formatNumber(t.rowsRestored)} rows, ${formatNumber(t.pointersRestored)} set-null pointers, ${formatNumber(t.objectsRestored)} objects`,
+      `  watch it with: lethe status ${report.jobId}`,
+    ].join('\n');
+  }
   const verb = report.dryRun ? 'would restore' : 'restored';
   const lines = [
     `${verb} job ${report.jobId} (${report.entity} "${report.id}"): ${formatNumber(t.rowsRestored)} rows, ${formatNumber(t.pointersRestored)} set-null pointers, ${formatNumber(t.objectsRestored)} objects`,

@@ -22,6 +22,17 @@ export {
   type DeletionRequested,
   InvalidRequestError,
 } from './engine/request-deletion.js';
+export {
+  type AwaitRestoreOptions,
+  awaitRestore,
+  type RestoreProgress,
+  RestoreRefusedError,
+  type RestoreReport,
+} from './engine/restore-deletion.js';
+export {
+  type InProcessRestoreOptions,
+  runRestoreInProcess,
+} from './engine/run-restore-in-process.js';
 export type { SweepOptions, SweepReport } from './engine/sweep/sweep.js';
 export {
   ConditionFailedError,

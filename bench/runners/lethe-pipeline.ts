@@ -1,13 +1,13 @@
 // Runs lethe for a benchmark: a one-entity graph over the seeded data, the local runtime on
 // the counting (and delaying) proxies, one deletion request, and a wait for its job; with
-// `restore`, then the job restored (after the deletion's measurement, in a window of its own).
+// `restore`, then the job restored (after the deletion's measurement, in a window of its own:
+// from `lethe restore` starting it to DeletionRestored, its units run by the same workers).
 import { provisionResources } from '../../lib/adapters/provision-resources.js';
-import { createEngine } from '../../lib/engine/create-engine.js';
 import type { RestoreReport } from '../../lib/engine/restore-deletion.js';
 import type { Graph } from '../../lib/graph/graph-types.js';
 import type { Job } from '../../lib/model/jobs.js';
 import { resolveSettings } from '../../lib/settings.js';
-import { createInMemoryEventBus, type InMemoryEventBus } from '../../local/in-memory-event-bus.js';
+import type { InMemoryEventBus } from '../../local/in-memory-event-bus.js';
 import { stateTablePlan } from '../../local/local-resource-plan.js';
 import { startLocalRuntime } from '../../local/local-runtime.js';
 import type { BenchEnv, RunResult } from '../bench-types.js';
@@ -96,25 +96,28 @@ export async function runLethe<Data>(
         `${runtime.worker.stats.received} work messages in ${runtime.worker.stats.batches} worker batches`,
       ],
     };
+    if (engine.restoredOf && jobId !== undefined) {
+      const restoredOf = engine.restoredOf;
+      const restoring = jobId;
+      // `lethe restore` runs as units on the work queue: the runtime's workers stay up until it
+      // finished, and the window runs from the start to DeletionRestored (awaited as an event,
+      // not polled, for the reason above).
+      await env.measureRestore(async () => {
+        const restored = new Promise<void>((done) => {
+          const stop = events.onEvent((event) => {
+            if (event.detailType === 'DeletionRestored') {
+              stop();
+              done();
+            }
+          });
+        });
+        await runtime.engine.restore(restoring);
+        await restored;
+        return restoredOf(await runtime.engine.restore(restoring));
+      });
+    }
   } finally {
     await runtime.stop();
-  }
-  if (engine.restoredOf && jobId !== undefined) {
-    const restoredOf = engine.restoredOf;
-    const restoring = jobId;
-    // `lethe restore` runs in the calling process, not through the queue: the engine's restore
-    // on the run's own (counted) clients, with the runtime's pollers stopped, so that their
-    // empty receives are not billed to it.
-    const restorer = createEngine({
-      graph,
-      settings,
-      clients: env.clients,
-      queue: { send: async () => undefined },
-      events: createInMemoryEventBus(),
-    });
-    await env.measureRestore(async () => {
-      return restoredOf(await restorer.restore(restoring));
-    });
   }
   return result;
 }

@@ -38,7 +38,12 @@ import {
   type DeletionRequested,
   requestDeletion,
 } from './request-deletion.js';
-import { type RestoreReport, restoreDeletion } from './restore-deletion.js';
+import {
+  type RestoreProgress,
+  type RestoreReport,
+  restoreDeletion,
+  restoreProgress,
+} from './restore-deletion.js';
 import { type SweepOptions, type SweepReport, sweep } from './sweep/sweep.js';
 import {
   type RecordedVerification,
@@ -125,10 +130,16 @@ export interface Engine {
   liftHold(selector: HoldSelector): Promise<boolean>;
   listHolds(): Promise<Hold[]>;
   /**
-   * Undoes a completed deletion inside its restore window (see restore-deletion.ts); with
-   * `dryRun`, reports what would come back and writes nothing. Throws RestoreRefusedError.
+   * Starts undoing a completed deletion inside its restore window (see restore-deletion.ts)
+   * and returns once its first unit is on the work queue (`status: 'running'`; the workers
+   * run the rest — watch it with `restoreProgress`); once finished, returns the same
+   * `restored` report every time. With `dryRun`, reports what would come back and writes
+   * nothing. Throws RestoreRefusedError. An engine with no worker on its queue can run a
+   * restore in-process with `runRestoreInProcess` (tests).
    */
   restore(jobId: string, options?: { readonly dryRun?: boolean }): Promise<RestoreReport>;
+  /** Where the restore of `jobId` stands (step i of n, units left, totals); undefined: none. */
+  restoreProgress(jobId: string): Promise<RestoreProgress | undefined>;
   /**
    * Re-discovers what a completed job should have erased and is still present (reads only,
    * paced to `settings.verifyRequestsPerSecond`), records it as `job.verification` and
@@ -212,6 +223,7 @@ export function createEngine(options: EngineOptions): Engine {
     liftHold: (selector) => liftHold(context.state, canonicalHold(options.graph, selector)),
     listHolds: () => listHolds(context.state),
     restore: (jobId, restoreOptions) => restoreDeletion(context, jobId, restoreOptions),
+    restoreProgress: (jobId) => restoreProgress(context, jobId),
     verify: (jobId, verifyOptions) => verifyAndRecord(context, jobId, verifyOptions),
   };
 }

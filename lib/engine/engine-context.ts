@@ -13,7 +13,8 @@ import type { Settings } from '../settings.js';
  * interruption converges. Production code passes nothing. `mid-watermark` is the sweeper's:
  * a shard's range is dispatched, its watermark not yet moved. `restore-…` are a restore's:
  * its tombstones lifted, nothing back yet; a log entry's items written, the entry not yet
- * marked restored; the restore finished, its event still in the outbox.
+ * marked restored; a step moved on, its units' messages not sent yet; the restore finished,
+ * its event still in the outbox.
  */
 export type CrashPoint =
   | 'after-tombstone'
@@ -25,6 +26,7 @@ export type CrashPoint =
   | 'mid-watermark'
   | 'restore-after-lift'
   | 'restore-mid-entry'
+  | 'restore-after-advance'
   | 'restore-after-finish';
 
 export interface EngineContext {

@@ -18,10 +18,12 @@ import { executeCascade } from './execute-cascade.js';
 import { executeFinalize, rootLabel } from './execute-finalize.js';
 import { executePrefix } from './execute-prefix.js';
 import { executeRows } from './execute-rows.js';
+import { handleRestoreMessage } from './handle-restore-message.js';
 import { completeAndPublish } from './publish-completion.js';
 import type { UnitWork } from './unit-work.js';
 import {
   InvalidMessageError,
+  parseQueueMessage,
   parseWorkMessage,
   unitIdOf,
   type WorkMessage,
@@ -74,7 +76,10 @@ export async function handleWorkMessage(
   context: EngineContext,
   body: string,
 ): Promise<HandleOutcome> {
-  const message = parseWorkMessage(body);
+  const parsed = parseQueueMessage(body);
+  // A restore's units keep their bookkeeping on the restore record, not in units and scopes.
+  if (parsed.type === 'restore') return handleRestoreMessage(context, parsed);
+  const message: WorkMessage = parsed;
   const unitId = unitIdOf(message);
   const unit = await getUnit(context.state, message.jobId, unitId);
   if (!unit) throw new InvalidMessageError(`job ${message.jobId} has no planned unit ${unitId}`);

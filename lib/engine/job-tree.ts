@@ -8,11 +8,13 @@
 import type { Graph } from '../graph/graph-types.js';
 import type { Counts } from '../model/counters.js';
 import { type Job, jobFromItem } from '../model/jobs.js';
+import { getRestoreRecord } from '../model/restores.js';
 import type { StateContext } from '../model/state-context.js';
 import { stateKeys } from '../model/state-keys.js';
 import type { Item, Key } from '../ports/document-store.js';
 import { rootLabel } from './execute-finalize.js';
 import { labelOf } from './handle-work-message.js';
+import { progressOf } from './restore-deletion.js';
 import { parseWorkMessage } from './work-message.js';
 
 /** Units of one relation, by where they are. */
@@ -146,6 +148,9 @@ export async function readJobTree(
   for (const [field, value] of Object.entries(item)) {
     if (OPTIONAL_JOB_FIELDS.includes(field) || field.startsWith('restore')) extras[field] = value;
   }
+  // A restore of the job, running or finished: step i of n, units left, totals so far.
+  const restore = await getRestoreRecord(state, jobId);
+  if (restore) extras.restore = progressOf(restore);
   const maxUnits = options.maxUnits ?? 5000;
   const maxListed = options.maxListed ?? 50;
   const now = state.now();

@@ -60,6 +60,20 @@ export const prefixMessage = z.strictObject({
   via: name.optional(),
 });
 
+/**
+ * One unit of a restore (handle-restore-message.ts): `step` is `lift` (the job's tombstones)
+ * or the index of a rank group of the job's restore log; `entry` names the log entry (its
+ * sort key; for a group of delete markers, the first entry's) — absent, the message asks
+ * for the step's unsettled entries to be sent again (the sweeper's re-send, a resumed start).
+ */
+export const restoreMessage = z.strictObject({
+  ...base,
+  type: z.literal('restore'),
+  step: z.union([z.literal('lift'), z.number().int().min(0).max(10_000)]),
+  entry: plainString(1, 1024).optional(),
+});
+
+/** The messages of a deletion's units. */
 export const workMessage = z.discriminatedUnion('type', [
   cascadeMessage,
   rowsMessage,
@@ -67,11 +81,22 @@ export const workMessage = z.discriminatedUnion('type', [
   prefixMessage,
 ]);
 
+/** Everything the work queue carries: a deletion's units and a restore's. */
+export const queueMessage = z.discriminatedUnion('type', [
+  cascadeMessage,
+  rowsMessage,
+  finalizeMessage,
+  prefixMessage,
+  restoreMessage,
+]);
+
 export type CascadeMessage = z.infer<typeof cascadeMessage>;
 export type RowsMessage = z.infer<typeof rowsMessage>;
 export type FinalizeMessage = z.infer<typeof finalizeMessage>;
 export type PrefixMessage = z.infer<typeof prefixMessage>;
+export type RestoreMessage = z.infer<typeof restoreMessage>;
 export type WorkMessage = z.infer<typeof workMessage>;
+export type QueueMessage = z.infer<typeof queueMessage>;
 
 /** A message that can never succeed: retrying will not help, the reason says why. */
 export class InvalidMessageError extends LetheError {
@@ -82,6 +107,19 @@ export class InvalidMessageError extends LetheError {
 }
 
 export function parseWorkMessage(body: string): WorkMessage {
+  return parseWith(workMessage, body);
+}
+
+/**
+ * Parses anything the work queue carries: a deletion's unit or a restore's.
+ *
+ * @throws InvalidMessageError for a message no retry can make valid
+ */
+export function parseQueueMessage(body: string): QueueMessage {
+  return parseWith(queueMessage, body);
+}
+
+function parseWith<T>(schema: z.ZodType<T>, body: string): T {
   if (Buffer.byteLength(body, 'utf8') > MAX_MESSAGE_BYTES) {
     throw new InvalidMessageError(`message is larger than ${MAX_MESSAGE_BYTES} bytes`);
   }
@@ -96,7 +134,7 @@ export function parseWorkMessage(body: string): WorkMessage {
       `unknown message version ${JSON.stringify(json.v)} (this worker reads version ${WORK_MESSAGE_VERSION})`,
     );
   }
-  const parsed = workMessage.safeParse(json);
+  const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const issues = parsed.error.issues
       .slice(0, 5)
@@ -127,7 +165,7 @@ export function unitIdOf(message: WorkMessage): string {
  * escapes U+0000–U+001F; every other character outside printable ASCII is written here as a
  * JSON `\uXXXX` escape, which JSON.parse reads back to the same key.
  */
-export function encodeWorkMessage(message: WorkMessage): string {
+export function encodeWorkMessage(message: QueueMessage): string {
   return JSON.stringify(message).replace(
     /[^\u0020-\u007e]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,

@@ -4,14 +4,31 @@
 // from `running` to `restored`, written with the DeletionRestored event (outbox) and the
 // job's `restoredAt`, so the event is published exactly once.
 //
+//
+// A restore runs as units on the work queue (handle-restore-message.ts), one step at a time:
+// `lift` (step -1), then one step per rank group of the log (`ranks`, fixed at the start).
+// `outstanding` counts the units of the current step not settled yet; the step moves on by
+// one conditional update (from step s with nothing outstanding to s+1), so only one run sends
+// the next step's messages, and `sentStep` records that the queue accepted them all.
+// The restore's outbox item sits beside it: a planned unit on the pending index, whose body
+// asks for the current step's unsettled units, so the sweeper re-sends it when the step
+// stalls (a lost message, a crash between the advance and its sends).
+//
 // Item  JOB#<jobId> / RESTORE
 //   { type: 'restore', jobId, status: 'running' | 'restored', startedAt, restoredAt?,
-//     tombstonesLifted?, restored, conflicts, skipped }
-import { TransactionCancelledError } from '../errors.js';
+//     tombstonesLifted?, restored, conflicts, skipped,
+//     step?, ranks?, outstanding?, sentStep?, gone? (string set: entries whose log item
+//     expired before their unit ran) }   (records of restores before units lack step…)
+// Item  JOB#<jobId> / RESTORE#SEND
+//   { type: 'restore-send', jobId, unitId: 'restore', kind: 'restore',
+//     status: 'planned' | 'done', body, plannedAt, resends?, kickedOutstanding? (the step's
+//     outstanding units at its last re-send), gsi1pk?, gsi1sk? }
+import { ConditionFailedError, TransactionCancelledError } from '../errors.js';
 import type { TransactItem } from '../ports/document-store.js';
 import type { RestoreOutcome } from './restore-log.js';
+import { fnv1a } from './shard-of.js';
 import type { StateContext } from './state-context.js';
-import { stateIndex, stateKeys } from './state-keys.js';
+import { PENDING_BUCKETS, stateIndex, stateKeys } from './state-keys.js';
 
 export interface RestoreRecord {
   readonly jobId: string;
@@ -22,9 +39,23 @@ export interface RestoreRecord {
   readonly restored: number;
   readonly conflicts: number;
   readonly skipped: number;
+  /**
+   * The current step: -1 lifts the tombstones, i ≥ 0 restores the entries of rank `ranks[i]`.
+   * Absent on a record a restore wrote before restores ran as units.
+   */
+  readonly step?: number | undefined;
+  /** The ranks of the log's entries, ascending: one step each after the lift. */
+  readonly ranks?: readonly number[] | undefined;
+  /** Units of the current step not settled yet. */
+  readonly outstanding?: number | undefined;
+  /** The last step whose messages the queue accepted, all of them. */
+  readonly sentStep?: number | undefined;
 }
 
 export const restoreRecordKey = (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'RESTORE' });
+
+/** The restore's outbox item: a planned unit the sweeper re-sends while the restore runs. */
+export const restoreSendKey = (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'RESTORE#SEND' });
 
 export async function getRestoreRecord(
   state: StateContext,
@@ -41,42 +72,228 @@ export async function getRestoreRecord(
     restored: Number(item.restored ?? 0),
     conflicts: Number(item.conflicts ?? 0),
     skipped: Number(item.skipped ?? 0),
+    step: item.step === undefined ? undefined : Number(item.step),
+    ranks: Array.isArray(item.ranks) ? item.ranks.map(Number) : undefined,
+    outstanding: item.outstanding === undefined ? undefined : Number(item.outstanding),
+    sentStep: item.sentStep === undefined ? undefined : Number(item.sentStep),
   };
 }
 
-/** Starts the record if there is none (a resumed restore keeps its own start). */
-export async function startRestoreRecord(state: StateContext, jobId: string): Promise<void> {
-  await state.docs.update({
+/** The outbox item, planned again (re-timed, resends reset) with the message of a step. */
+function planSend(state: StateContext, jobId: string, body: string): TransactItem {
+  const now = state.now().toISOString();
+  return {
+    kind: 'put',
     table: state.table,
-    key: restoreRecordKey(jobId),
-    update: {
-      expression:
-        'SET #type = :type, jobId = :job, #status = if_not_exists(#status, :running), startedAt = if_not_exists(startedAt, :now)',
-      names: { '#type': 'type', '#status': 'status' },
-      values: {
-        ':type': 'restore',
-        ':job': jobId,
-        ':running': 'running',
-        ':now': state.now().toISOString(),
-      },
+    item: {
+      ...restoreSendKey(jobId),
+      type: 'restore-send',
+      jobId,
+      unitId: 'restore',
+      kind: 'restore',
+      status: 'planned',
+      body,
+      plannedAt: now,
+      resends: 0,
+      gsi1pk: stateIndex.pendingUnits(fnv1a(jobId) % PENDING_BUCKETS),
+      gsi1sk: `${now}#${jobId}#restore`,
     },
-  });
+  };
 }
 
-/** The ADD that counts one log entry's outcome on the record. */
+/**
+ * Starts a restore run as units: the record goes to `running` at the lift step with its
+ * ranks, and the lift's message is planned in the outbox, in one transaction. Returns false
+ * when a restore of the job already started as units (or finished): nothing is written then.
+ * A record an earlier, in-process restore left `running` is taken over with its counts.
+ */
+export async function beginRestoreUnits(
+  state: StateContext,
+  jobId: string,
+  ranks: readonly number[],
+  liftBody: string,
+): Promise<boolean> {
+  const now = state.now().toISOString();
+  try {
+    await state.docs.transact([
+      {
+        kind: 'update',
+        table: state.table,
+        key: restoreRecordKey(jobId),
+        update: {
+          expression:
+            'SET #type = :type, jobId = :job, #status = :running, startedAt = if_not_exists(startedAt, :now), #step = :lift, ranks = :ranks, outstanding = :zero',
+          names: { '#type': 'type', '#status': 'status', '#step': 'step' },
+          values: {
+            ':type': 'restore',
+            ':job': jobId,
+            ':running': 'running',
+            ':now': now,
+            ':lift': -1,
+            ':ranks': [...ranks],
+            ':zero': 0,
+          },
+        },
+        condition: {
+          expression:
+            'attribute_not_exists(#step) AND (attribute_not_exists(#status) OR #status = :running)',
+          names: { '#step': 'step', '#status': 'status' },
+        },
+      },
+      planSend(state, jobId, liftBody),
+    ]);
+    return true;
+  } catch (error) {
+    if (error instanceof TransactionCancelledError && error.reasons[0] === 'ConditionalCheckFailed')
+      return false;
+    throw error;
+  }
+}
+
+/**
+ * Moves the restore from step `from` (nothing outstanding) to `to` with `outstanding` units,
+ * and plans `to`'s message in the outbox. Returns false when another run moved it first, or
+ * `from` still has units outstanding: that run (or the last unit) sends what follows.
+ */
+export async function advanceRestoreStep(
+  state: StateContext,
+  jobId: string,
+  move: { from: number; to: number; outstanding: number; body: string },
+): Promise<boolean> {
+  try {
+    await state.docs.transact([
+      {
+        kind: 'update',
+        table: state.table,
+        key: restoreRecordKey(jobId),
+        update: {
+          expression: 'SET #step = :to, outstanding = :count',
+          names: { '#step': 'step' },
+          values: { ':to': move.to, ':count': move.outstanding },
+        },
+        condition: {
+          expression: '#status = :running AND #step = :from AND outstanding = :zero',
+          names: { '#status': 'status', '#step': 'step' },
+          values: { ':running': 'running', ':from': move.from, ':zero': 0 },
+        },
+      },
+      planSend(state, jobId, move.body),
+    ]);
+    return true;
+  } catch (error) {
+    if (error instanceof TransactionCancelledError && error.reasons[0] === 'ConditionalCheckFailed')
+      return false;
+    throw error;
+  }
+}
+
+/**
+ * The sweeper re-sends the outbox item at most `maxResends` times; a re-send after which the
+ * step moved on (fewer units outstanding than at the last one) earns its re-sends back, so
+ * only re-sends that move nothing, in a row, run out.
+ */
+export async function creditRestoreResends(
+  state: StateContext,
+  jobId: string,
+  outstanding: number,
+): Promise<void> {
+  try {
+    await state.docs.update({
+      table: state.table,
+      key: restoreSendKey(jobId),
+      update: {
+        expression: 'SET resends = :zero, kickedOutstanding = :n',
+        values: { ':zero': 0, ':n': outstanding },
+      },
+      condition: {
+        expression:
+          '#status = :planned AND (attribute_not_exists(kickedOutstanding) OR kickedOutstanding > :n)',
+        names: { '#status': 'status' },
+        values: { ':planned': 'planned' },
+      },
+    });
+  } catch (error) {
+    if (!(error instanceof ConditionFailedError)) throw error;
+  }
+}
+
+/** Records that the queue accepted every message of `step` (while it is still current). */
+export async function markRestoreStepSent(
+  state: StateContext,
+  jobId: string,
+  step: number,
+): Promise<void> {
+  try {
+    await state.docs.update({
+      table: state.table,
+      key: restoreRecordKey(jobId),
+      update: { expression: 'SET sentStep = :step', values: { ':step': step } },
+      condition: {
+        expression: '#step = :step',
+        names: { '#step': 'step' },
+      },
+    });
+  } catch (error) {
+    if (!(error instanceof ConditionFailedError)) throw error;
+  }
+}
+
+/**
+ * Takes the unit of an entry whose log item expired (TTL) before it ran off `step`'s
+ * outstanding units, once per entry (the record keeps the entry in `gone`).
+ */
+export async function settleGoneEntry(
+  state: StateContext,
+  jobId: string,
+  step: number,
+  sk: string,
+): Promise<boolean> {
+  try {
+    await state.docs.update({
+      table: state.table,
+      key: restoreRecordKey(jobId),
+      update: {
+        expression: 'ADD gone :sk, outstanding :minus',
+        values: { ':sk': new Set([sk]), ':minus': -1 },
+      },
+      condition: {
+        expression: '#step = :step AND NOT contains(gone, :one)',
+        names: { '#step': 'step' },
+        values: { ':step': step, ':one': sk },
+      },
+    });
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionFailedError) return false;
+    throw error;
+  }
+}
+
+/**
+ * The ADD that counts one unit's outcome on the record and takes the unit off the
+ * outstanding units of `step`, conditioned on the record being at that step.
+ */
 export function countRestoreOutcome(
   state: StateContext,
   jobId: string,
   outcome: RestoreOutcome,
+  step: number,
 ): TransactItem {
   return {
     kind: 'update',
     table: state.table,
     key: restoreRecordKey(jobId),
     update: {
-      expression: 'ADD restored :r, conflicts :c, skipped :s',
-      values: { ':r': outcome.restored, ':c': outcome.conflicts, ':s': outcome.skipped },
+      expression: 'ADD restored :r, conflicts :c, skipped :s, outstanding :minus',
+      values: {
+        ':r': outcome.restored,
+        ':c': outcome.conflicts,
+        ':s': outcome.skipped,
+        ':minus': -1,
+        ':step': step,
+      },
     },
+    condition: { expression: '#step = :step', names: { '#step': 'step' } },
   };
 }
 
@@ -94,8 +311,9 @@ export async function countLiftedTombstones(
 }
 
 /**
- * Marks the restore finished, with its event in the outbox, and returns the event's detail.
- * Returns undefined when another run finished it first (nothing is written then).
+ * Marks the restore finished, with its event in the outbox and its outbox unit done, and
+ * returns the event's detail. Returns undefined when another run finished it first (nothing
+ * is written then).
  */
 export async function finishRestoreRecord(
   state: StateContext,
@@ -135,6 +353,16 @@ export async function finishRestoreRecord(
           jobId,
           gsi1pk: stateIndex.outbox(),
           gsi1sk: `${now}#${jobId}`,
+        },
+      },
+      {
+        kind: 'update',
+        table: state.table,
+        key: restoreSendKey(jobId),
+        update: {
+          expression: 'SET #status = :done REMOVE gsi1pk, gsi1sk',
+          names: { '#status': 'status' },
+          values: { ':done': 'done' },
         },
       },
     ]);

@@ -3,6 +3,7 @@
 // and counters get an expiresAt (DynamoDB TTL) of now + the tombstone retention. Until then
 // the lookup items keep refusing writes of the deleted ids.
 
+import { ConditionFailedError } from '../../errors.js';
 import { stateIndex, stateKeys, TTL_ATTRIBUTE } from '../../model/state-keys.js';
 import { getWatermark } from '../../model/watermarks.js';
 import type { Item } from '../../ports/document-store.js';
@@ -53,6 +54,13 @@ export async function collectGarbage(
       startKey = page.lastKey;
     } while (startKey && hasBudget(sweep));
     if (startKey) return { jobs: collected, more: true };
+    // A job being restored is left alone until its restore finished: the items below are put
+    // back as read, which would undo what the restore's units write meanwhile (its counts and
+    // step on the restore record). So is a job with an event still in its outbox: put back
+    // after its publisher removed it, the event would be published a second time.
+    const busy = (item: Item) =>
+      (item.sk === 'RESTORE' && item.status === 'running') || item.type === 'outbox-event';
+    if (items.some(busy)) continue;
 
     const cascades = items.filter((item) => item.type === 'unit' && item.kind === 'cascade');
     const lookups: Item[] = [];
@@ -77,11 +85,20 @@ export async function collectGarbage(
         ? { ...item, [TTL_ATTRIBUTE]: expiresAt, gsi1pk: stateIndex.jobsByStatus('expiring') }
         : { ...item, [TTL_ATTRIBUTE]: expiresAt },
     );
-    await engine.docs.batchPut(state.table, [
-      ...expiring,
-      ...lookups.map((l) => ({ ...l, [TTL_ATTRIBUTE]: expiresAt })),
-    ]);
+    await engine.docs.batchPut(state.table, expiring);
     for (const lookup of lookups) {
+      // Only while it still stands and is this job's: a restore may have lifted it since it
+      // was read, and a put of the copy read would bring the tombstone back.
+      try {
+        await engine.docs.update({
+          table: state.table,
+          key: { pk: String(lookup.pk), sk: String(lookup.sk) },
+          update: { expression: `SET ${TTL_ATTRIBUTE} = :at`, values: { ':at': expiresAt } },
+          condition: { expression: 'jobId = :job', values: { ':job': jobId } },
+        });
+      } catch (error) {
+        if (!(error instanceof ConditionFailedError)) throw error;
+      }
       await engine.docs.update({
         table: state.table,
         key: stateKeys.tombstone(Number(lookup.shard), Number(lookup.seq)),

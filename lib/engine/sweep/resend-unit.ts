@@ -18,12 +18,17 @@ export async function claimAndResend(
 ): Promise<ResendOutcome> {
   const jobId = String(unit.jobId);
   const unitId = String(unit.unitId);
+  // The item's own key: a restore's outbox item is planned like a unit but kept apart.
+  const key =
+    typeof unit.pk === 'string' && typeof unit.sk === 'string'
+      ? { pk: unit.pk, sk: unit.sk }
+      : stateKeys.unit(jobId, unitId);
   const claimed = `${now.toISOString()}#${jobId}#${unitId}`;
   const update = async (expression: Expression, condition: Expression) => {
     try {
       await context.docs.update({
         table: context.state.table,
-        key: stateKeys.unit(jobId, unitId),
+        key,
         update: expression,
         condition,
       });

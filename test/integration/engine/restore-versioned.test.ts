@@ -69,7 +69,7 @@ describe('Versioned buckets', () => {
     const { jobId } = await pipeline.engine.requestDeletion({ entity: 'organization', id: 'acme' });
     // Every message twice, concurrently: a unit run twice writes markers twice.
     const job = await pipeline.run(jobId, { duplicate: true });
-    const report = await pipeline.engine.restore(jobId);
+    const report = await pipeline.restore(jobId);
 
     // Assess
     expect(seeded.length).toBeGreaterThan(0);

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createEngine } from '../../../lib/engine/create-engine.js';
-import { RestoreRefusedError, restoreDeletion } from '../../../lib/engine/restore-deletion.js';
+import { RestoreRefusedError } from '../../../lib/engine/restore-deletion.js';
 import { getEntity } from '../../../lib/graph/graph-queries.js';
 import { totalOf } from '../../../lib/model/counters.js';
 import { encodeValue, listRestoreLog } from '../../../lib/model/restore-log.js';
@@ -59,7 +59,7 @@ describe('Function: restoreDeletion', () => {
     expect((await rowsNotAsSeeded(pipeline, dataset.target.rows)).length).toBe(rowCount);
 
     // Act
-    const first = await pipeline.engine.restore(jobId);
+    const first = await pipeline.restore(jobId);
     const second = await pipeline.engine.restore(jobId);
 
     // Assess
@@ -95,7 +95,7 @@ describe('Function: restoreDeletion', () => {
 
     // Act
     const dryRun = await pipeline.engine.restore(jobId, { dryRun: true });
-    const report = await pipeline.engine.restore(jobId);
+    const report = await pipeline.restore(jobId);
 
     // Assess
     expect(dryRun.totals.conflicts).toBe(1);
@@ -143,7 +143,7 @@ describe('Function: restoreDeletion', () => {
     expect(crashes).toBe(6);
 
     // Act
-    await pipeline.engine.restore(jobId);
+    await pipeline.restore(jobId);
 
     // Assess
     expect(await rowsNotAsSeeded(pipeline, dataset.target.rows)).toEqual([]);
@@ -169,7 +169,7 @@ describe('Function: restoreDeletion', () => {
     const job = await pipeline.run(jobId);
 
     // Act
-    const report = await pipeline.engine.restore(jobId);
+    const report = await pipeline.restore(jobId);
 
     // Assess: pages were split (no unit failed for it), and every row came back.
     const log = await listRestoreLog(pipeline.engine.context.state, jobId);
@@ -248,7 +248,7 @@ describe('Function: restoreDeletion', () => {
     if (!target || !other) throw new Error('the data set has two projects');
 
     // Act: a second deletion of one project, retried until the restore lifted its tombstone.
-    const restoring = restoreDeletion(pipeline.engine.context, jobId);
+    const restoring = pipeline.restore(jobId);
     let second = await pipeline.engine.requestDeletion({ entity: 'project', id: target });
     while (!second.created) {
       second = await pipeline.engine.requestDeletion({ entity: 'project', id: target });

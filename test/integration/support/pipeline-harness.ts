@@ -8,6 +8,7 @@ import { createBulkWriter } from '../../../lib/adapters/bulk-writer.js';
 import { createSqsQueueConsumer } from '../../../lib/adapters/sqs-queue-consumer.js';
 import { createEngine, type Engine } from '../../../lib/engine/create-engine.js';
 import type { CrashPoint } from '../../../lib/engine/engine-context.js';
+import type { RestoreReport } from '../../../lib/engine/restore-deletion.js';
 import type { Graph } from '../../../lib/graph/graph-types.js';
 import type { Job } from '../../../lib/model/jobs.js';
 import { sleep } from '../../../lib/retry.js';
@@ -38,6 +39,8 @@ export interface RunOptions {
   /** Hand every message to the engine twice, concurrently. */
   readonly duplicate?: boolean;
   readonly timeoutMs?: number;
+  /** Sees every message body the workers receive, before the engine handles it. */
+  readonly onMessage?: (body: string) => void;
 }
 
 export async function createPipelineHarness(label: string, options: HarnessOptions = {}) {
@@ -78,8 +81,9 @@ export async function createPipelineHarness(label: string, options: HarnessOptio
     );
   }
 
-  async function run(jobId: string, run: RunOptions = {}): Promise<Job> {
-    const poller = startSqsPoller({
+  /** Workers on the work queue, fed to the engine the way Lambda would. */
+  function startWorkers(run: RunOptions) {
+    return startSqsPoller({
       consumer,
       queueUrl: workQueueUrl,
       queueArn,
@@ -90,6 +94,7 @@ export async function createPipelineHarness(label: string, options: HarnessOptio
         const failures: { itemIdentifier: string }[] = [];
         await Promise.all(
           records.map(async (record) => {
+            run.onMessage?.(record.body);
             const attempts = run.duplicate ? [record.body, record.body] : [record.body];
             const results = await Promise.allSettled(
               attempts.map((body) => engine.handleMessage(body)),
@@ -104,22 +109,57 @@ export async function createPipelineHarness(label: string, options: HarnessOptio
         return { batchItemFailures: failures };
       },
     });
+  }
+
+  /** Runs the workers until `done()` holds and the queue is idle, then stops them. */
+  async function runWorkers(
+    run: RunOptions,
+    done: () => Promise<boolean>,
+    what: () => Promise<string>,
+  ): Promise<void> {
+    const poller = startWorkers(run);
     const deadline = Date.now() + (run.timeoutMs ?? 90_000);
     try {
       while (Date.now() < deadline) {
-        const job = await engine.getJob(jobId);
-        if (job?.status === 'completed') {
+        if (await done()) {
           const depth = await consumer.depth(workQueueUrl);
-          if (depth.visible + depth.inFlight === 0 && poller.inFlight === 0) return job;
+          if (depth.visible + depth.inFlight === 0 && poller.inFlight === 0) return;
         }
         await sleep(100);
       }
-      throw new Error(
-        `job ${jobId} did not complete: ${JSON.stringify(await engine.getJob(jobId))}`,
-      );
+      throw new Error(await what());
     } finally {
       await poller.stop();
     }
+  }
+
+  async function run(jobId: string, run: RunOptions = {}): Promise<Job> {
+    let job: Job | undefined;
+    await runWorkers(
+      run,
+      async () => {
+        job = await engine.getJob(jobId);
+        return job?.status === 'completed';
+      },
+      async () => `job ${jobId} did not complete: ${JSON.stringify(await engine.getJob(jobId))}`,
+    );
+    if (!job) throw new Error(`job ${jobId} vanished`);
+    return job;
+  }
+
+  /**
+   * Starts the restore of `jobId` (`lethe restore --no-wait`), runs the workers until its units
+   * finished it, and returns the finished report (what `lethe restore` prints).
+   */
+  async function restore(jobId: string, run: RunOptions = {}): Promise<RestoreReport> {
+    await engine.restore(jobId);
+    await runWorkers(
+      run,
+      async () => (await engine.restoreProgress(jobId))?.status === 'restored',
+      async () =>
+        `restore of ${jobId} did not finish: ${JSON.stringify(await engine.restoreProgress(jobId))}`,
+    );
+    return engine.restore(jobId);
   }
 
   /** An engine on the same state whose messages are lost: nothing is sent to the queue. */
@@ -147,6 +187,7 @@ export async function createPipelineHarness(label: string, options: HarnessOptio
     handlerErrors,
     seed,
     run,
+    restore,
     verify: (dataset: SeededDataset) => verifyExampleDeletion(graph, engine.context, dataset),
   };
 }

@@ -108,15 +108,19 @@ export function chaosProfile(seed: number): ChaosProfile {
     ms: Math.round(window.between(5_000, 8_000)),
   };
   // A restoring seed's restore dies at each of its crash points at least once: once the
-  // tombstones are lifted, in the middle of the log (at an entry the seed picks), and after it
-  // finished with its event still in the outbox; then, by chance, a few times more.
+  // tombstones are lifted, in the middle of the log (at an entry the seed picks), between a
+  // step's advance and its sends, and after it finished with its event still in the outbox;
+  // then, by chance, a few times more.
   const restore = createPrng(seed).fork('restore');
   rates['crash.restore-after-lift'] = Number(restore.between(0, 0.3).toFixed(4));
   rates['crash.restore-mid-entry'] = Number(restore.between(0.005, 0.05).toFixed(4));
   rates['crash.restore-after-finish'] = Number(restore.between(0, 0.3).toFixed(4));
   ensure['crash.restore-after-lift'] = 1;
   ensure['crash.restore-mid-entry'] = restore.int(1, 12);
+  // Drawn after the others, so that a seed keeps the restore faults it drew before this point.
+  rates['crash.restore-after-advance'] = Number(restore.between(0, 0.3).toFixed(4));
   ensure['crash.restore-after-finish'] = 1;
+  ensure['crash.restore-after-advance'] = 1;
   return { seed, rates, ensure, maxReceiveCount, blackout };
 }
 

@@ -36,14 +36,15 @@ export const CRASH_POINTS: readonly CrashPoint[] = [
 ];
 
 /**
- * A restore's crash points (`lethe restore` runs in the calling process; a crash kills that
- * run, and the operator runs it again). Apart from CRASH_POINTS so that a seed's deletion
- * faults stay those it always drew.
+ * A restore's crash points (its units run on the workers; a crash kills the invocation and
+ * the queue brings its batch back). Apart from CRASH_POINTS so that a seed's deletion faults
+ * stay those it always drew; `restore-after-advance` last, for the same reason.
  */
 export const RESTORE_CRASH_POINTS: readonly CrashPoint[] = [
   'restore-after-lift',
   'restore-mid-entry',
   'restore-after-finish',
+  'restore-after-advance',
 ];
 
 export const FAULT_KINDS = [
@@ -74,7 +75,7 @@ export const FAULT_KINDS = [
    * no other kind's decisions up to the window.
    */
   'sqs.sendBlackout',
-  /** A restore's process dies at one of its crash points (only seeds that restore reach them). */
+  /** A restore's unit dies at one of its crash points (only seeds that restore reach them). */
   ...RESTORE_CRASH_POINTS.map((point) => `crash.${point}` as const),
 ] as const;
 

@@ -45,6 +45,9 @@ export function explainError(error: unknown): string | undefined {
     if (error.code === 'UNPROCESSED_ITEMS') return 'dynamodb.unprocessed';
     if (error.code === 'SEND_FAILED') return 'sqs.partialBatch';
     if (error.code === 'TRANSACTION_CANCELLED' && error.retryable) return 'contention';
+    // A restore unit delivered before its step came (out of order, or a step held up by a
+    // fault): the queue brings it back.
+    if (error.code === 'RESTORE_STEP_NOT_REACHED') return 'restore step not reached';
   }
   return undefined;
 }

@@ -1,12 +1,15 @@
 // A restore as an operator runs it, under the faults the deletion had: `lethe restore <jobId>`
-// in one process (a pool's engine, its clients carrying the fault plan's middleware and its
-// crash points), run again after every crash or failure until it finishes — as one would
-// re-run the command. Then the sweeper publishes what a crash left in the outbox, the restore
-// is run a second time on the same job (faults off), and the independent checker judges both.
+// starts it from one process (a pool's engine, its clients carrying the fault plan's
+// middleware), started again while the start itself fails, as one would re-run the command;
+// its units then run on the pipeline's workers (every pool, with the plan's crash points and
+// delivery chaos), a crashed invocation's batch coming back as on Lambda. Then the sweeper
+// publishes what a crash left in the outbox, the restore is run a second time on the same
+// job (faults off), and the independent checker judges both.
+import { createEngine } from '../../../lib/engine/create-engine.js';
 import type { RestoreReport } from '../../../lib/engine/restore-deletion.js';
 import { sleep } from '../../../lib/retry.js';
 import type { SeededDataset } from '../../../local/example-dataset.js';
-import type { FaultPlan } from './fault-plan.js';
+import { type FaultPlan, RESTORE_CRASH_POINTS } from './fault-plan.js';
 import type { HandlerFailure, Reality } from './independent-checker.js';
 import { explainError, runInvocation } from './injected.js';
 import type { ReliabilityPipeline } from './reliability-pipeline.js';
@@ -14,14 +17,14 @@ import { checkRestore, type RestoreCheckReport, snapshotData } from './restore-c
 
 export interface RestoreRunResult {
   readonly check: RestoreCheckReport;
-  /** Runs of `restore` until one finished (1 when nothing failed). */
+  /** Starts of `restore` until one went through (1 when nothing failed). */
   readonly runs: number;
-  /** Runs that died at an injected crash point. */
+  /** Restore units that died at an injected restore crash point (the queue brought them back). */
   readonly crashes: number;
   readonly failures: readonly HandlerFailure[];
   readonly seconds: number;
   readonly report?: RestoreReport;
-  /** Set when no run finished within the time allowed. */
+  /** Set when the restore did not finish within the time allowed. */
   readonly error?: string;
 }
 
@@ -42,21 +45,30 @@ export async function runRestore(options: RestoreRunOptions): Promise<RestoreRun
   const pool = pipeline.pools[0];
   if (!pool) throw new Error('the pipeline has no pool');
   const failures: HandlerFailure[] = [];
+  const workerFailuresBefore = pipeline.failures.length;
+  const crashesBefore = restoreCrashes(faults);
   const started = Date.now();
   const deadline = started + options.timeoutMs;
+  // Progress is read with clean clients: the faults are the restore's, not the watcher's.
+  const watcher = createEngine({
+    graph: pipeline.graph,
+    clients: pipeline.clean,
+    settings: pipeline.settings,
+    workQueueUrl: pipeline.workQueueUrl,
+  });
   let report: RestoreReport | undefined;
   let runs = 0;
-  let crashes = 0;
   faults?.arm();
+  pipeline.start();
   try {
-    while (!report && Date.now() < deadline) {
+    let startedRestore = false;
+    while (!startedRestore && Date.now() < deadline) {
       runs++;
       const run = await runInvocation(() => pool.engine.restore(jobId));
       if (run.error === undefined && !run.crashed) {
-        report = run.result;
+        startedRestore = true;
         break;
       }
-      if (run.crashed) crashes++;
       const failure: HandlerFailure = {
         where: 'restore',
         process: pool.name,
@@ -65,15 +77,26 @@ export async function runRestore(options: RestoreRunOptions): Promise<RestoreRun
       };
       failures.push(failure);
       options.log?.(
-        `restore run ${runs}: ${failure.explained ?? 'UNEXPLAINED'}: ${failure.message.slice(0, 160)}`,
+        `restore start ${runs}: ${failure.explained ?? 'UNEXPLAINED'}: ${failure.message.slice(0, 160)}`,
       );
-      // Not a fault the plan injected (a refusal, a bug): running it again would only repeat it.
+      // Not a fault the plan injected (a refusal, a bug): starting again would only repeat it.
       if (failure.explained === undefined) break;
       await sleep(Math.min(1000, 50 * runs));
     }
+    while (startedRestore && Date.now() < deadline) {
+      const progress = await watcher.restoreProgress(jobId);
+      if (progress?.status === 'restored') {
+        report = await watcher.restore(jobId);
+        break;
+      }
+      await sleep(250);
+    }
   } finally {
     faults?.disarm();
+    await pipeline.stop();
   }
+  // The restore's units failed on the workers like any unit: their errors are the restore's.
+  failures.push(...pipeline.failures.slice(workerFailuresBefore));
   const seconds = (Date.now() - started) / 1000;
   // The deployed sweeper publishes an event a crash left in the outbox; here one run of it.
   await pool.engine.sweep();
@@ -98,11 +121,19 @@ export async function runRestore(options: RestoreRunOptions): Promise<RestoreRun
   return {
     check,
     runs,
-    crashes,
+    crashes: restoreCrashes(faults) - crashesBefore,
     failures,
     seconds,
     ...(report
       ? { report }
-      : { error: `no restore run finished (${runs} runs, ${seconds.toFixed(0)} s)` }),
+      : { error: `the restore did not finish (${runs} starts, ${seconds.toFixed(0)} s)` }),
   };
+}
+
+/** Restore crash points the plan made the engine reach so far. */
+function restoreCrashes(faults: FaultPlan | undefined): number {
+  return RESTORE_CRASH_POINTS.reduce(
+    (n, point) => n + (faults?.injected[`crash.${point}`] ?? 0),
+    0,
+  );
 }

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   encodeWorkMessage,
+  InvalidMessageError,
   type PrefixMessage,
+  parseQueueMessage,
   parseWorkMessage,
 } from '../../../lib/engine/work-message.js';
 
@@ -29,5 +31,33 @@ describe('Function: encodeWorkMessage', () => {
     // Assess
     expect(body).toMatch(SQS_BODY);
     expect(parseWorkMessage(body)).toEqual(message);
+  });
+});
+
+describe('Function: parseQueueMessage', () => {
+  it('reads a restore unit: the lift, or a step with the log entry it restores', () => {
+    const lift = { v: 1, jobId: 'j-1', type: 'restore', step: 'lift' };
+    const entry = { v: 1, jobId: 'j-1', type: 'restore', step: 2, entry: 'UNIT#rows|r|0|p1' };
+
+    expect(parseQueueMessage(JSON.stringify(lift))).toEqual(lift);
+    expect(parseQueueMessage(JSON.stringify(entry))).toEqual(entry);
+  });
+
+  it('rejects a restore message with an unknown field, a negative step or a step by name', () => {
+    const bad = [
+      { v: 1, jobId: 'j-1', type: 'restore', step: 0, bucket: 'b' },
+      { v: 1, jobId: 'j-1', type: 'restore', step: -1 },
+      { v: 1, jobId: 'j-1', type: 'restore', step: 'rows' },
+    ];
+
+    for (const message of bad) {
+      expect(() => parseQueueMessage(JSON.stringify(message))).toThrow(InvalidMessageError);
+    }
+  });
+
+  it('is not a deletion unit: parseWorkMessage refuses it', () => {
+    const lift = { v: 1, jobId: 'j-1', type: 'restore', step: 'lift' };
+
+    expect(() => parseWorkMessage(JSON.stringify(lift))).toThrow(InvalidMessageError);
   });
 });

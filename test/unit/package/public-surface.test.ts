@@ -6,7 +6,7 @@ import * as lethe from '../../../lib/index.js';
 import * as local from '../../../local/index.js';
 
 describe('Package: public surface', () => {
-  it('lethe exports the graph, the engine, guardedPut, the errors and the event schemas', () => {
+  it('lethe exports the graph, the engine, guardedPut, the restore helpers, the errors and the event schemas', () => {
     expect(Object.keys(lethe).sort()).toEqual([
       'ConditionFailedError',
       'DELETION_COMPLETED',
@@ -20,9 +20,11 @@ describe('Package: public surface', () => {
       'LocalStackError',
       'PipelineSwitchError',
       'REQUEST_VERSION',
+      'RestoreRefusedError',
       'TombstonedError',
       'TransactionCancelledError',
       'UnsafeKeyValueError',
+      'awaitRestore',
       'createAwsClients',
       'createEngine',
       'defineGraph',
@@ -35,6 +37,7 @@ describe('Package: public surface', () => {
       'guardedPut',
       'renderMermaid',
       'resolveSettings',
+      'runRestoreInProcess',
     ]);
   });
 
