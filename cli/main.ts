@@ -279,7 +279,7 @@ program
             : jobs
                 .map(
                   (j) =>
-                    `${j.jobId}  ${j.entity} ${j.id}  ${j.status}${j.outcome ? ` (${j.outcome})` : ''}  ${j.settled}/${j.planned} units${withDeadline(j, state.now())}`,
+                    `${j.jobId}  ${j.entity} ${j.id}  ${j.status}${j.outcome ? ` (${j.outcome})` : ''}${j.restoredAt ? `, restored ${j.restoredAt}` : ''}  ${j.settled}/${j.planned} units${withDeadline(j, state.now())}`,
                 )
                 .join('\n'),
         ].join('\n'),

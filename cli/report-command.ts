@@ -57,7 +57,7 @@ function markdownRow(row: ReportDeletion): string {
     row.id ?? row.idSha256 ?? '',
     row.requester ?? '',
     row.requestedAt,
-    row.completedAt ?? row.status,
+    `${row.completedAt ?? row.status}${row.restoredAt ? `, restored ${row.restoredAt}` : ''}`,
     deadlineText(row),
     `${row.counts.rowsDeleted} / ${row.counts.rowsNulled} / ${row.counts.objectsDeleted}`,
     row.receiptRoot ?? '',
@@ -71,7 +71,7 @@ function markdownRow(row: ReportDeletion): string {
 }
 
 function textRow(row: ReportDeletion): string {
-  return `${row.requestedAt}  ${row.entity} ${row.id ?? row.idSha256 ?? ''}  by ${row.requester ?? '?'}  ${row.completedAt ? `completed ${row.completedAt}` : row.status}  deadline ${deadlineText(row)}  rows ${row.counts.rowsDeleted}, nulled ${row.counts.rowsNulled}, objects ${row.counts.objectsDeleted}${row.receiptRoot ? `  receipt ${row.receiptRoot}` : ''}${row.verification ? `  verified: ${row.verification.findings} findings` : ''}  job ${row.jobId}\n`;
+  return `${row.requestedAt}  ${row.entity} ${row.id ?? row.idSha256 ?? ''}  by ${row.requester ?? '?'}  ${row.completedAt ? `completed ${row.completedAt}` : row.status}${row.restoredAt ? `, restored ${row.restoredAt}` : ''}  deadline ${deadlineText(row)}  rows ${row.counts.rowsDeleted}, nulled ${row.counts.rowsNulled}, objects ${row.counts.objectsDeleted}${row.receiptRoot ? `  receipt ${row.receiptRoot}` : ''}${row.verification ? `  verified: ${row.verification.findings} findings` : ''}  job ${row.jobId}\n`;
 }
 
 /** Registers `report` on the program; `target` resolves the pipeline the way other commands do. */

@@ -47,6 +47,8 @@ export interface ReportDeletion {
   readonly verification?: { readonly verifiedAt: string; readonly findings: number };
   readonly followUpOf?: string;
   readonly replayOf?: string;
+  /** When `lethe restore` put this deletion back: its items exist again, on purpose. */
+  readonly restoredAt?: string;
 }
 
 /** The totals at the top of a report. */
@@ -93,6 +95,7 @@ export function reportDeletion(job: Job, now: Date, hideIds = false): ReportDele
     },
     ...(job.receipt !== undefined ? { receiptRoot: job.receipt.root } : {}),
     ...(job.verification !== undefined ? { verification: job.verification } : {}),
+    ...(job.restoredAt !== undefined ? { restoredAt: job.restoredAt } : {}),
     ...(job.followUpOf !== undefined ? { followUpOf: job.followUpOf } : {}),
     ...(job.replayOf !== undefined ? { replayOf: job.replayOf } : {}),
   };

@@ -9,10 +9,12 @@ import type { Entity } from '../graph/graph-types.js';
 import { entityIdOf } from '../graph/key-types.js';
 import { listHolds } from '../model/holds.js';
 import { getJob, type Job } from '../model/jobs.js';
+import { getRestoreRecord } from '../model/restores.js';
 import { stateKeys } from '../model/state-keys.js';
 import {
   JobNotCompletedError,
   JobNotFoundError,
+  JobRestoredError,
   MAX_VERIFICATION_ITEMS,
   recordVerification,
   type Verification,
@@ -40,7 +42,8 @@ export interface VerificationReport {
 
 /**
  * Re-discovers what job `jobId` should have erased and is still present. Reads only.
- * Throws JobNotFoundError for an unknown job and JobNotCompletedError for one not completed;
+ * Throws JobNotFoundError for an unknown job, JobNotCompletedError for one not completed and
+ * JobRestoredError for one restored or being restored (its items are back on purpose);
  * errors of the stores pass through (nothing is recorded: run it again).
  */
 export async function verifyDeletion(
@@ -51,6 +54,10 @@ export async function verifyDeletion(
   const job = await getJob(context.state, jobId);
   if (!job) throw new JobNotFoundError(jobId);
   if (job.status !== 'completed') throw new JobNotCompletedError(jobId, job.status);
+  if (job.restoredAt !== undefined) throw new JobRestoredError(jobId, job.restoredAt);
+  if ((await getRestoreRecord(context.state, jobId))?.status === 'running') {
+    throw new JobRestoredError(jobId, undefined);
+  }
 
   const pacer = createRequestPacer(
     options.requestsPerSecond ?? context.settings.verifyRequestsPerSecond,

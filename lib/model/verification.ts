@@ -88,6 +88,23 @@ export class JobNotCompletedError extends LetheError {
   }
 }
 
+/**
+ * A job whose deletion was restored, or is being restored: its items are back on purpose, so
+ * a re-discovery would report each of them as left behind. Its receipt still records what
+ * was erased before the restore.
+ */
+export class JobRestoredError extends LetheError {
+  constructor(jobId: string, restoredAt: string | undefined) {
+    super(
+      'JOB_RESTORED',
+      restoredAt === undefined
+        ? `job ${jobId} is being restored (lethe restore): its items come back on purpose, so there is nothing to re-discover`
+        : `job ${jobId} was restored at ${restoredAt} (lethe restore): its items are back on purpose, so there is nothing to re-discover; its receipt still records what was erased before`,
+    );
+    this.name = 'JobRestoredError';
+  }
+}
+
 export function verificationFromItem(item: Item): Verification | undefined {
   const value = item.verification;
   if (typeof value !== 'object' || value === null) return undefined;

@@ -38,8 +38,10 @@ export async function collectGarbage(
   let collected = 0;
   for (const job of jobs.items) {
     if (!hasBudget(sweep)) return { jobs: collected, more: true };
-    // Verification on: a job is kept in the completed partition until it was verified.
-    if (engine.settings.verifyAfterMinutes > 0 && job.verification === undefined) continue;
+    // Verification on: a job is kept in the completed partition until it was verified, or
+    // restored (a restored job is never verified: its items are back on purpose).
+    const unverified = job.verification === undefined && job.restoredAt === undefined;
+    if (engine.settings.verifyAfterMinutes > 0 && unverified) continue;
     const jobId = String(job.jobId);
     const items: Item[] = [];
     let startKey: Record<string, string | number> | undefined;

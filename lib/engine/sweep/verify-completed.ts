@@ -3,6 +3,7 @@
 // reads, and the record is a conditional write (no verification yet), so a run that crashed
 // before recording is simply repeated and a second run that lost the race records nothing.
 import { stateIndex } from '../../model/state-keys.js';
+import { JobRestoredError } from '../../model/verification.js';
 import type { Key } from '../../ports/document-store.js';
 import { verifyAndRecord } from '../verify-deletion.js';
 import { hasBudget, type SweepContext } from './sweep-context.js';
@@ -44,7 +45,8 @@ export async function verifyCompletedJobs(sweep: SweepContext): Promise<VerifyRe
     });
     for (const job of page.items) {
       looked++;
-      if (job.verification !== undefined) continue;
+      // Restored (its items are back on purpose): nothing to re-discover, ever.
+      if (job.verification !== undefined || job.restoredAt !== undefined) continue;
       const completedAt = Date.parse(String(job.completedAt));
       if (!(completedAt <= dueBefore)) continue;
       if (jobsVerified >= VERIFICATIONS_PER_RUN || !hasBudget(sweep))
@@ -55,7 +57,9 @@ export async function verifyCompletedJobs(sweep: SweepContext): Promise<VerifyRe
       const outcome = await verifyAndRecord(engine, String(job.jobId), {
         once: true,
         trigger: 'sweeper',
-      }).catch(() => undefined);
+      }).catch((error: unknown) => (error instanceof JobRestoredError ? null : undefined));
+      // Being restored right now: not a failure, and not due.
+      if (outcome === null) continue;
       if (outcome === undefined) failed++;
       if (!outcome?.recorded) continue;
       jobsVerified++;

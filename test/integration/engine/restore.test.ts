@@ -4,10 +4,13 @@
 // window, and a project deleted again while the restore runs stays deleted.
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { reportDeletion } from '../../../lib/engine/compliance-report.js';
 import { createEngine } from '../../../lib/engine/create-engine.js';
 import { RestoreRefusedError } from '../../../lib/engine/restore-deletion.js';
+import { LetheError } from '../../../lib/errors.js';
 import { getEntity } from '../../../lib/graph/graph-queries.js';
 import { totalOf } from '../../../lib/model/counters.js';
+import type { Job } from '../../../lib/model/jobs.js';
 import { encodeValue, listRestoreLog } from '../../../lib/model/restore-log.js';
 import { getRestoreRecord } from '../../../lib/model/restores.js';
 import type { Item } from '../../../lib/ports/document-store.js';
@@ -267,5 +270,35 @@ describe('Function: restoreDeletion', () => {
       expect(await docs.get(artifacts, keyOf(pipeline, artifacts, artifact), true)).toBeUndefined();
     }
     expect(report.status).toBe('restored');
+  });
+
+  it('leaves a restored job out of re-discovery: verify refuses it, the sweeper skips it, the report shows the restore', async () => {
+    // Prepare: the sweeper verifies completed jobs a minute after they completed.
+    let clock = Date.now();
+    const pipeline = await createPipelineHarness('restore-verify', {
+      settings: { verifyAfterMinutes: 1 },
+      now: () => new Date(clock),
+    });
+    await pipeline.seed(SMALL_SIZE);
+    const { jobId } = await pipeline.engine.requestDeletion({ entity: 'organization', id: 'acme' });
+    await pipeline.run(jobId);
+    await pipeline.restore(jobId);
+
+    // Act: long after the job completed (and was restored).
+    clock += 10 * 60_000;
+    const swept = await pipeline.engine.sweep();
+    const verify = await pipeline.engine.verify(jobId).then(
+      () => undefined,
+      (error: unknown) => (error instanceof LetheError ? error.code : error),
+    );
+
+    // Assess: its items are back on purpose, so none of them is a finding, signed or not.
+    const job = await pipeline.engine.getJob(jobId);
+    expect(verify).toBe('JOB_RESTORED');
+    expect(swept.jobsVerified).toBe(0);
+    expect(swept.verificationsFailed).toBe(0);
+    expect(job?.verification).toBeUndefined();
+    expect(job?.restoredAt).toBeDefined();
+    expect(reportDeletion(job as Job, new Date(clock)).restoredAt).toBe(job?.restoredAt);
   });
 });
