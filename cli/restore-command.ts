@@ -65,7 +65,12 @@ export function formatRestoreReport(report: RestoreReport): string {
       `  watch it with: lethe status ${report.jobId}`,
     ].join('\n');
   }
-  const verb = report.dryRun ? 'would restore' : 'restored';
+  const verb =
+    report.status !== 'restored'
+      ? 'would restore'
+      : report.dryRun
+        ? 'nothing would change: already restored'
+        : 'restored';
   const lines = [
     `${verb} job ${report.jobId} (${report.entity} "${report.id}"): ${formatNumber(t.rowsRestored)} rows, ${formatNumber(t.pointersRestored)} set-null pointers, ${formatNumber(t.objectsRestored)} objects`,
     `  conflicts (newer data kept): ${formatNumber(t.conflicts)}; skipped: ${formatNumber(t.skipped)}; expired: ${formatNumber(t.expired)}`,

@@ -48,15 +48,12 @@ export class RestoreRefusedError extends LetheError {
 }
 
 /**
- * One item that did not come back, and why: `conflict` (newer data has the key),
- * `deleted-again` (tombstoned by a later deletion), `orphan` (its parent is neither present
- * nor restored), `gone` (a nulled row no longer exists), `failed` (S3 refused a version).
- *//**
  * Starts restoring what the job `jobId` deleted and returns at once, with the report so far
  * (`status: 'running'`): the restore's units run on the work queue. Called again while it
  * runs, it re-sends the current step's units and returns; after it finished, it returns the
- * finished report (`status: 'restored'`), the same every time. With `dryRun` it reports what
- * would come back and writes nothing (in this process, no units).
+ * finished report (`status: 'restored'`), the same every time, a dry run included (`dryRun`
+ * true: nothing would change). Otherwise, with `dryRun`, it reports what would come back and
+ * writes nothing (in this process, no units).
  *
  * @throws RestoreRefusedError when the job is unknown, still running, or past its window.
  */
@@ -74,8 +71,9 @@ export async function restoreDeletion(
     );
   }
   const dryRun = options.dryRun === true;
-  const record = dryRun ? undefined : await getRestoreRecord(context.state, jobId);
-  if (record?.status === 'restored') return reportOf(context, job, record);
+  const record = await getRestoreRecord(context.state, jobId);
+  // Finished: a restore changes nothing any more, a dry run included — both report what it did.
+  if (record?.status === 'restored') return { ...(await reportOf(context, job, record)), dryRun };
   const log = await listRestoreLog(context.state, jobId);
   const entries = log.map((l) => l.entry);
   const windowEndsAt = windowEnd(context, job, entries);

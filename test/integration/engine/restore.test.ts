@@ -64,6 +64,7 @@ describe('Function: restoreDeletion', () => {
     // Act
     const first = await pipeline.restore(jobId);
     const second = await pipeline.engine.restore(jobId);
+    const dryAfter = await pipeline.engine.restore(jobId, { dryRun: true });
 
     // Assess
     expect(await rowsNotAsSeeded(pipeline, dataset.target.rows)).toEqual([]);
@@ -71,6 +72,8 @@ describe('Function: restoreDeletion', () => {
     expect(first.totals.pointersRestored).toBe(totalOf(job.counts, 'rowsNulled'));
     expect(first.totals.conflicts).toBe(0);
     expect(second).toEqual(first);
+    // A dry run after it finished says what the restore did, not what it "would" do again.
+    expect(dryAfter).toEqual({ ...first, dryRun: true });
     const record = await getRestoreRecord(pipeline.engine.context.state, jobId);
     expect(record?.restored).toBe(first.totals.rowsRestored + first.totals.pointersRestored);
     expect((await pipeline.engine.getJob(jobId))?.restoredAt).toBe(record?.restoredAt);
