@@ -58,13 +58,24 @@ function signerOf(t: Target, keyId: string | undefined): ReceiptSigner {
   return signer;
 }
 
-async function publicKeyFor(
-  deps: ReceiptCommandDeps,
+/**
+ * The PEM public key `receipt verify` and `prove verify` check with: the `--public-key` file,
+ * else the target's signer (a local stack, or `--key-id` on AWS). Without a target the
+ * CliError says how to check offline instead.
+ */
+export async function publicKeyFor(
+  deps: Pick<ReceiptCommandDeps, 'target'>,
   options: { publicKey?: string; keyId?: string },
 ): Promise<string> {
   if (options.publicKey) return readPem(options.publicKey);
-  // No key file: ask the target for it (not offline; say so in the help).
-  return signerOf(await deps.target(), options.keyId).publicKeyPem();
+  // No key file: ask the target for it (not offline; say so in the help and in the error).
+  const target = await deps.target().catch((error: unknown) => {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new CliError(
+      `${reason}\n  to check offline, give the public key: --public-key key.pem (from \`lethe receipt public-key\`)`,
+    );
+  });
+  return signerOf(target, options.keyId).publicKeyPem();
 }
 
 export function formatReceipt(signed: SignedReceipt): string {
