@@ -115,9 +115,17 @@ function physical(
 
 /**
  * The row key as the leaves encode it: a declared Number attribute as a number (canonical
- * text), every other attribute as a string, whichever JSON type the caller wrote.
+ * text), every other attribute as a string, whichever JSON type the caller wrote. `table` is
+ * the physical name.
+ *
+ * @throws CliUsageError when `json` is not a JSON object, names a table the graph does not
+ *   have, or is not exactly that table's key attributes.
  */
-function rowKeyOf(graph: Graph, table: string, json: string): Record<string, string | number> {
+export function rowKeyOf(
+  graph: Graph,
+  table: string,
+  json: string,
+): Record<string, string | number> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(json);
@@ -128,12 +136,32 @@ function rowKeyOf(graph: Graph, table: string, json: string): Record<string, str
     throw new CliUsageError('--row: the key must be a JSON object of its key attributes');
   }
   const definition = Object.values(graph.tables).find((t) => t.name === table);
+  // A key that cannot name a row of the graph has no leaf whatever was erased: say why, rather
+  // than "not in the receipt", which an auditor would read as "not erased".
+  if (!definition) {
+    const names = Object.entries(graph.tables).map(([id, t]) =>
+      id === t.name ? id : `${id} (${t.name})`,
+    );
+    throw new CliUsageError(
+      `--row: the graph has no table ${table}; its tables: ${names.join(', ')}`,
+    );
+  }
+  const wanted = [definition.partitionKey, ...(definition.sortKey ? [definition.sortKey] : [])];
+  const given = Object.keys(parsed);
+  if (
+    wanted.some((name) => !given.includes(name)) ||
+    given.some((name) => !wanted.includes(name))
+  ) {
+    throw new CliUsageError(
+      `--row: a key of ${table} is exactly ${wanted.join(' and ')} (given: ${given.join(', ') || 'none'})`,
+    );
+  }
   const key: Record<string, string | number> = {};
   for (const [name, value] of Object.entries(parsed)) {
     if (typeof value !== 'string' && typeof value !== 'number') {
       throw new CliUsageError(`--row: ${name} must be a string or a number`);
     }
-    if (definition?.keyTypes?.[name] === 'number') {
+    if (definition.keyTypes?.[name] === 'number') {
       const canonical = canonicalNumber(String(value));
       if (canonical === undefined) throw new CliUsageError(`--row: ${name} is not a number`);
       key[name] = Number(canonical);

@@ -1,0 +1,58 @@
+// `receipt verify` and `prove verify` check offline with --public-key; without it they ask the
+// target for the key, and with no target the error says how to check offline instead. `prove
+// --row` refuses a key that cannot name a row of the graph instead of calling it not erased.
+import { describe, expect, it } from 'vitest';
+import { CliUsageError } from '../../../cli/cli-error.js';
+import { publicKeyFor, rowKeyOf } from '../../../cli/receipt-command.js';
+import { exampleGraph } from '../../../infra/example-graph.js';
+
+describe('Function: publicKeyFor', () => {
+  it('says to give --public-key when there is no target to read the key from', async () => {
+    // Prepare
+    const deps = {
+      target: () =>
+        Promise.reject(new Error('no local stack is running (start one with `lethe local`)')),
+    };
+
+    // Act
+    const error = await publicKeyFor(deps, {}).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toContain('no local stack is running');
+    expect((error as Error).message).toContain('--public-key key.pem');
+  });
+});
+
+describe('Function: rowKeyOf', () => {
+  const graph = exampleGraph();
+  const memberships = graph.tables.memberships?.name ?? '';
+  const refusal = (table: string, json: string) => {
+    try {
+      rowKeyOf(graph, table, json);
+      return undefined;
+    } catch (error) {
+      return error instanceof CliUsageError ? error.message : error;
+    }
+  };
+
+  it('takes a key of exactly the table’s key attributes', () => {
+    expect(rowKeyOf(graph, memberships, '{"orgId":"o1","userId":"u1"}')).toEqual({
+      orgId: 'o1',
+      userId: 'u1',
+    });
+  });
+
+  it('refuses a key it could never find, rather than answer "not in the receipt"', () => {
+    expect(refusal(memberships, '{"orgId":"o1"}')).toContain('is exactly orgId and userId');
+    expect(refusal(memberships, '{"orgId":"o1","userId":"u1","role":"x"}')).toContain(
+      'given: orgId, userId, role',
+    );
+    expect(refusal('no-such-table', '{"id":"x"}')).toContain(
+      'the graph has no table no-such-table',
+    );
+  });
+});
