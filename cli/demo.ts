@@ -362,7 +362,7 @@ async function restoreAndVerify(
   log(
     `restored ${formatNumber(report.totals.rowsRestored)} rows and ${formatNumber(report.totals.pointersRestored)} pointers in ${seconds.toFixed(1)} s; verifying from the outside …`,
   );
-  const verification = await verifyExampleRestore(graph, runtime.engine.context, dataset);
+  const verification = await verifyExampleRestore(graph, runtime.engine.context, dataset, report);
   const restoredEvents = events.events.filter((e) => e.detailType === 'DeletionRestored').length;
   return {
     totals: report.totals,
