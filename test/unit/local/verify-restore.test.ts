@@ -16,7 +16,10 @@ describe('Function: verifyExampleRestore', () => {
   // One of the three came back (a shared object kept, or a version restored).
   const ports = {
     docs: { get: async () => undefined },
-    objects: { existing: async () => new Set(['a/2']) },
+    objects: {
+      existing: async (_bucket: string, keys: readonly string[]) =>
+        new Set(keys.filter((key) => key === 'a/2')),
+    },
   } as never;
   const check = async (objects: number) => {
     const verification = await verifyExampleRestore(graph, ports, dataset, {
