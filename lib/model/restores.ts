@@ -23,12 +23,13 @@
 //   { type: 'restore-send', jobId, unitId: 'restore', kind: 'restore',
 //     status: 'planned' | 'done', body, plannedAt, resends?, kickedOutstanding? (the step's
 //     outstanding units at its last re-send), gsi1pk?, gsi1sk? }
-import { ConditionFailedError, TransactionCancelledError } from '../errors.js';
+import { TransactionCancelledError } from '../errors.js';
 import type { TransactItem } from '../ports/document-store.js';
 import type { RestoreOutcome } from './restore-log.js';
 import { fnv1a } from './shard-of.js';
 import type { StateContext } from './state-context.js';
 import { PENDING_BUCKETS, stateIndex, stateKeys } from './state-keys.js';
+import { updateIf } from './update-if.js';
 
 export interface RestoreRecord {
   readonly jobId: string;
@@ -197,24 +198,20 @@ export async function creditRestoreResends(
   jobId: string,
   outstanding: number,
 ): Promise<void> {
-  try {
-    await state.docs.update({
-      table: state.table,
-      key: restoreSendKey(jobId),
-      update: {
-        expression: 'SET resends = :zero, kickedOutstanding = :n',
-        values: { ':zero': 0, ':n': outstanding },
-      },
-      condition: {
-        expression:
-          '#status = :planned AND (attribute_not_exists(kickedOutstanding) OR kickedOutstanding > :n)',
-        names: { '#status': 'status' },
-        values: { ':planned': 'planned' },
-      },
-    });
-  } catch (error) {
-    if (!(error instanceof ConditionFailedError)) throw error;
-  }
+  await updateIf(state.docs, {
+    table: state.table,
+    key: restoreSendKey(jobId),
+    update: {
+      expression: 'SET resends = :zero, kickedOutstanding = :n',
+      values: { ':zero': 0, ':n': outstanding },
+    },
+    condition: {
+      expression:
+        '#status = :planned AND (attribute_not_exists(kickedOutstanding) OR kickedOutstanding > :n)',
+      names: { '#status': 'status' },
+      values: { ':planned': 'planned' },
+    },
+  });
 }
 
 /** Records that the queue accepted every message of `step` (while it is still current). */
@@ -223,19 +220,15 @@ export async function markRestoreStepSent(
   jobId: string,
   step: number,
 ): Promise<void> {
-  try {
-    await state.docs.update({
-      table: state.table,
-      key: restoreRecordKey(jobId),
-      update: { expression: 'SET sentStep = :step', values: { ':step': step } },
-      condition: {
-        expression: '#step = :step',
-        names: { '#step': 'step' },
-      },
-    });
-  } catch (error) {
-    if (!(error instanceof ConditionFailedError)) throw error;
-  }
+  await updateIf(state.docs, {
+    table: state.table,
+    key: restoreRecordKey(jobId),
+    update: { expression: 'SET sentStep = :step', values: { ':step': step } },
+    condition: {
+      expression: '#step = :step',
+      names: { '#step': 'step' },
+    },
+  });
 }
 
 /**
@@ -248,25 +241,19 @@ export async function settleGoneEntry(
   step: number,
   sk: string,
 ): Promise<boolean> {
-  try {
-    await state.docs.update({
-      table: state.table,
-      key: restoreRecordKey(jobId),
-      update: {
-        expression: 'ADD gone :sk, outstanding :minus',
-        values: { ':sk': new Set([sk]), ':minus': -1 },
-      },
-      condition: {
-        expression: '#step = :step AND NOT contains(gone, :one)',
-        names: { '#step': 'step' },
-        values: { ':step': step, ':one': sk },
-      },
-    });
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionFailedError) return false;
-    throw error;
-  }
+  return updateIf(state.docs, {
+    table: state.table,
+    key: restoreRecordKey(jobId),
+    update: {
+      expression: 'ADD gone :sk, outstanding :minus',
+      values: { ':sk': new Set([sk]), ':minus': -1 },
+    },
+    condition: {
+      expression: '#step = :step AND NOT contains(gone, :one)',
+      names: { '#step': 'step' },
+      values: { ':step': step, ':one': sk },
+    },
+  });
 }
 
 /**

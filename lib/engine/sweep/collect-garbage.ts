@@ -3,8 +3,8 @@
 // and counters get an expiresAt (DynamoDB TTL) of now + the tombstone retention. Until then
 // the lookup items keep refusing writes of the deleted ids.
 
-import { ConditionFailedError } from '../../errors.js';
 import { stateIndex, stateKeys, TTL_ATTRIBUTE } from '../../model/state-keys.js';
+import { updateIf } from '../../model/update-if.js';
 import { getWatermark } from '../../model/watermarks.js';
 import type { Item } from '../../ports/document-store.js';
 import { hasBudget, type SweepContext } from './sweep-context.js';
@@ -91,16 +91,12 @@ export async function collectGarbage(
     for (const lookup of lookups) {
       // Only while it still stands and is this job's: a restore may have lifted it since it
       // was read, and a put of the copy read would bring the tombstone back.
-      try {
-        await engine.docs.update({
-          table: state.table,
-          key: { pk: String(lookup.pk), sk: String(lookup.sk) },
-          update: { expression: `SET ${TTL_ATTRIBUTE} = :at`, values: { ':at': expiresAt } },
-          condition: { expression: 'jobId = :job', values: { ':job': jobId } },
-        });
-      } catch (error) {
-        if (!(error instanceof ConditionFailedError)) throw error;
-      }
+      await updateIf(engine.docs, {
+        table: state.table,
+        key: { pk: String(lookup.pk), sk: String(lookup.sk) },
+        update: { expression: `SET ${TTL_ATTRIBUTE} = :at`, values: { ':at': expiresAt } },
+        condition: { expression: 'jobId = :job', values: { ':job': jobId } },
+      });
       await engine.docs.update({
         table: state.table,
         key: stateKeys.tombstone(Number(lookup.shard), Number(lookup.seq)),
