@@ -93,6 +93,7 @@ describe('the synthesized function bundles', () => {
     workQueueName: `${run}-work`,
     deadLetterQueueName: `${run}-dlq`,
     restoreBucketName: `${run}-restore`,
+    receiptLeavesBucketName: `${run}-leaves`,
   });
   const organizations = graph.tables.organizations?.name ?? '';
   const memberships = graph.tables.memberships?.name ?? '';
@@ -145,6 +146,10 @@ describe('the synthesized function bundles', () => {
       [
         logicalId(template, 'AWS::S3::Bucket', 'DeletionsRestoreBucket'),
         settings.restoreBucketName ?? '',
+      ],
+      [
+        logicalId(template, 'AWS::S3::Bucket', 'DeletionsReceiptLeavesBucket'),
+        settings.receiptLeavesBucketName ?? '',
       ],
     ]);
     const receiptKey = logicalId(template, 'AWS::KMS::Key', 'DeletionsReceiptKey');

@@ -48,13 +48,19 @@ describe('Concurrency: two worker pools and two sweepers', () => {
     });
     await pipeline.destroy();
     expect(report.checks.filter((c) => !c.ok)).toEqual([]);
-    // Both pools took work from the queue; both sweepers ran, re-sent and finished intents;
-    // units were run more than once at the same time.
+    // Both pools took work from the queue; both sweepers ran and re-sent; the sweepers
+    // finished pinned intents; units were run more than once at the same time. Which sweeper
+    // finishes the few intents a run leaves pinned is a race (1 or 2 each when both do): on a
+    // loaded machine one sweeper can lose every one of them, so they are counted together.
     for (const pool of ['pool-1', 'pool-2']) {
       expect(activity[pool]?.received).toBeGreaterThan(0);
       expect(activity[pool]?.unitsResent).toBeGreaterThan(0);
-      expect(activity[pool]?.intentsFinished).toBeGreaterThan(0);
     }
+    const finished = ['pool-1', 'pool-2'].reduce(
+      (n, pool) => n + (activity[pool]?.intentsFinished ?? 0),
+      0,
+    );
+    expect(finished).toBeGreaterThan(0);
     expect(pipeline.outcomes.duplicate).toBeGreaterThan(0);
   });
 });
