@@ -29,7 +29,7 @@ import type { RestoreOutcome } from './restore-log.js';
 import { fnv1a } from './shard-of.js';
 import type { StateContext } from './state-context.js';
 import { PENDING_BUCKETS, stateIndex, stateKeys } from './state-keys.js';
-import { updateIf } from './update-if.js';
+import { transactIf, updateIf } from './update-if.js';
 
 export interface RestoreRecord {
   readonly jobId: string;
@@ -115,40 +115,33 @@ export async function beginRestoreUnits(
   liftBody: string,
 ): Promise<boolean> {
   const now = state.now().toISOString();
-  try {
-    await state.docs.transact([
-      {
-        kind: 'update',
-        table: state.table,
-        key: restoreRecordKey(jobId),
-        update: {
-          expression:
-            'SET #type = :type, jobId = :job, #status = :running, startedAt = if_not_exists(startedAt, :now), #step = :lift, ranks = :ranks, outstanding = :zero',
-          names: { '#type': 'type', '#status': 'status', '#step': 'step' },
-          values: {
-            ':type': 'restore',
-            ':job': jobId,
-            ':running': 'running',
-            ':now': now,
-            ':lift': -1,
-            ':ranks': [...ranks],
-            ':zero': 0,
-          },
-        },
-        condition: {
-          expression:
-            'attribute_not_exists(#step) AND (attribute_not_exists(#status) OR #status = :running)',
-          names: { '#step': 'step', '#status': 'status' },
+  return transactIf(state.docs, [
+    {
+      kind: 'update',
+      table: state.table,
+      key: restoreRecordKey(jobId),
+      update: {
+        expression:
+          'SET #type = :type, jobId = :job, #status = :running, startedAt = if_not_exists(startedAt, :now), #step = :lift, ranks = :ranks, outstanding = :zero',
+        names: { '#type': 'type', '#status': 'status', '#step': 'step' },
+        values: {
+          ':type': 'restore',
+          ':job': jobId,
+          ':running': 'running',
+          ':now': now,
+          ':lift': -1,
+          ':ranks': [...ranks],
+          ':zero': 0,
         },
       },
-      planSend(state, jobId, liftBody),
-    ]);
-    return true;
-  } catch (error) {
-    if (error instanceof TransactionCancelledError && error.reasons[0] === 'ConditionalCheckFailed')
-      return false;
-    throw error;
-  }
+      condition: {
+        expression:
+          'attribute_not_exists(#step) AND (attribute_not_exists(#status) OR #status = :running)',
+        names: { '#step': 'step', '#status': 'status' },
+      },
+    },
+    planSend(state, jobId, liftBody),
+  ]);
 }
 
 /**
@@ -161,31 +154,24 @@ export async function advanceRestoreStep(
   jobId: string,
   move: { from: number; to: number; outstanding: number; body: string },
 ): Promise<boolean> {
-  try {
-    await state.docs.transact([
-      {
-        kind: 'update',
-        table: state.table,
-        key: restoreRecordKey(jobId),
-        update: {
-          expression: 'SET #step = :to, outstanding = :count',
-          names: { '#step': 'step' },
-          values: { ':to': move.to, ':count': move.outstanding },
-        },
-        condition: {
-          expression: '#status = :running AND #step = :from AND outstanding = :zero',
-          names: { '#status': 'status', '#step': 'step' },
-          values: { ':running': 'running', ':from': move.from, ':zero': 0 },
-        },
+  return transactIf(state.docs, [
+    {
+      kind: 'update',
+      table: state.table,
+      key: restoreRecordKey(jobId),
+      update: {
+        expression: 'SET #step = :to, outstanding = :count',
+        names: { '#step': 'step' },
+        values: { ':to': move.to, ':count': move.outstanding },
       },
-      planSend(state, jobId, move.body),
-    ]);
-    return true;
-  } catch (error) {
-    if (error instanceof TransactionCancelledError && error.reasons[0] === 'ConditionalCheckFailed')
-      return false;
-    throw error;
-  }
+      condition: {
+        expression: '#status = :running AND #step = :from AND outstanding = :zero',
+        names: { '#status': 'status', '#step': 'step' },
+        values: { ':running': 'running', ':from': move.from, ':zero': 0 },
+      },
+    },
+    planSend(state, jobId, move.body),
+  ]);
 }
 
 /**
