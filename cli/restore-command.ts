@@ -8,6 +8,7 @@ import {
   type RestoreProgress,
   type RestoreReport,
 } from '../lib/engine/restore-deletion.js';
+import { isPaused } from '../lib/model/control.js';
 import { formatNumber, ProgressBar } from './progress.js';
 import type { Target } from './target.js';
 
@@ -33,13 +34,25 @@ export function registerRestoreCommand(program: Command, deps: RestoreCommandDep
         let report = await engine.restore(jobId, { dryRun: options.dryRun === true });
         if (report.status === 'running' && options.wait !== false) {
           const bar = json ? undefined : new ProgressBar(process.stderr);
+          let paused = false;
           if (!json)
             process.stderr.write(
               `restoring job ${jobId} on the work queue; Ctrl-C stops waiting, not the restore\n`,
             );
           report = await awaitRestore(engine.context, jobId, {
             pollMs: deps.pollMs ?? 1000,
-            onProgress: (progress) => bar?.update(formatRestoreProgress(progress)),
+            onProgress: (progress) => {
+              bar?.update(formatRestoreProgress(progress, { paused }));
+              // For the next line (a poll later); a failed read leaves the hint as it was.
+              if (bar) {
+                void isPaused(engine.context.state).then(
+                  (now) => {
+                    paused = now;
+                  },
+                  () => undefined,
+                );
+              }
+            },
           });
           bar?.finish();
         }
@@ -48,11 +61,23 @@ export function registerRestoreCommand(program: Command, deps: RestoreCommandDep
     );
 }
 
-/** One line: where a restore is (step i of n, units left in it, totals so far). */
-export function formatRestoreProgress(p: RestoreProgress): string {
+/**
+ * One line: where a restore is (step i of n, units left in it, totals so far). With `paused`
+ * (the pipeline's pause flag), a running restore says it waits for `lethe resume`.
+ */
+export function formatRestoreProgress(
+  p: RestoreProgress,
+  options: { paused?: boolean } = {},
+): string {
   const totals = `${formatNumber(p.restored)} back, ${formatNumber(p.conflicts)} conflicts, ${formatNumber(p.skipped)} skipped, ${formatNumber(p.tombstonesLifted)} tombstones lifted`;
   if (p.status === 'restored') return `restore: restored at ${p.restoredAt ?? '?'}; ${totals}`;
-  return `restore: running, step ${p.step + 1} of ${p.steps} (${p.stepName}), ${formatNumber(p.outstanding)} units left in it; ${totals}`;
+  // The lift is one unit with no log entries to count down.
+  const where =
+    p.step === 0
+      ? 'lifting the tombstones'
+      : `${formatNumber(p.outstanding)} ${p.outstanding === 1 ? 'unit' : 'units'} left in it`;
+  const paused = options.paused ? ' — the pipeline is paused: it goes on after `lethe resume`' : '';
+  return `restore: running, step ${p.step + 1} of ${p.steps} (${p.stepName}), ${where}; ${totals}${paused}`;
 }
 
 /** The report as text: what came back, what did not and why, what never can. */
