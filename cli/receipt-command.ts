@@ -46,10 +46,21 @@ function readPem(path: string): string {
 /**
  * The signer whose key the target's receipts are signed with: the KMS key given, else the
  * local stack's key pair. A deployed pipeline needs `--key-id` (stack output ReceiptKeyId).
+ *
+ * @throws CliUsageError for `--key-id` on a local stack (it signs with its own key pair), and
+ *   for a deployed pipeline without `--key-id`.
  */
-function signerOf(t: Target, keyId: string | undefined): ReceiptSigner {
-  if (keyId) return createKmsReceiptSigner({ keyId, region: t.clients.region });
+export function signerOf(
+  t: Pick<Target, 'clients' | 'engine'>,
+  keyId: string | undefined,
+): ReceiptSigner {
   const signer = t.engine.context.signer;
+  if (keyId && signer) {
+    throw new CliUsageError(
+      'this stack signs receipts with its own key pair, not a KMS key: leave out --key-id',
+    );
+  }
+  if (keyId) return createKmsReceiptSigner({ keyId, region: t.clients.region });
   if (!signer) {
     throw new CliUsageError(
       'a deployed pipeline signs with its KMS key: give --key-id (stack output ReceiptKeyId)',

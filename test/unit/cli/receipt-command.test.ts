@@ -3,7 +3,7 @@
 // --row` refuses a key that cannot name a row of the graph instead of calling it not erased.
 import { describe, expect, it } from 'vitest';
 import { CliUsageError } from '../../../cli/cli-error.js';
-import { publicKeyFor, rowKeyOf } from '../../../cli/receipt-command.js';
+import { publicKeyFor, rowKeyOf, signerOf } from '../../../cli/receipt-command.js';
 import { exampleGraph } from '../../../infra/example-graph.js';
 
 describe('Function: publicKeyFor', () => {
@@ -54,5 +54,17 @@ describe('Function: rowKeyOf', () => {
     expect(refusal('no-such-table', '{"id":"x"}')).toContain(
       'the graph has no table no-such-table',
     );
+  });
+});
+
+describe('Function: signerOf', () => {
+  it('refuses --key-id on a stack that signs with its own key pair, rather than ask KMS', () => {
+    const local = {
+      clients: { region: 'us-east-1' },
+      engine: { context: { signer: { keyId: async () => 'local:state' } } },
+    } as never;
+
+    expect(() => signerOf(local, 'nope')).toThrow(CliUsageError);
+    expect(() => signerOf(local, 'nope')).toThrow('leave out --key-id');
   });
 });
