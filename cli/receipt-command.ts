@@ -183,6 +183,15 @@ export function rowKeyOf(
   return key;
 }
 
+/** True for what `prove --json` writes: an inclusion proof, bare or under `proof`. */
+export function isProofFile(value: unknown): boolean {
+  const inner =
+    typeof value === 'object' && value !== null && 'proof' in value
+      ? (value as { proof: unknown }).proof
+      : value;
+  return typeof inner === 'object' && inner !== null && 'leafIndex' in inner && 'path' in inner;
+}
+
 /** Registers `receipt` (with `verify`, `public-key`) and `prove` (with `verify`). */
 export function registerReceiptCommands(program: Command, deps: ReceiptCommandDeps): void {
   const receipt = program
@@ -331,6 +340,11 @@ export function registerReceiptCommands(program: Command, deps: ReceiptCommandDe
       }>();
       const receiptInput = readJson(receiptFile, 'receipt');
       const proofInput = readJson(proofFile, 'proof') as { proof?: unknown };
+      if (isProofFile(receiptInput) && !isProofFile(proofInput)) {
+        throw new CliUsageError(
+          `${receiptFile} is a proof and ${proofFile} is not: give the receipt first (prove verify <receipt.json> <proof.json>)`,
+        );
+      }
       const check = verifyInclusion(
         receiptInput,
         proofInput?.proof ?? proofInput,

@@ -3,7 +3,7 @@
 // --row` refuses a key that cannot name a row of the graph instead of calling it not erased.
 import { describe, expect, it } from 'vitest';
 import { CliUsageError } from '../../../cli/cli-error.js';
-import { publicKeyFor, rowKeyOf, signerOf } from '../../../cli/receipt-command.js';
+import { isProofFile, publicKeyFor, rowKeyOf, signerOf } from '../../../cli/receipt-command.js';
 import { exampleGraph } from '../../../infra/example-graph.js';
 
 describe('Function: publicKeyFor', () => {
@@ -66,5 +66,15 @@ describe('Function: signerOf', () => {
 
     expect(() => signerOf(local, 'nope')).toThrow(CliUsageError);
     expect(() => signerOf(local, 'nope')).toThrow('leave out --key-id');
+  });
+});
+
+describe('Function: isProofFile', () => {
+  it('tells a proof (as prove --json writes it, or bare) from a receipt', () => {
+    const proof = { version: 1, jobId: 'j', leafIndex: 2, treeSize: 8, path: [], root: 'r' };
+    expect(isProofFile({ found: true, proof })).toBe(true);
+    expect(isProofFile(proof)).toBe(true);
+    expect(isProofFile({ version: 1, receipt: {}, signature: {} })).toBe(false);
+    expect(isProofFile('not json')).toBe(false);
   });
 });
