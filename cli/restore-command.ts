@@ -23,7 +23,9 @@ export interface RestoreCommandDeps {
 export function registerRestoreCommand(program: Command, deps: RestoreCommandDeps): void {
   program
     .command('restore <jobId>')
-    .description('undo a completed deletion inside its restore window (objects, then rows)')
+    .description(
+      'undo a completed deletion inside its restore window: tombstones, objects, rows parents first, pointers',
+    )
     .option('--dry-run', 'print what would come back, conflict or stay gone; write nothing')
     .option('--no-wait', 'return once the restore started (watch it with `lethe status <jobId>`)')
     .option('--json', 'print JSON')
