@@ -213,5 +213,12 @@ export interface BenchResults {
   readonly endToEnd?: readonly EndToEndRecord[];
   /** Absent in results from before the small-jobs suite existed, or when it was skipped. */
   readonly smallJobs?: readonly SmallJobsRecord[];
+  /**
+   * The paired runs once more, in reverse order (`PAIRED_BASELINES`: the lethe variant first,
+   * then lethe), at each size and latency where both ran: with `runs` they make an A-B-B-A
+   * pair, so the variants' ratio is judged from both orders (whichever runs first pays more
+   * of the emulators' warm-up). Absent in results from before it existed.
+   */
+  readonly reversedPairs?: readonly RunRecord[];
   readonly notes: readonly string[];
 }

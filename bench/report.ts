@@ -257,6 +257,31 @@ function scalingChart(
   });
 }
 
+/**
+ * The paired runs once more with the variant first (`BenchResults.reversedPairs`): the
+ * targets on those pairs are judged from both orders.
+ */
+function reversedPairsSection(runs: readonly RunRecord[]): string[] {
+  if (runs.length === 0) return [];
+  const lines = [
+    '## Paired runs in reverse order',
+    '',
+    'lethe and the variant a target compares it with (objects: without receipt leaves; rows:',
+    'without the restore log) differ by a few percent, less than what running first costs on',
+    'these emulators. So each pair runs again right after, variant first, and those targets',
+    'are judged from the mean of the two orders (A-B-B-A).',
+    '',
+  ];
+  for (const suite of ['objects', 'rows'] as const) {
+    const suiteRuns = runs.filter((run) => run.suite === suite);
+    for (const latencyMs of uniqueSorted(suiteRuns.map((run) => run.latencyMs))) {
+      const at = suiteRuns.filter((run) => run.latencyMs === latencyMs);
+      lines.push(`### ${suite}, +${latencyMs} ms per request`, '', ...resultsTable(suite, at), '');
+    }
+  }
+  return lines;
+}
+
 export interface RenderOptions {
   /** Link to the raw results, relative to the report. */
   readonly resultsLink: string;
@@ -347,6 +372,7 @@ export function renderReport(results: BenchResults, options: RenderOptions): Ren
     md.push('![Rows: rows per second](img/bench-rows-throughput.svg)', '');
   }
 
+  md.push(...reversedPairsSection(results.reversedPairs ?? []));
   md.push(...restoreSection(rowRuns));
   md.push(...endToEndSection(results.endToEnd ?? [], machine));
   md.push(...smallJobsSection(results.smallJobs ?? []));

@@ -41,7 +41,7 @@ import {
 import { startDelayProxy } from './delay-proxy.js';
 import { runEndToEnd } from './end-to-end.js';
 import { loadAverages, machineInfo, versions } from './machine-info.js';
-import { OBJECT_RUNNERS, ROW_RUNNERS } from './registry.js';
+import { OBJECT_RUNNERS, PAIRED_BASELINES, ROW_RUNNERS } from './registry.js';
 import { createRequestCounter, type RequestCounter } from './request-counter.js';
 import { attachSdkCounter, crossCheck, type SdkTally } from './sdk-counter.js';
 import { dropObjects, seedObjects, verifyObjects } from './seed-objects.js';
@@ -376,7 +376,31 @@ function selected<Data>(
 
 interface SuiteRecords {
   readonly runs: RunRecord[];
+  readonly reversedPairs?: RunRecord[];
   readonly smallJobs?: SmallJobsRecord[];
+}
+
+/**
+ * Runs the suite's paired variant and then lethe, the reverse of the registry's order, when
+ * both are selected; nothing otherwise. With the first pass that makes an A-B-B-A pair.
+ */
+async function runReversedPair<Data>(
+  context: HarnessContext,
+  suite: Suite,
+  runners: readonly RunnerEntry<Data>[],
+  n: number,
+  latencyMs: number,
+  dataSet: DataSet<Data>,
+): Promise<RunRecord[]> {
+  const lethe = runners.find((entry) => entry.id === 'lethe');
+  const variant = runners.find((entry) => entry.id === PAIRED_BASELINES[suite]);
+  if (!lethe || !variant) return [];
+  const reversed = { ...context, log: (line: string) => context.log(`(reversed) ${line}`) };
+  const records: RunRecord[] = [];
+  for (const entry of [variant, lethe]) {
+    records.push(await runOne(reversed, suite, entry, n, latencyMs, dataSet));
+  }
+  return records;
 }
 
 /**
@@ -431,6 +455,7 @@ async function runSuites(
   };
 
   const runs: RunRecord[] = [];
+  const reversedPairs: RunRecord[] = [];
   let smallJobs: SmallJobsRecord[] | undefined;
   const latencies = options.latencyMs > 0 ? [0, options.latencyMs] : [0];
   try {
@@ -450,6 +475,9 @@ async function runSuites(
         for (const entry of objectRunners) {
           runs.push(await runOne(context, 'objects', entry, n, latencyMs, objects));
         }
+        reversedPairs.push(
+          ...(await runReversedPair(context, 'objects', objectRunners, n, latencyMs, objects)),
+        );
       }
     }
     setDelay(0);
@@ -457,6 +485,7 @@ async function runSuites(
       for (const entry of rowRunners) {
         runs.push(await runOne(context, 'rows', entry, n, 0, rows));
       }
+      reversedPairs.push(...(await runReversedPair(context, 'rows', rowRunners, n, 0, rows)));
     }
     if (smallJobsN > 0) {
       smallJobs = await runSmallJobs({ ...context, direct, setDelay }, smallJobsN, latencies);
@@ -468,7 +497,11 @@ async function runSuites(
     await stack.stop();
     stopStackOnSignal();
   }
-  return { runs, ...(smallJobs ? { smallJobs } : {}) };
+  return {
+    runs,
+    ...(reversedPairs.length > 0 ? { reversedPairs } : {}),
+    ...(smallJobs ? { smallJobs } : {}),
+  };
 }
 
 export async function runBench(
@@ -478,7 +511,7 @@ export async function runBench(
   const startedAt = new Date().toISOString();
   const loadAtStart = loadAverages();
   const toolVersions = await versions();
-  const { runs, smallJobs } = await runSuites(options, log);
+  const { runs, reversedPairs, smallJobs } = await runSuites(options, log);
   // After the suites' stack is stopped: each demo starts emulators of its own.
   const e2eScales = options.e2e ?? [];
   const endToEnd = e2eScales.length > 0 ? await runEndToEnd(e2eScales, log) : undefined;
@@ -492,6 +525,7 @@ export async function runBench(
     versions: toolVersions,
     prices: PRICES,
     runs,
+    ...(reversedPairs ? { reversedPairs } : {}),
     ...(endToEnd ? { endToEnd } : {}),
     ...(smallJobs ? { smallJobs } : {}),
     notes: [],

@@ -15,6 +15,8 @@ import {
   withObservability,
 } from './observability.js';
 
+const INLINE_SHARE_OF_TIMEOUT = 0.5;
+
 export interface WorkerHandlerOptions extends HandlerDependencies, ObservabilityOptions {}
 
 /** What a log line about a record says about its unit, read leniently: the body may be bad. */
@@ -47,10 +49,16 @@ export function createWorkerHandler(graph: Graph, options: WorkerHandlerOptions 
       retried: 0,
     };
 
+    // Units run inline (settings.inlineUnitsPerMessage) start only in the first half of the
+    // invocation's time: the rest is left for the units already started to finish.
+    const inlineUntil = new Date(
+      Date.now() + context.getRemainingTimeInMillis() * INLINE_SHARE_OF_TIMEOUT,
+    );
+
     async function handleRecord(record: SQSRecord): Promise<HandleOutcome> {
       const keys = unitKeys(record);
       try {
-        const outcome = await engine.handleMessage(record.body);
+        const outcome = await engine.handleMessage(record.body, { inlineUntil });
         tally[outcome] += 1;
         if (outcome === 'failed') logger.warn('unit settled as failed', keys);
         else logger.debug('unit handled', { ...keys, outcome });

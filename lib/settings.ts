@@ -40,6 +40,16 @@ export const settingsSchema = z.object({
   batchWriteConcurrency: z.number().int().min(1).max(64).default(8),
   /** DeleteObjects calls in flight within one unit. */
   deleteObjectsConcurrency: z.number().int().min(1).max(64).default(4),
+  /**
+   * Units a worker runs itself, one message's chain at most, right after the commit that
+   * planned them, instead of sending them through the work queue (0: every unit goes through
+   * the queue). Only rows, finalize and prefix units, only when a commit plans at most 4 of
+   * them, and only in the first half of the invocation's time: a small job then takes one
+   * queue round trip after ingest instead of four, while a big job's fan-out still spreads
+   * over the queue. The planned unit items stay the outbox: if the worker dies, the sweeper
+   * sends them after `resendAfterSeconds`, as for any lost message.
+   */
+  inlineUnitsPerMessage: z.number().int().min(0).max(50).default(8),
   /** Receives before a message moves to the dead-letter queue. */
   maxReceiveCount: z.number().int().min(1).max(1000).default(5),
   /** Seconds a received message stays invisible while a worker handles it. */

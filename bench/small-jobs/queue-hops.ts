@@ -1,9 +1,10 @@
 // Sequential queue hops on a job's critical path, read from its unit items after the job has
-// completed. Every unit is one work-queue message: the job's root units are sent by ingest
-// after its transaction, every other unit by the outbox after the commit of the unit that
-// spawned it (`spawned` on the settled unit). The job completes inside the settle of its last
-// unit, so the chain of units from a root to the unit that settled last is the chain of queue
-// round trips a job waits through, one after the other.
+// completed. The job's root units are sent by ingest after its transaction; every other unit
+// either by the outbox after the commit of the unit that spawned it (`spawned` on the settled
+// unit), or not at all: the worker ran it itself right after that commit (`ranInline`), which
+// is no queue round trip. The job completes inside the settle of its last unit, so the queue
+// messages on the chain of units from a root to the unit that settled last are the queue round
+// trips a job waits through, one after the other.
 
 /** What of a unit item the hop count reads (lib/model/units.ts `Unit`). */
 export interface UnitTrace {
@@ -12,13 +13,15 @@ export interface UnitTrace {
   readonly settledAt?: string | undefined;
   /** Unit ids this unit spawned when it settled. */
   readonly spawned?: readonly string[] | undefined;
+  /** True when the worker ran it right after the commit that planned it: no queue message. */
+  readonly ranInline?: boolean | undefined;
 }
 
 /** One job's queue hops. */
 export interface JobHops {
-  /** Units (messages) on the chain from a root unit to the unit that settled last. */
+  /** Queue messages on the chain from a root unit to the unit that settled last. */
   readonly critical: number;
-  /** The longest chain of spawned units in the job, whichever settled last. */
+  /** The most queue messages on any chain of spawned units in the job, whichever settled last. */
   readonly longest: number;
   readonly units: number;
 }
@@ -26,11 +29,13 @@ export interface JobHops {
 /**
  * Counts the hops of one job from all its units. The unit that settled last completed the job;
  * of units settled in the same millisecond the deepest counts (the conservative choice). A
- * unit no other unit spawned is a root (depth 1). Throws `RangeError` when a unit is not settled
- * (the job has not completed) or there are no units.
+ * unit no other unit spawned is a root (depth 1); every unit below adds 1 unless it ran
+ * inline. Throws `RangeError` when a unit is not settled (the job has not completed) or there
+ * are no units.
  */
 export function queueHops(units: readonly UnitTrace[]): JobHops {
   if (units.length === 0) throw new RangeError('a job without units has no hops to count');
+  const inline = new Set(units.filter((u) => u.ranInline).map((u) => u.unitId));
   const parentOf = new Map<string, string>();
   for (const unit of units) {
     for (const child of unit.spawned ?? []) parentOf.set(child, unit.unitId);
@@ -57,8 +62,9 @@ export function queueHops(units: readonly UnitTrace[]): JobHops {
       current = parentOf.get(current);
     }
     for (let i = chain.length - 1; i >= 0; i--) {
-      base += 1;
-      depths.set(chain[i] as string, base);
+      const id = chain[i] as string;
+      base += inline.has(id) ? 0 : 1;
+      depths.set(id, base);
     }
     return depths.get(unitId) as number;
   };

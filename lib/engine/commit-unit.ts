@@ -70,6 +70,7 @@ export async function commitUnit(
   unit: Unit,
   work: UnitWork,
   failure?: { error: string },
+  options: { ranInline?: boolean } = {},
 ): Promise<CommitResult> {
   const { state } = context;
   // A cascading entity reached twice in one job (two parents) is planned once.
@@ -167,6 +168,7 @@ export async function commitUnit(
         failures: work.failures,
         manifests: work.unknownManifests,
         unlocated: work.unlocated,
+        ranInline: options.ranInline,
       }),
       settleOnJob(state, unit.jobId, {
         planned: all.length,

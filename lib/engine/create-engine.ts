@@ -106,7 +106,12 @@ function canonicalHold<T extends { entity?: string | undefined; id?: string | un
 export interface Engine {
   readonly context: EngineContext;
   requestDeletion(request: DeletionRequest): Promise<DeletionRequested>;
-  handleMessage(body: string): Promise<HandleOutcome>;
+  /**
+   * Handles one work-queue message body, as the worker does. The units its commit plans may
+   * run here at once, up to `settings.inlineUnitsPerMessage`, none starting after
+   * `options.inlineUntil` (default: no time limit).
+   */
+  handleMessage(body: string, options?: { inlineUntil?: Date }): Promise<HandleOutcome>;
   guardedPut(entity: string, item: Item): Promise<void>;
   getJob(jobId: string): Promise<Job | undefined>;
   getTombstone(entity: string, id: string): Promise<TombstoneLookup | undefined>;
@@ -201,7 +206,14 @@ export function createEngine(options: EngineOptions): Engine {
   return {
     context,
     requestDeletion: (request) => requestDeletion(context, request),
-    handleMessage: (body) => handleWorkMessage(context, body),
+    handleMessage: (body, handleOptions) =>
+      handleWorkMessage(context, body, {
+        inline: false,
+        budget: {
+          remaining: settings.inlineUnitsPerMessage,
+          untilMs: handleOptions?.inlineUntil?.getTime(),
+        },
+      }),
     guardedPut: (entity, item) => guardedPut(context, entity, item),
     getJob: (jobId) => getJob(context.state, jobId),
     // Tombstones are keyed by canonical id: `007` finds the tombstone of Number id 7.

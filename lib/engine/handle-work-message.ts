@@ -19,6 +19,7 @@ import { executeFinalize, rootLabel } from './execute-finalize.js';
 import { executePrefix } from './execute-prefix.js';
 import { executeRows } from './execute-rows.js';
 import { handleRestoreMessage } from './handle-restore-message.js';
+import { type InlineBudget, takeInline } from './inline-budget.js';
 import { completeAndPublish } from './publish-completion.js';
 import type { UnitWork } from './unit-work.js';
 import {
@@ -72,9 +73,27 @@ export async function sendPlanned(
   await dispatchUnits(context, units);
 }
 
+/**
+ * How a message reached `handleWorkMessage`. Absent (the sweeper's recovery, a restore in
+ * process): from the queue, with nothing run inline after it.
+ */
+export interface Delivery {
+  /** True when the worker runs this unit itself, right after the commit that planned it. */
+  readonly inline: boolean;
+  /** What the chain of this queue message may still run inline (see inline-budget.ts). */
+  readonly budget: InlineBudget;
+}
+
+/**
+ * Handles one work-queue message body (see the file comment). Returns how the unit ended;
+ * throws when the message must come back (a retryable error, or an `InvalidMessageError`
+ * for a body no unit matches). With a `delivery` budget, the units its commit plans may be
+ * run here at once instead of being sent (`takeInline`); one that throws is sent instead.
+ */
 export async function handleWorkMessage(
   context: EngineContext,
   body: string,
+  delivery?: Delivery,
 ): Promise<HandleOutcome> {
   const parsed = parseQueueMessage(body);
   // A restore's units keep their bookkeeping on the restore record, not in units and scopes.
@@ -111,10 +130,11 @@ export async function handleWorkMessage(
     failure = { error: `${error.code}: ${error.message}` };
   }
 
-  const result = await commitUnit(context, unit, work, failure);
+  const result = await commitUnit(context, unit, work, failure, { ranInline: delivery?.inline });
   reachCrashPoint(context, 'after-commit', unitId);
   if (!result.committed) return 'duplicate';
-  await sendPlanned(context, result.spawned);
+  const next = takeInline(result.spawned, delivery?.budget, Date.now());
+  await sendPlanned(context, next.send);
   if (message.type === 'finalize')
     await wakeWaiters(context, unit.jobId, message.entity, message.id);
   // Only the units this very commit planned are sure to be unsettled now: whoever settles
@@ -124,7 +144,35 @@ export async function handleWorkMessage(
   // finalize, planned by whoever gives back the last, comes after it.
   if (result.spawned.length === 0 && !result.scopeOpen)
     await completeAndPublish(context, unit.jobId);
+  if (next.inline.length > 0 && delivery) await runInline(context, next.inline, delivery.budget);
   return failure ? 'failed' : 'done';
+}
+
+/**
+ * Runs units this worker just planned, one after the other, each as if its message had
+ * arrived. One after the other: siblings settle on the same job and scope items, and side by
+ * side their transactions would cancel each other; those left when the budget's time is up
+ * are sent. A unit whose run throws is sent through
+ * the queue instead, which retries it as any message (and reports its error there); only a
+ * failed send is thrown.
+ */
+async function runInline(
+  context: EngineContext,
+  units: readonly PlannedUnit[],
+  budget: InlineBudget,
+): Promise<void> {
+  for (const [index, planned] of units.entries()) {
+    // Out of time (an earlier sibling ran long): the rest go through the queue.
+    if (budget.untilMs !== undefined && Date.now() >= budget.untilMs) {
+      await sendPlanned(context, units.slice(index));
+      return;
+    }
+    try {
+      await handleWorkMessage(context, planned.body, { inline: true, budget });
+    } catch {
+      await sendPlanned(context, [planned]);
+    }
+  }
 }
 
 /** True while the unit's next check is not due yet (with a little slack for clock skew). */

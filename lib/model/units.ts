@@ -8,6 +8,7 @@
 // Item  JOB#<jobId> / UNIT#<unitId>
 //   { type: 'unit', jobId, unitId, kind, status: 'planned' | 'waiting' | 'done' | 'failed',
 //     scope, body (the message), plannedAt, settledAt?, error?, failures?, manifests?, unlocated?,
+//     ranInline? (true: the worker ran it right after the commit that planned it, no message),
 //     waitReason?, heldAs? (the counter label while it waits on a hold), nextCheckAt?,
 //     waitingSince?, waits?, pinnedAt? (when its intent was pinned, in the same transaction),
 //     resends? (sweeper re-sends the queue accepted), lastSentAt?
@@ -39,6 +40,8 @@ export interface Unit {
   readonly error?: string | undefined;
   readonly target?: UnitTarget | undefined;
   readonly spawned?: readonly string[] | undefined;
+  /** True when it settled in a run the worker started itself, with no queue message. */
+  readonly ranInline?: boolean | undefined;
   /** Why the unit waits (guards), while it is `waiting`. */
   readonly waitReason?: string | undefined;
   /** While it waits on a hold: the relation label its `held` counter is kept under. */
@@ -109,6 +112,7 @@ export function unitFromItem(item: Item): Unit {
     error: item.error as string | undefined,
     target: item.target as UnitTarget | undefined,
     spawned: item.spawned as string[] | undefined,
+    ranInline: item.ranInline === true ? true : undefined,
     waitReason: item.waitReason as string | undefined,
     heldAs: item.heldAs as string | undefined,
     nextCheckAt: item.nextCheckAt as string | undefined,
@@ -173,10 +177,13 @@ export function settleUnit(
     failures?: readonly unknown[] | undefined;
     manifests?: readonly unknown[] | undefined;
     unlocated?: readonly unknown[] | undefined;
+    /** True when the worker ran it right after the commit that planned it (no queue message). */
+    ranInline?: boolean | undefined;
   },
 ): TransactItem {
   const extra = [
     ...(outcome.error ? ['#error = :error'] : []),
+    ...(outcome.ranInline ? ['ranInline = :ranInline'] : []),
     ...(outcome.failures?.length ? ['failures = :failures'] : []),
     ...(outcome.manifests?.length ? ['manifests = :manifests'] : []),
     ...(outcome.unlocated?.length ? ['unlocated = :unlocated'] : []),
@@ -193,6 +200,7 @@ export function settleUnit(
         ':now': state.now().toISOString(),
         ':spawned': outcome.spawned,
         ...(outcome.error ? { ':error': outcome.error } : {}),
+        ...(outcome.ranInline ? { ':ranInline': true } : {}),
         // Kept small: the first 100 permanent per-key failures, with key and reason.
         ...(outcome.failures?.length ? { ':failures': outcome.failures.slice(0, 100) } : {}),
         // And the first 100 manifests that could not be read, with key and reason.

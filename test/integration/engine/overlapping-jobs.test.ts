@@ -17,7 +17,8 @@ function handDelivery(pipeline: PipelineHarness) {
   const held: { message: OutgoingMessage; jobId: string; at: number }[] = [];
   const engine: Engine = createEngine({
     graph: pipeline.graph,
-    settings: pipeline.settings,
+    // Every unit is a message in hand: none runs inline, out of the test's chosen order.
+    settings: { ...pipeline.settings, inlineUnitsPerMessage: 0 },
     documents: pipeline.engine.context.docs,
     objects: pipeline.engine.context.objects,
     events: pipeline.events,

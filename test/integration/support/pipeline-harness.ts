@@ -166,7 +166,8 @@ export async function createPipelineHarness(label: string, options: HarnessOptio
   function silentEngine(overrides: Partial<Settings> = {}): Engine {
     return createEngine({
       graph,
-      settings: { ...settings, ...overrides },
+      // Lost means lost: no unit it plans runs inline either.
+      settings: { ...settings, inlineUnitsPerMessage: 0, ...overrides },
       documents: engine.context.docs,
       objects: engine.context.objects,
       events,

@@ -25,6 +25,25 @@ describe('Function: queueHops', () => {
     expect(hops).toEqual({ critical: 4, longest: 4, units: 5 });
   });
 
+  it('counts no hop for a unit the worker ran inline, right after the commit that planned it', () => {
+    // Arrange: the same chain, where only the cascade came through the queue but for one rows
+    // unit, sent because its run failed inline
+    const inline = (u: UnitTrace): UnitTrace => ({ ...u, ranInline: true });
+    const units = [
+      unit('cascade', at(10), ['rows-a', 'rows-b']),
+      unit('rows-a', at(20)),
+      inline(unit('rows-b', at(25), ['finalize'])),
+      inline(unit('finalize', at(30), ['prefix'])),
+      inline(unit('prefix', at(40))),
+    ];
+
+    // Act
+    const hops = queueHops(units);
+
+    // Assess: the prefix unit settled last, one queue message (the cascade's) above it.
+    expect(hops).toEqual({ critical: 1, longest: 2, units: 5 });
+  });
+
   it('follows the unit that settled last, not the deepest one', () => {
     // Arrange: a deep chain done early, a shallow unit settling last
     const units = [

@@ -118,6 +118,33 @@ describe('Function: evaluateTargets', () => {
     ).toBe('60%');
   });
 
+  it('judges a paired variant from both orders when the reversed pass ran (A-B-B-A)', () => {
+    // Prepare: lethe ran first at 88% of the variant, then second at 104%: 96% in all.
+    const runs = [
+      run('objects', 'lethe', 'lethe', 0, 4_400),
+      run('objects', 'lethe-without-receipt-leaves', 'limit', 0, 5_000),
+    ];
+    const reversedPairs = [
+      run('objects', 'lethe-without-receipt-leaves', 'limit', 0, 4_500),
+      run('objects', 'lethe', 'lethe', 0, 4_680),
+    ];
+
+    // Act
+    const rows = evaluateTargets({ ...results(runs), reversedPairs });
+    const receipts = rows.find((r) => r.target.startsWith('objects with receipts ≥ 95%'));
+
+    // Assess
+    expect(receipts).toMatchObject({
+      measured: '96% (lethe first 88%, second 104%)',
+      verdict: 'met',
+    });
+    // Without the reversed pass the first order alone is judged.
+    const single = evaluateTargets(results(runs)).find((r) =>
+      r.target.startsWith('objects with receipts ≥ 95%'),
+    );
+    expect(single).toMatchObject({ measured: '88%', verdict: 'missed' });
+  });
+
   it('judges the restore log by its rows/s and by the write requests it adds per page', () => {
     // Prepare: 100,000 rows are 200 pages of 500.
     const withUsage = (record: RunRecord, writes: Record<string, number>): RunRecord => ({

@@ -1,0 +1,132 @@
+// Issue 21 §2: a small job — a user with 10 rows in each of two child relations and 10
+// objects under its prefix, the bench's small-jobs shape — runs after ingest's message in
+// one queue round trip: the worker runs the units its commits plan itself (rows, the
+// finalize, the prefix) instead of sending each through the queue. The job is
+// watched through the messages its workers receive and the unit items it settles.
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, describe, expect, it } from 'vitest';
+import { destroyAwsClients } from '../../../lib/adapters/aws-clients.js';
+import { defineGraph } from '../../../lib/graph/define-graph.js';
+import type { Item } from '../../../lib/ports/document-store.js';
+import { chunk } from '../../../lib/retry.js';
+import type { SettingsInput } from '../../../lib/settings.js';
+import { localClients } from '../support/local-clients.js';
+import { createPipelineHarness, type PipelineHarness } from '../support/pipeline-harness.js';
+import { unitsOf } from './engine-test-support.js';
+
+const USER = 'u-1';
+const NEIGHBOUR = 'u-1x';
+const ROWS_PER_TABLE = 10;
+const OBJECTS = 10;
+
+const outside = localClients();
+afterAll(() => destroyAwsClients(outside));
+
+function usersGraph(prefix: string) {
+  const child = (name: string, key: string) => ({
+    name: `${prefix}-${name}`,
+    partitionKey: key,
+    indexes: { byUser: { partitionKey: 'userId', sortKey: key } },
+  });
+  const childEntity = (table: string) => ({
+    table,
+    parents: [
+      { entity: 'user', attribute: 'userId', index: 'byUser', onDelete: 'cascade' as const },
+    ],
+  });
+  return defineGraph({
+    tables: {
+      users: { name: `${prefix}-users`, partitionKey: 'userId' },
+      posts: child('posts', 'postId'),
+      comments: child('comments', 'commentId'),
+    },
+    buckets: { files: { name: `${prefix}-files` } },
+    entities: {
+      user: {
+        table: 'users',
+        objects: [{ kind: 'prefix', bucket: 'files', template: 'users/{userId}/' }],
+      },
+      post: childEntity('posts'),
+      comment: childEntity('comments'),
+    },
+  });
+}
+
+async function seedUser(pipeline: PipelineHarness): Promise<void> {
+  const table = (name: string) => pipeline.graph.tables[name]?.name ?? '';
+  const writes: [string, Item][] = [
+    [table('users'), { userId: USER }],
+    [table('users'), { userId: NEIGHBOUR }],
+  ];
+  for (const [name, key] of [
+    ['posts', 'postId'],
+    ['comments', 'commentId'],
+  ] as const) {
+    for (let i = 0; i < ROWS_PER_TABLE; i++)
+      writes.push([table(name), { [key]: `${USER}-${key}-${i}`, userId: USER }]);
+    writes.push([table(name), { [key]: `${NEIGHBOUR}-${key}`, userId: NEIGHBOUR }]);
+  }
+  for (const batch of chunk(writes, 25)) {
+    const requestItems: Record<string, { PutRequest: { Item: Item } }[]> = {};
+    for (const [name, item] of batch)
+      requestItems[name] = [...(requestItems[name] ?? []), { PutRequest: { Item: item } }];
+    await outside.documents.send(new BatchWriteCommand({ RequestItems: requestItems }));
+  }
+  const bucket = pipeline.graph.buckets.files?.name ?? '';
+  const keys = [
+    ...Array.from({ length: OBJECTS }, (_, i) => `users/${USER}/file-${i}`),
+    `users/${NEIGHBOUR}/file`,
+  ];
+  for (const key of keys)
+    await outside.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'x' }));
+}
+
+async function deleteUser(label: string, settings: SettingsInput = {}) {
+  const pipeline = await createPipelineHarness(label, { graph: usersGraph, settings });
+  await seedUser(pipeline);
+  const sent: string[] = [];
+  const { jobId } = await pipeline.engine.requestDeletion({ entity: 'user', id: USER });
+  const job = await pipeline.run(jobId, { onMessage: (body) => sent.push(body) });
+  expect(pipeline.handlerErrors).toEqual([]);
+  const units = await unitsOf(pipeline, jobId);
+  return { pipeline, job, sent, units };
+}
+
+describe('A small job', () => {
+  it('completes after one queue message: the worker runs the units its commits plan itself', async () => {
+    // Prepare / Act
+    const { job, sent, units } = await deleteUser('small');
+
+    // Assess: everything of the user went, counted once.
+    expect(job.counts['user.post.userId']?.rowsDeleted).toBe(ROWS_PER_TABLE);
+    expect(job.counts['user.comment.userId']?.rowsDeleted).toBe(ROWS_PER_TABLE);
+    expect(job.counts['root.user']).toMatchObject({ rowsDeleted: 1, objectsDeleted: OBJECTS });
+    // Only the root cascade's message went through the queue; the rest ran inline.
+    expect(sent.map((body) => JSON.parse(body).type)).toEqual(['cascade']);
+    const kinds = units.map((u) => `${u.kind}${u.ranInline ? ' (inline)' : ''}`).sort();
+    expect(kinds).toEqual([
+      'cascade',
+      'finalize (inline)',
+      'prefix (inline)',
+      'rows (inline)',
+      'rows (inline)',
+    ]);
+  });
+
+  it('sends every unit through the queue with inlineUnitsPerMessage 0', async () => {
+    // Prepare / Act
+    const { job, sent, units } = await deleteUser('small-off', { inlineUnitsPerMessage: 0 });
+
+    // Assess
+    expect(job.counts['root.user']).toMatchObject({ rowsDeleted: 1, objectsDeleted: OBJECTS });
+    expect(sent.map((body) => JSON.parse(body).type).sort()).toEqual([
+      'cascade',
+      'finalize',
+      'prefix',
+      'rows',
+      'rows',
+    ]);
+    expect(units.some((u) => u.ranInline)).toBe(false);
+  });
+});
