@@ -245,7 +245,7 @@ export function evaluateTargets(results: BenchResults): TargetRow[] {
 const WHY_MISSED: readonly (readonly [string, string])[] = [
   [
     'objects ≥ 50%',
-    "Every job pays a fixed chain before and after its keys: the request's transaction, the root's cascade unit, and its finalize, each a queue round trip and a few state reads and writes. The bare loop pays none of it. At 10,000 keys that fixed part is most of lethe's time; at 100,000 it is spread thin.",
+    "Every job pays a fixed chain before and after its keys: the request's transaction, the root's cascade unit (one queue round trip) and its finalize (run inline by the same worker), each with a few state reads and writes, and the completion with its signed receipt. The bare loop pays none of it. At 10,000 keys that fixed part is most of lethe's time; at 100,000 it is spread thin.",
   ],
   [
     'rows ≤ 50 requests',
@@ -261,19 +261,19 @@ const WHY_MISSED: readonly (readonly [string, string])[] = [
   ],
   [
     SMALL_JOBS_TARGET.jobsPerSecond,
-    "A lethe job is several units — the root's cascade, a rows unit per child relation, the finalize, a prefix unit for its objects — each a queue message with its own unit, job and scope reads and its pin and settle transactions, after ingest's tombstone-and-job transaction; the inline cascade makes five requests per job in one go. With the same 40 deletions in flight, lethe spends them on units, not jobs, and on bookkeeping, not items.",
+    "On these emulators both runners are bound by what DynamoDB Local serves per second, so jobs/s follows requests per job (next row), weighted: a transaction costs the emulator several plain writes. The inline cascade makes 5 requests per job; lethe's bookkeeping is per unit and per job — ingest's tombstone-and-job transaction, per unit its unit read, the holds query, its pin and settle transactions, then the completion's transaction and the signed receipt. Running units inline removed the queue round trips, not that bookkeeping. Ingest adds contention of its own: a burst of `EntityDeleted` events takes sequence numbers from 4 tombstone shards by compare-and-set, so concurrent requests on one shard retry (ingest per event in the notes below).",
   ],
   [
     SMALL_JOBS_TARGET.p99,
-    "A small job is all fixed chain: every sequential hop (the hops column) adds a queue receive, the unit's reads and its transactions to the job's latency, and ingest's transaction comes first. And all jobs share one queue that is served roughly in order: when many jobs are in it, each job's next unit waits behind the units every earlier job has queued meanwhile, so latencies bunch up near the whole run's time (p50 close to max) instead of staying near one job's chain. At the steady rate a lethe slower than the rate also queues the jobs that arrived before.",
+    "With every event there at the start, a job's latency is mostly waiting: for an ingest slot, for its shard's sequence number, then behind the units of every job ahead of it on the one work queue, so p99 is close to the whole run's time and follows jobs/s (above). At the steady rate a lethe slower than the rate queues the jobs that arrived before. One job alone takes its chain: ingest's transaction, one queue round trip, then its units one after the other in one invocation.",
   ],
   [
     SMALL_JOBS_TARGET.hops,
-    "A user with child rows and objects goes cascade → rows (one unit per child relation, side by side) → finalize (the user's row, its objects pinned in an intent) → prefix (the objects): four units one after the other, each sent by the outbox after the previous one's commit. Issue #21 §2 is about shortening it.",
+    "A user with child rows and objects goes cascade → rows (one unit per child relation) → finalize (the user's row, its objects pinned in an intent) → prefix (the objects). The worker runs the units a commit plans itself when they fit its budget (`inlineUnitsPerMessage`, 8; at most 4 from one commit; the first half of the invocation's time); a job counted more than one hop had a unit sent through the queue instead — a budget spent, or an inline run that failed and was retried from the queue.",
   ],
   [
     SMALL_JOBS_TARGET.requests,
-    "lethe's bookkeeping is per unit, not per item (see requests per job by action): every unit reads its unit, job and scope items, queries the holds, pins and settles in transactions, and is sent, received and deleted as a message; ingest adds the tombstone and job. At 31 items a job that fixed part is nearly all of lethe's requests, where the inline cascade makes five.",
+    "lethe's bookkeeping is per unit, not per item (see requests per job by action): a small job is five units (cascade, a rows unit per child relation, finalize, prefix), each reading its unit item, querying the holds and pinning and settling in transactions; ingest adds the tombstone-and-job transaction and its reads (more when its shard's sequence number was taken meanwhile), and completion adds the job's transaction and the signed receipt. At 31 items a job that fixed part is nearly all of lethe's requests, where the inline cascade makes five.",
   ],
   [
     'demo end to end',

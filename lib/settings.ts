@@ -44,7 +44,7 @@ export const settingsSchema = z.object({
    * Units a worker runs itself, one message's chain at most, right after the commit that
    * planned them, instead of sending them through the work queue (0: every unit goes through
    * the queue). Only rows, finalize and prefix units, only when a commit plans at most 4 of
-   * them, and only in the first half of the invocation's time: a small job then takes one
+   * them, and only in the first half of the invocation's time (and of the visibility timeout): a small job then takes one
    * queue round trip after ingest instead of four, while a big job's fan-out still spreads
    * over the queue. The planned unit items stay the outbox: if the worker dies, the sweeper
    * sends them after `resendAfterSeconds`, as for any lost message.

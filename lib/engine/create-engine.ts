@@ -109,7 +109,8 @@ export interface Engine {
   /**
    * Handles one work-queue message body, as the worker does. The units its commit plans may
    * run here at once, up to `settings.inlineUnitsPerMessage`, none starting after
-   * `options.inlineUntil` (default: no time limit).
+   * `options.inlineUntil` (default: no limit) or half of `settings.visibilityTimeoutSeconds`
+   * from now, whichever comes first.
    */
   handleMessage(body: string, options?: { inlineUntil?: Date }): Promise<HandleOutcome>;
   guardedPut(entity: string, item: Item): Promise<void>;
@@ -211,7 +212,12 @@ export function createEngine(options: EngineOptions): Engine {
         inline: false,
         budget: {
           remaining: settings.inlineUnitsPerMessage,
-          untilMs: handleOptions?.inlineUntil?.getTime(),
+          // Nothing starts inline after half the message's visibility timeout either: a
+          // message still busy on its chain must not come back to another worker.
+          untilMs: Math.min(
+            handleOptions?.inlineUntil?.getTime() ?? Number.POSITIVE_INFINITY,
+            Date.now() + (settings.visibilityTimeoutSeconds * 1000) / 2,
+          ),
         },
       }),
     guardedPut: (entity, item) => guardedPut(context, entity, item),

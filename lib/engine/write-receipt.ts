@@ -7,7 +7,7 @@
 import { ConditionFailedError, TransactionCancelledError } from '../errors.js';
 import { graphFingerprint } from '../graph/graph-fingerprint.js';
 import { totalOf } from '../model/counters.js';
-import { getJob } from '../model/jobs.js';
+import { getJob, type Job } from '../model/jobs.js';
 import { LEAF_BYTES } from '../model/leaves.js';
 import {
   ATTESTATION_VERSION,
@@ -86,17 +86,23 @@ async function signBody(
 /**
  * Builds, signs and stores the receipt of a completed job; returns the stored one if it
  * exists. Undefined when the job is not completed or the engine has no signer (a function
- * not allowed to sign). Signer errors propagate (retryable by the caller).
+ * not allowed to sign). Signer errors propagate (retryable by the caller). `justCompleted` is
+ * the job as the caller that completed it a moment ago knows it: no receipt can exist yet
+ * (one is written only for a completed job; the conditional put below still guards a twin),
+ * so neither the receipt nor the job is read first.
  */
 export async function writeReceipt(
   context: EngineContext,
   jobId: string,
+  justCompleted?: Job,
 ): Promise<SignedReceipt | undefined> {
   const { state, signer } = context;
   if (!signer) return undefined;
-  const existing = await getReceipt(state, jobId);
-  if (existing) return existing;
-  const job = await getJob(state, jobId);
+  if (!justCompleted) {
+    const existing = await getReceipt(state, jobId);
+    if (existing) return existing;
+  }
+  const job = justCompleted ?? (await getJob(state, jobId));
   if (job?.status !== 'completed' || job.outcome === undefined) return undefined;
 
   const leaves = await readJobLeaves(context, jobId);

@@ -262,9 +262,17 @@ export function outcomeOf(job: Job): JobOutcome {
   return 'deleted';
 }
 
+/** What the caller that completed a job gets: the event's detail and the job as it now is. */
+export interface JobCompletion {
+  readonly detail: Record<string, unknown>;
+  /** The job read before completing it, with what the completion set. */
+  readonly job: Job;
+}
+
 /**
  * Completes the job if nothing is outstanding. Exactly one caller wins; it gets the
- * completion event detail back, and the event is left in the outbox until published.
+ * completion event detail and the completed job back, and the event is left in the outbox
+ * until published.
  * Losing the race (a condition failed) returns undefined; a write DynamoDB cancelled for
  * contention or throttling throws (retryable), so the caller's message comes back and tries
  * again — returning quietly there would leave the job running with nothing left to run.
@@ -272,7 +280,7 @@ export function outcomeOf(job: Job): JobOutcome {
 export async function completeJobIfSettled(
   state: StateContext,
   jobId: string,
-): Promise<Record<string, unknown> | undefined> {
+): Promise<JobCompletion | undefined> {
   const job = await getJob(state, jobId);
   if (job?.status !== 'running' || job.planned !== job.settled) return undefined;
   const now = state.now();
@@ -343,7 +351,12 @@ export async function completeJobIfSettled(
         },
       },
     ]);
-    return detail;
+    // The condition held planned = settled: no settle changed the counts since the read.
+    const completedAt = now.toISOString();
+    return {
+      detail,
+      job: { ...job, status: 'completed', outcome, completedAt, updatedAt: completedAt },
+    };
   } catch (error) {
     if (error instanceof TransactionCancelledError && error.retryable) throw error;
     if (error instanceof TransactionCancelledError || error instanceof ConditionFailedError)

@@ -437,7 +437,12 @@ export async function checkDeletion(input: CheckInput): Promise<CheckReport> {
     depth.visible + depth.inFlight + depth.delayed === 0,
     `${depth.visible} visible, ${depth.inFlight} in flight, ${depth.delayed} delayed`,
   );
-  const units = new Map(partition.map((item) => [String(item.body ?? ''), item]));
+  // Unit items only: a waiter (a unit deferred to another job) keeps its unit's body too.
+  const units = new Map(
+    partition
+      .filter((item) => String(item.sk).startsWith('UNIT#'))
+      .map((item) => [String(item.body ?? ''), item]),
+  );
   const deadLetters = (await readDeadLetters(clients, input.deadLetterQueueUrl)).map(
     (letter): DeadLetter => ({ ...letter, ...explainDeadLetter(letter.body, input, units) }),
   );

@@ -144,9 +144,9 @@ export async function createReliabilityPipeline(options: PipelineOptions) {
     });
     const recording: Engine = {
       ...engine,
-      async handleMessage(body) {
+      async handleMessage(body, handleOptions) {
         try {
-          const outcome = await engine.handleMessage(body);
+          const outcome = await engine.handleMessage(body, handleOptions);
           outcomes[outcome]++;
           return outcome;
         } catch (error) {
