@@ -89,7 +89,8 @@ describe('Function: runSmallJobs', () => {
     // Assess
     for (const run of records.filter((r) => r.runner === 'lethe')) {
       expect(run.jobLatencyMs).toBeDefined();
-      expect(run.queueHops?.max).toBeGreaterThanOrEqual(2);
+      // Ingest's message is one hop; the units after it run inline unless a budget ran out.
+      expect(run.queueHops?.max).toBeGreaterThanOrEqual(1);
       expect(run.queueHops?.max).toBeLessThanOrEqual(run.queueHops?.longest ?? 0);
       expect(run.usage?.requests['sqs:ReceiveMessage']).toBeGreaterThan(0);
       expect(run.usage?.requests['s3:DeleteObjects']).toBeGreaterThanOrEqual(3);

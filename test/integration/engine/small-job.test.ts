@@ -83,7 +83,12 @@ async function seedUser(pipeline: PipelineHarness): Promise<void> {
 }
 
 async function deleteUser(label: string, settings: SettingsInput = {}) {
-  const pipeline = await createPipelineHarness(label, { graph: usersGraph, settings });
+  // The harness's 4 s visibility would also bound the inline chain (half of it) on a busy
+  // machine: a minute keeps the budget's unit count the only limit here.
+  const pipeline = await createPipelineHarness(label, {
+    graph: usersGraph,
+    settings: { visibilityTimeoutSeconds: 60, ...settings },
+  });
   await seedUser(pipeline);
   const sent: string[] = [];
   const { jobId } = await pipeline.engine.requestDeletion({ entity: 'user', id: USER });
