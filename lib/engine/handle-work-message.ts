@@ -152,9 +152,8 @@ export async function handleWorkMessage(
  * Runs units this worker just planned, one after the other, each as if its message had
  * arrived. One after the other: siblings settle on the same job and scope items, and side by
  * side their transactions would cancel each other; those left when the budget's time is up
- * are sent. A unit whose run throws is sent through
- * the queue instead, which retries it as any message (and reports its error there); only a
- * failed send is thrown.
+ * are sent. A unit whose run throws is sent through the queue instead, which retries it as
+ * any message (and reports its error there); only a failed send is thrown.
  */
 async function runInline(
   context: EngineContext,

@@ -23,7 +23,6 @@
 //   { type: 'restore-send', jobId, unitId: 'restore', kind: 'restore',
 //     status: 'planned' | 'done', body, plannedAt, resends?, kickedOutstanding? (the step's
 //     outstanding units at its last re-send), gsi1pk?, gsi1sk? }
-import { TransactionCancelledError } from '../errors.js';
 import type { TransactItem } from '../ports/document-store.js';
 import type { RestoreOutcome } from './restore-log.js';
 import { fnv1a } from './shard-of.js';
@@ -295,54 +294,48 @@ export async function finishRestoreRecord(
 ): Promise<Record<string, unknown> | undefined> {
   const now = state.now().toISOString();
   const detail = { ...summary, restoredAt: now };
-  try {
-    await state.docs.transact([
-      {
-        kind: 'update',
-        table: state.table,
-        key: restoreRecordKey(jobId),
-        update: {
-          expression: 'SET #status = :restored, restoredAt = :now',
-          names: { '#status': 'status' },
-          values: { ':restored': 'restored', ':now': now, ':running': 'running' },
-        },
-        condition: { expression: '#status = :running', names: { '#status': 'status' } },
+  const finished = await transactIf(state.docs, [
+    {
+      kind: 'update',
+      table: state.table,
+      key: restoreRecordKey(jobId),
+      update: {
+        expression: 'SET #status = :restored, restoredAt = :now',
+        names: { '#status': 'status' },
+        values: { ':restored': 'restored', ':now': now, ':running': 'running' },
       },
-      {
-        kind: 'update',
-        table: state.table,
-        key: stateKeys.job(jobId),
-        update: { expression: 'SET restoredAt = :now', values: { ':now': now } },
+      condition: { expression: '#status = :running', names: { '#status': 'status' } },
+    },
+    {
+      kind: 'update',
+      table: state.table,
+      key: stateKeys.job(jobId),
+      update: { expression: 'SET restoredAt = :now', values: { ':now': now } },
+    },
+    {
+      kind: 'put',
+      table: state.table,
+      item: {
+        ...stateKeys.outboxEvent(jobId, 'DeletionRestored'),
+        type: 'outbox-event',
+        detailType: 'DeletionRestored',
+        detail,
+        createdAt: now,
+        jobId,
+        gsi1pk: stateIndex.outbox(),
+        gsi1sk: `${now}#${jobId}`,
       },
-      {
-        kind: 'put',
-        table: state.table,
-        item: {
-          ...stateKeys.outboxEvent(jobId, 'DeletionRestored'),
-          type: 'outbox-event',
-          detailType: 'DeletionRestored',
-          detail,
-          createdAt: now,
-          jobId,
-          gsi1pk: stateIndex.outbox(),
-          gsi1sk: `${now}#${jobId}`,
-        },
+    },
+    {
+      kind: 'update',
+      table: state.table,
+      key: restoreSendKey(jobId),
+      update: {
+        expression: 'SET #status = :done REMOVE gsi1pk, gsi1sk',
+        names: { '#status': 'status' },
+        values: { ':done': 'done' },
       },
-      {
-        kind: 'update',
-        table: state.table,
-        key: restoreSendKey(jobId),
-        update: {
-          expression: 'SET #status = :done REMOVE gsi1pk, gsi1sk',
-          names: { '#status': 'status' },
-          values: { ':done': 'done' },
-        },
-      },
-    ]);
-    return detail;
-  } catch (error) {
-    if (error instanceof TransactionCancelledError && error.reasons[0] === 'ConditionalCheckFailed')
-      return undefined;
-    throw error;
-  }
+    },
+  ]);
+  return finished ? detail : undefined;
 }

@@ -5,9 +5,10 @@
 // that will not come back (dead-lettered, or run by the sweeper's own intent recovery).
 // Neither mark stands for what did not happen: a re-dispatch the queue refused is unmarked,
 // and the stall mark is written in one transaction with its outbox event.
-import { ConditionFailedError, TransactionCancelledError } from '../../errors.js';
+import { ConditionFailedError } from '../../errors.js';
 import { stateIndex, stateKeys } from '../../model/state-keys.js';
 import { type PlannedUnit, unitFromItem } from '../../model/units.js';
+import { transactIf, updateIf } from '../../model/update-if.js';
 import type { Item, TransactItem, UpdateSpec } from '../../ports/document-store.js';
 import { dispatchUnits } from '../dispatch-units.js';
 import { completeAndPublish } from '../publish-completion.js';
@@ -40,16 +41,10 @@ async function markJob(
     },
     condition: { expression: `attribute_not_exists(${attribute}) AND updatedAt = :seen` },
   };
-  try {
-    if (alongside.length === 0) await sweep.engine.docs.update(mark);
-    else await sweep.engine.docs.transact([{ kind: 'update', ...mark }, ...alongside]);
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionFailedError) return false;
-    if (error instanceof TransactionCancelledError && error.reasons[0] === 'ConditionalCheckFailed')
-      return false;
-    throw error;
-  }
+  const { docs } = sweep.engine;
+  return alongside.length === 0
+    ? updateIf(docs, mark)
+    : transactIf(docs, [{ kind: 'update', ...mark }, ...alongside]);
 }
 
 /** Takes back a re-dispatch mark this run set, when the queue refused the re-dispatch. */
