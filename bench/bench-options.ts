@@ -17,6 +17,10 @@ export const USAGE = `usage: npm run bench -- [options]
                      deleted by lethe and by the inline cascade, all at once and at a steady
                      rate, at +0 ms and the added latency; none skips it (default 1000; with
                      --quick 50)
+  --pair-passes <n> how often each object pair of lethe and a lethe variant runs (receipts:
+                     lethe without receipt leaves), alternating which runs first; the row
+                     pair (without the restore log) runs at most twice (default 4; with
+                     --quick 2)
   --only <id,id,…>   run only these runners (ids in bench/registry.ts; e2e is the end-to-end
                      demo and small-jobs the small-jobs suite, which a list without them skips)
   --quick            small sizes (500,5000 keys and rows, e2e 0.1, 50 small jobs); results go
@@ -75,6 +79,7 @@ const schema = z.object({
   e2e: scales.optional(),
   'small-jobs': smallJobs.optional(),
   'latency-ms': z.coerce.number().int().min(0).max(10_000).optional(),
+  'pair-passes': z.coerce.number().int().min(1).max(10).optional(),
   only: z
     .string()
     .transform((text) =>
@@ -103,6 +108,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
       e2e: { type: 'string' },
       'small-jobs': { type: 'string' },
       'latency-ms': { type: 'string' },
+      'pair-passes': { type: 'string' },
       only: { type: 'string' },
       quick: { type: 'boolean' },
       render: { type: 'string' },
@@ -119,6 +125,8 @@ export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
         return `--${flag}: expected positive integers separated by commas`;
       if (flag === 'small-jobs')
         return `--small-jobs: expected a whole number of users up to 1,000,000, or ${E2E_NONE}; got "${values['small-jobs']}"`;
+      if (flag === 'pair-passes')
+        return `--pair-passes: expected a whole number from 1 to 10; got "${values['pair-passes']}"`;
       if (flag === 'e2e')
         return `--e2e: expected scales in (0, 100] separated by commas, or ${E2E_NONE}; got "${values.e2e}"`;
       return `--${flag}: ${issue.message}`;
@@ -155,6 +163,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
       keys: flags.keys ?? defaults,
       rows: flags.rows ?? defaults,
       latencyMs: flags['latency-ms'] ?? 20,
+      pairPasses: flags['pair-passes'] ?? (quick ? 2 : 4),
       quick,
       only: flags.only,
       e2e: flags.only && !flags.only.includes(E2E_ID) ? [] : e2e,

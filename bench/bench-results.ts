@@ -39,6 +39,11 @@ export interface RunRecord {
   readonly loadAverage?: number;
   /** The restore of what this run deleted, when the runner restores (lethe's rows). */
   readonly restore?: RestoreRecord;
+  /**
+   * Which pass of a paired run (`BenchResults.pairPasses`) this is: 2, 4, … ran the variant
+   * first, 3, 5, … lethe first. Absent on `runs`, the registry's pass (1, lethe first).
+   */
+  readonly pass?: number;
   readonly notes: readonly string[];
 }
 
@@ -197,6 +202,11 @@ export interface BenchOptionsRecord {
   readonly e2e?: readonly number[];
   /** Users in the small-jobs suite; absent when skipped (and in results from before it). */
   readonly smallJobs?: number;
+  /**
+   * How many passes each object pair of `PAIRED_BASELINES` runs, alternating which goes first
+   * (the row pair runs at most 2). Absent in results from before it existed.
+   */
+  readonly pairPasses?: number;
 }
 
 export interface BenchResults {
@@ -214,11 +224,12 @@ export interface BenchResults {
   /** Absent in results from before the small-jobs suite existed, or when it was skipped. */
   readonly smallJobs?: readonly SmallJobsRecord[];
   /**
-   * The paired runs once more, in reverse order (`PAIRED_BASELINES`: the lethe variant first,
-   * then lethe), at each size and latency where both ran: with `runs` they make an A-B-B-A
-   * pair, so the variants' ratio is judged from both orders (whichever runs first pays more
-   * of the emulators' warm-up). Absent in results from before it existed.
+   * The paired runs (`PAIRED_BASELINES`: lethe and a lethe variant) again, passes 2 and on
+   * (`RunRecord.pass`), at each size and latency where both ran, alternating which goes first:
+   * with `runs` they make A-B, B-A, A-B, … so the pair's ratio is judged from both orders and
+   * several runs (whichever runs first pays more of the emulators' warm-up, and one run of the
+   * pair varies by more than the 5% a target judges). Absent in results from before it existed.
    */
-  readonly reversedPairs?: readonly RunRecord[];
+  readonly pairPasses?: readonly RunRecord[];
   readonly notes: readonly string[];
 }

@@ -87,13 +87,3 @@ export const ROW_RUNNERS: readonly RunnerEntry<SeededRows>[] = [
     run: deleteItemPerRow,
   },
 ];
-
-/**
- * Per suite, the lethe variant whose ratio to lethe is a target (issue 18: receipts cost ≤ 5%;
- * issue 17: the restore log ≤ 10%). The two differ by a few percent, less than what running
- * first costs, so the bench runs each pair in both orders (`BenchResults.reversedPairs`).
- */
-export const PAIRED_BASELINES = {
-  objects: 'lethe-without-receipt-leaves',
-  rows: 'lethe-without-restore-log',
-} as const;

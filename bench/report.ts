@@ -11,6 +11,7 @@ import type {
   RunRecord,
   Suite,
 } from './bench-results.js';
+import { PAIRED_BASELINES } from './pairs.js';
 import { smallJobsSection } from './small-jobs/small-jobs-report.js';
 import {
   type BarChartSpec,
@@ -258,27 +259,49 @@ function scalingChart(
 }
 
 /**
- * The paired runs once more with the variant first (`BenchResults.reversedPairs`): the
- * targets on those pairs are judged from both orders.
+ * Every pass of each pair (`PAIRED_BASELINES`): the registry's (1) from `runs`, the others
+ * from `BenchResults.pairPasses`. The targets on those pairs are judged from the mean.
  */
-function reversedPairsSection(runs: readonly RunRecord[]): string[] {
-  if (runs.length === 0) return [];
+function pairPassesSection(results: BenchResults): string[] {
+  const further = results.pairPasses ?? [];
+  if (further.length === 0) return [];
   const lines = [
-    '## Paired runs in reverse order',
+    '## Paired runs, every pass',
     '',
     'lethe and the variant a target compares it with (objects: without receipt leaves; rows:',
-    'without the restore log) differ by a few percent, less than what running first costs on',
-    'these emulators. So each pair runs again right after, variant first, and those targets',
-    'are judged from the mean of the two orders (A-B-B-A).',
+    'without the restore log) differ by a few percent: less than what running first costs on',
+    'these emulators, and less than one run varies. So each pair runs several times, in',
+    'alternating order (A-B, B-A, A-B, …), and those targets are judged from the mean ratio.',
     '',
+    '| suite | size | added latency | pass | first | lethe/s | variant/s | lethe ÷ variant |',
+    '|---|---:|---:|---:|---|---:|---:|---:|',
   ];
   for (const suite of ['objects', 'rows'] as const) {
-    const suiteRuns = runs.filter((run) => run.suite === suite);
-    for (const latencyMs of uniqueSorted(suiteRuns.map((run) => run.latencyMs))) {
-      const at = suiteRuns.filter((run) => run.latencyMs === latencyMs);
-      lines.push(`### ${suite}, +${latencyMs} ms per request`, '', ...resultsTable(suite, at), '');
+    const variantId = PAIRED_BASELINES[suite];
+    const all = [...results.runs, ...further].filter(
+      (run) => run.suite === suite && (run.runner === 'lethe' || run.runner === variantId),
+    );
+    const groups = uniqueSorted(further.filter((r) => r.suite === suite).map((r) => r.latencyMs));
+    for (const latencyMs of groups) {
+      for (const n of uniqueSorted(all.filter((r) => r.latencyMs === latencyMs).map((r) => r.n))) {
+        const at = all.filter((run) => run.latencyMs === latencyMs && run.n === n);
+        for (const pass of uniqueSorted(at.map((run) => run.pass ?? 1))) {
+          const lethe = at.find((run) => run.runner === 'lethe' && (run.pass ?? 1) === pass);
+          const variant = at.find((run) => run.runner === variantId && (run.pass ?? 1) === pass);
+          const rate = (run: RunRecord | undefined) =>
+            run && measured(run) ? int(run.itemsPerSecond) : '—';
+          const ratio =
+            lethe && variant && measured(lethe) && measured(variant)
+              ? `${Math.round((lethe.itemsPerSecond / variant.itemsPerSecond) * 100)}%`
+              : '—';
+          lines.push(
+            `| ${suite} | ${int(n)} | +${latencyMs} ms | ${pass} | ${pass % 2 === 1 ? 'lethe' : 'variant'} | ${rate(lethe)} | ${rate(variant)} | ${ratio} |`,
+          );
+        }
+      }
     }
   }
+  lines.push('');
   return lines;
 }
 
@@ -372,7 +395,7 @@ export function renderReport(results: BenchResults, options: RenderOptions): Ren
     md.push('![Rows: rows per second](img/bench-rows-throughput.svg)', '');
   }
 
-  md.push(...reversedPairsSection(results.reversedPairs ?? []));
+  md.push(...pairPassesSection(results));
   md.push(...restoreSection(rowRuns));
   md.push(...endToEndSection(results.endToEnd ?? [], machine));
   md.push(...smallJobsSection(results.smallJobs ?? []));

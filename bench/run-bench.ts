@@ -41,7 +41,8 @@ import {
 import { startDelayProxy } from './delay-proxy.js';
 import { runEndToEnd } from './end-to-end.js';
 import { loadAverages, machineInfo, versions } from './machine-info.js';
-import { OBJECT_RUNNERS, PAIRED_BASELINES, ROW_RUNNERS } from './registry.js';
+import { PAIRED_BASELINES, ROW_PAIR_PASSES } from './pairs.js';
+import { OBJECT_RUNNERS, ROW_RUNNERS } from './registry.js';
 import { createRequestCounter, type RequestCounter } from './request-counter.js';
 import { attachSdkCounter, crossCheck, type SdkTally } from './sdk-counter.js';
 import { dropObjects, seedObjects, verifyObjects } from './seed-objects.js';
@@ -376,47 +377,53 @@ function selected<Data>(
 
 interface SuiteRecords {
   readonly runs: RunRecord[];
-  readonly reversedPairs?: RunRecord[];
+  readonly pairPasses?: RunRecord[];
   readonly smallJobs?: SmallJobsRecord[];
 }
 
 /**
- * Runs the suite's paired variant and then lethe, the reverse of the registry's order, when
- * both are selected; nothing otherwise. With the first pass that makes an A-B-B-A pair.
+ * Passes 2 to `passes` of the suite's pair (`PAIRED_BASELINES`), when lethe and its variant are
+ * both selected; nothing otherwise. Even passes run the variant first, odd ones lethe first, so
+ * with the registry's pass (1, lethe first) the pair runs A-B, B-A, A-B, …
  */
-async function runReversedPair<Data>(
+async function runPairPasses<Data>(
   context: HarnessContext,
   suite: Suite,
   runners: readonly RunnerEntry<Data>[],
   n: number,
   latencyMs: number,
   dataSet: DataSet<Data>,
+  passes: number,
 ): Promise<RunRecord[]> {
   const lethe = runners.find((entry) => entry.id === 'lethe');
   const variant = runners.find((entry) => entry.id === PAIRED_BASELINES[suite]);
   if (!lethe || !variant) return [];
-  const reversed = { ...context, log: (line: string) => context.log(`(reversed) ${line}`) };
   const records: RunRecord[] = [];
-  for (const entry of [variant, lethe]) {
-    records.push(await runOne(reversed, suite, entry, n, latencyMs, dataSet));
+  for (let pass = 2; pass <= passes; pass++) {
+    const tagged = { ...context, log: (line: string) => context.log(`(pass ${pass}) ${line}`) };
+    for (const entry of pass % 2 === 0 ? [variant, lethe] : [lethe, variant]) {
+      records.push({ ...(await runOne(tagged, suite, entry, n, latencyMs, dataSet)), pass });
+    }
   }
   return records;
 }
 
+/** A started local stack behind the delay proxies, as the suites use it. */
+interface StackContext extends HarnessContext {
+  /** Clients on the emulators: seeding, verification, drop. */
+  readonly direct: AwsClients;
+  /** Sets the added latency per request at both proxies, in ms. */
+  setDelay(ms: number): void;
+}
+
 /**
- * The object, row and small-jobs suites on one local stack; nothing starts when none of them
- * is selected.
+ * Starts a fresh local stack (DynamoDB Local, fauxqs) behind the delay proxies, runs `suites`
+ * on it and stops it all, also on Ctrl-C.
  */
-async function runSuites(
-  options: BenchOptions,
+async function withLocalStack<T>(
   log: (line: string) => void,
-): Promise<SuiteRecords> {
-  const objectRunners = selected(OBJECT_RUNNERS, options.only);
-  const rowRunners = selected(ROW_RUNNERS, options.only);
-  const smallJobsN = options.smallJobs ?? 0;
-  if (objectRunners.length === 0 && rowRunners.length === 0 && smallJobsN === 0) {
-    return { runs: [] };
-  }
+  suites: (context: StackContext) => Promise<T>,
+): Promise<T> {
   log(`starting the local stack (DynamoDB Local, fauxqs)…`);
   const stack = await startLocalStack();
   const stopStackOnSignal = onShutdown(() => stack.stop());
@@ -427,19 +434,42 @@ async function runSuites(
     await Promise.all([fauxqsProxy.close(), dynamoProxy.close()]);
   });
   const direct = createAwsClients({ region: stack.region, endpoints: stack.endpoints });
-  const context: HarnessContext = {
-    region: stack.region,
-    emulatorEndpoints: stack.endpoints,
-    proxiedEndpoints: {
-      dynamodb: dynamoProxy.endpoint,
-      sqs: fauxqsProxy.endpoint,
-      s3: fauxqsProxy.endpoint,
-    },
-    counter,
-    log,
-  };
+  try {
+    return await suites({
+      region: stack.region,
+      emulatorEndpoints: stack.endpoints,
+      proxiedEndpoints: {
+        dynamodb: dynamoProxy.endpoint,
+        sqs: fauxqsProxy.endpoint,
+        s3: fauxqsProxy.endpoint,
+      },
+      counter,
+      log,
+      direct,
+      setDelay: (ms) => {
+        fauxqsProxy.setDelay(ms);
+        dynamoProxy.setDelay(ms);
+      },
+    });
+  } finally {
+    destroyAwsClients(direct);
+    await Promise.all([fauxqsProxy.close(), dynamoProxy.close()]);
+    closeProxiesOnSignal();
+    await stack.stop();
+    stopStackOnSignal();
+  }
+}
+
+/** The object and row suites, with their warm-up and the pairs' further passes. */
+async function runBulkSuites(
+  context: StackContext,
+  options: BenchOptions,
+  objectRunners: readonly RunnerEntry<SeededObjects>[],
+  rowRunners: readonly RunnerEntry<SeededRows>[],
+): Promise<SuiteRecords> {
+  const { direct, setDelay } = context;
   const objects: DataSet<SeededObjects> = {
-    seed: (count) => seedObjects(direct, stack.endpoints.s3, { count }),
+    seed: (count) => seedObjects(direct, context.emulatorEndpoints.s3, { count }),
     verify: (data) => verifyObjects(direct, data),
     drop: (data) => dropObjects(direct, data),
   };
@@ -449,59 +479,75 @@ async function runSuites(
     verifyRestored: (data) => verifyRestoredRows(direct, data),
     drop: (data) => dropRows(direct, data),
   };
-  const setDelay = (ms: number) => {
-    fauxqsProxy.setDelay(ms);
-    dynamoProxy.setDelay(ms);
-  };
-
   const runs: RunRecord[] = [];
-  const reversedPairs: RunRecord[] = [];
-  let smallJobs: SmallJobsRecord[] | undefined;
+  const pairPasses: RunRecord[] = [];
+  const objectPasses = options.pairPasses ?? 1;
+  const rowPasses = Math.min(objectPasses, ROW_PAIR_PASSES);
   const latencies = options.latencyMs > 0 ? [0, options.latencyMs] : [0];
-  try {
-    // The first measured run would otherwise pay for JIT warm-up in fauxqs, DynamoDB Local,
-    // the proxy and the SDK: run the SDK baselines and lethe once on small data, unrecorded.
-    log('warming up the emulators, the proxy and the SDK…');
-    const quiet = { ...context, log: () => undefined };
-    for (const entry of OBJECT_RUNNERS.filter((e) => WARM_UP_RUNNERS.includes(e.id))) {
-      await runOne(quiet, 'objects', entry, WARM_UP_N, 0, objects);
-    }
-    for (const entry of ROW_RUNNERS.filter((e) => WARM_UP_RUNNERS.includes(e.id))) {
-      await runOne(quiet, 'rows', entry, WARM_UP_N, 0, rows);
-    }
-    for (const latencyMs of latencies) {
-      setDelay(latencyMs);
-      for (const n of options.keys) {
-        for (const entry of objectRunners) {
-          runs.push(await runOne(context, 'objects', entry, n, latencyMs, objects));
-        }
-        reversedPairs.push(
-          ...(await runReversedPair(context, 'objects', objectRunners, n, latencyMs, objects)),
-        );
-      }
-    }
-    setDelay(0);
-    for (const n of options.rows) {
-      for (const entry of rowRunners) {
-        runs.push(await runOne(context, 'rows', entry, n, 0, rows));
-      }
-      reversedPairs.push(...(await runReversedPair(context, 'rows', rowRunners, n, 0, rows)));
-    }
-    if (smallJobsN > 0) {
-      smallJobs = await runSmallJobs({ ...context, direct, setDelay }, smallJobsN, latencies);
-    }
-  } finally {
-    destroyAwsClients(direct);
-    await Promise.all([fauxqsProxy.close(), dynamoProxy.close()]);
-    closeProxiesOnSignal();
-    await stack.stop();
-    stopStackOnSignal();
+  // The first measured run would otherwise pay for JIT warm-up in fauxqs, DynamoDB Local,
+  // the proxy and the SDK: run the SDK baselines and lethe once on small data, unrecorded.
+  context.log('warming up the emulators, the proxy and the SDK…');
+  const quiet = { ...context, log: () => undefined };
+  for (const entry of OBJECT_RUNNERS.filter((e) => WARM_UP_RUNNERS.includes(e.id))) {
+    await runOne(quiet, 'objects', entry, WARM_UP_N, 0, objects);
   }
-  return {
-    runs,
-    ...(reversedPairs.length > 0 ? { reversedPairs } : {}),
-    ...(smallJobs ? { smallJobs } : {}),
-  };
+  for (const entry of ROW_RUNNERS.filter((e) => WARM_UP_RUNNERS.includes(e.id))) {
+    await runOne(quiet, 'rows', entry, WARM_UP_N, 0, rows);
+  }
+  for (const latencyMs of latencies) {
+    setDelay(latencyMs);
+    for (const n of options.keys) {
+      for (const entry of objectRunners) {
+        runs.push(await runOne(context, 'objects', entry, n, latencyMs, objects));
+      }
+      pairPasses.push(
+        ...(await runPairPasses(
+          context,
+          'objects',
+          objectRunners,
+          n,
+          latencyMs,
+          objects,
+          objectPasses,
+        )),
+      );
+    }
+  }
+  setDelay(0);
+  for (const n of options.rows) {
+    for (const entry of rowRunners) {
+      runs.push(await runOne(context, 'rows', entry, n, 0, rows));
+    }
+    pairPasses.push(...(await runPairPasses(context, 'rows', rowRunners, n, 0, rows, rowPasses)));
+  }
+  return { runs, ...(pairPasses.length > 0 ? { pairPasses } : {}) };
+}
+
+/**
+ * The object and row suites on one local stack, then the small-jobs suite on a fresh one:
+ * after a million keys and rows, DynamoDB Local served the small jobs' transactions about six
+ * times slower than a new instance does, which no deployment would see. Nothing starts when
+ * no suite is selected.
+ */
+async function runSuites(
+  options: BenchOptions,
+  log: (line: string) => void,
+): Promise<SuiteRecords> {
+  const objectRunners = selected(OBJECT_RUNNERS, options.only);
+  const rowRunners = selected(ROW_RUNNERS, options.only);
+  const smallJobsN = options.smallJobs ?? 0;
+  const bulk =
+    objectRunners.length > 0 || rowRunners.length > 0
+      ? await withLocalStack(log, (context) =>
+          runBulkSuites(context, options, objectRunners, rowRunners),
+        )
+      : { runs: [] };
+  if (smallJobsN === 0) return bulk;
+  const latencies = options.latencyMs > 0 ? [0, options.latencyMs] : [0];
+  const smallJobs = await withLocalStack(log, (context) =>
+    runSmallJobs(context, smallJobsN, latencies),
+  );
+  return { ...bulk, smallJobs };
 }
 
 export async function runBench(
@@ -511,7 +557,7 @@ export async function runBench(
   const startedAt = new Date().toISOString();
   const loadAtStart = loadAverages();
   const toolVersions = await versions();
-  const { runs, reversedPairs, smallJobs } = await runSuites(options, log);
+  const { runs, pairPasses, smallJobs } = await runSuites(options, log);
   // After the suites' stack is stopped: each demo starts emulators of its own.
   const e2eScales = options.e2e ?? [];
   const endToEnd = e2eScales.length > 0 ? await runEndToEnd(e2eScales, log) : undefined;
@@ -525,7 +571,7 @@ export async function runBench(
     versions: toolVersions,
     prices: PRICES,
     runs,
-    ...(reversedPairs ? { reversedPairs } : {}),
+    ...(pairPasses ? { pairPasses } : {}),
     ...(endToEnd ? { endToEnd } : {}),
     ...(smallJobs ? { smallJobs } : {}),
     notes: [],

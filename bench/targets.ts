@@ -142,32 +142,52 @@ function restoreLogWriteRows(runs: readonly RunRecord[]): TargetRow[] {
     });
 }
 
+/** One pass of a pair: lethe ÷ the variant, and whether lethe ran first. */
+interface PassRatio {
+  readonly ratio: number;
+  readonly letheFirst: boolean;
+}
+
 /**
- * lethe ÷ `baseline` from the reversed pass (`BenchResults.reversedPairs`, the variant run
- * first) at lethe's size and latency; undefined when that pass did not run or failed.
+ * lethe ÷ `baseline` in each further pass of the pair (`BenchResults.pairPasses`) at lethe's
+ * size and latency, in pass order; passes where either run failed are left out.
  */
-function reversedRatio(
-  results: BenchResults,
-  lethe: RunRecord,
-  baseline: string,
-): number | undefined {
-  const at = (runner: string) =>
-    (results.reversedPairs ?? []).find(
+function passRatios(results: BenchResults, lethe: RunRecord, baseline: string): PassRatio[] {
+  const at = (runner: string, pass: number) =>
+    (results.pairPasses ?? []).find(
       (run) =>
         run.runner === runner &&
+        run.pass === pass &&
         run.suite === lethe.suite &&
         run.n === lethe.n &&
         run.latencyMs === lethe.latencyMs,
     );
-  const again = at('lethe');
-  const variant = at(baseline);
-  if (!ok(again) || !ok(variant)) return undefined;
-  return again.itemsPerSecond / variant.itemsPerSecond;
+  const passes = [...new Set((results.pairPasses ?? []).map((run) => run.pass ?? 1))].sort(
+    (a, b) => a - b,
+  );
+  return passes.flatMap((pass) => {
+    const again = at('lethe', pass);
+    const variant = at(baseline, pass);
+    if (!ok(again) || !ok(variant)) return [];
+    return [{ ratio: again.itemsPerSecond / variant.itemsPerSecond, letheFirst: pass % 2 === 1 }];
+  });
+}
+
+const percent = (value: number) => `${Math.round(value * 100)}%`;
+
+/** "96% (mean of 4 passes; lethe first 88%, 95%; second 104%, 97%)". */
+function describePasses(mean: number, passes: readonly PassRatio[]): string {
+  const list = (letheFirst: boolean) =>
+    passes
+      .filter((pass) => pass.letheFirst === letheFirst)
+      .map((pass) => percent(pass.ratio))
+      .join(', ');
+  return `${percent(mean)} (mean of ${passes.length} passes; lethe first ${list(true)}; second ${list(false)})`;
 }
 
 /**
- * Judges every target. A ratio to a paired lethe variant (`PAIRED_BASELINES`) that also ran
- * in reverse order is the mean of the two orders' ratios (A-B-B-A), both shown.
+ * Judges every target. A ratio to a paired lethe variant (`PAIRED_BASELINES`) that ran in
+ * further passes (A-B, B-A, A-B, …) is the mean of every pass's ratio, each shown by order.
  */
 export function evaluateTargets(results: BenchResults): TargetRow[] {
   const rows: TargetRow[] = [];
@@ -196,16 +216,17 @@ export function evaluateTargets(results: BenchResults): TargetRow[] {
         });
         continue;
       }
-      const first = lethe.itemsPerSecond / baseline.itemsPerSecond;
-      const second = reversedRatio(results, lethe, target.baseline);
-      const ratio = second === undefined ? first : (first + second) / 2;
-      const percent = (value: number) => `${Math.round(value * 100)}%`;
+      const passes = [
+        { ratio: lethe.itemsPerSecond / baseline.itemsPerSecond, letheFirst: true },
+        ...passRatios(results, lethe, target.baseline),
+      ];
+      const ratio = passes.reduce((sum, pass) => sum + pass.ratio, 0) / passes.length;
       rows.push({
         target: target.label,
         where: where(lethe),
         measured:
-          second !== undefined
-            ? `${percent(ratio)} (lethe first ${percent(first)}, second ${percent(second)})`
+          passes.length > 1
+            ? describePasses(ratio, passes)
             : target.atLeast < 1
               ? percent(ratio)
               : `${ratio.toFixed(2)}× (${Math.round(lethe.itemsPerSecond)} vs ${Math.round(baseline.itemsPerSecond)}/s)`,

@@ -119,6 +119,29 @@ describe('Function: parseBenchArgs', () => {
     });
   });
 
+  describe('Option: --pair-passes', () => {
+    const passesOf = (argv: string[]) => {
+      const parsed = parseBenchArgs(argv);
+      if (parsed.kind !== 'run') throw new Error(`expected a run, got ${parsed.kind}`);
+      return parsed.options.pairPasses;
+    };
+
+    it('runs each pair 4 times by default and twice with --quick', () => {
+      // Act & Assess
+      expect(passesOf([])).toBe(4);
+      expect(passesOf(['--quick'])).toBe(2);
+      expect(passesOf(['--pair-passes', '1'])).toBe(1);
+      expect(passesOf(['--quick', '--pair-passes', '6'])).toBe(6);
+    });
+
+    it.each([['0'], ['11'], ['2.5'], ['many'], ['']])('refuses %j, naming the flag', (value) => {
+      // Act & Assess
+      expect(() => parseBenchArgs([`--pair-passes=${value}`])).toThrow(
+        `--pair-passes: expected a whole number from 1 to 10; got "${value}"`,
+      );
+    });
+  });
+
   describe('Constant: USAGE', () => {
     it('documents --e2e, its defaults and the e2e id of --only', () => {
       // Assess

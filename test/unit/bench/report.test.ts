@@ -322,4 +322,63 @@ describe('Function: renderReport', () => {
       expect(markdown).toContain('Objects: not measured: the emulator has no bucket versioning');
     });
   });
+
+  describe('Section: Paired runs, every pass', () => {
+    const objectRun = (runner: string, itemsPerSecond: number, pass?: number): RunRecord => ({
+      suite: 'objects',
+      runner,
+      label: runner,
+      role: runner === 'lethe' ? 'lethe' : 'limit',
+      n: 100_000,
+      latencyMs: 0,
+      status: 'ok',
+      elapsedMs: 1_000,
+      itemsPerSecond,
+      requestsTotal: 300,
+      requestsPer1000Items: 3,
+      notes: [],
+      ...(pass === undefined ? {} : { pass }),
+    });
+    const variant = 'lethe-without-receipt-leaves';
+    const runs = [objectRun('lethe', 9_000), objectRun(variant, 10_000)];
+
+    it('lists every pass of a pair, which ran first and its ratio', () => {
+      // Prepare
+      const pairPasses = [
+        objectRun(variant, 10_000, 2),
+        objectRun('lethe', 9_900, 2),
+        objectRun('lethe', 9_600, 3),
+        objectRun(variant, 10_000, 3),
+      ];
+
+      // Act
+      const { markdown } = renderReport(
+        { ...results(undefined), runs, pairPasses },
+        { resultsLink: '../bench/results/latest.json' },
+      );
+
+      // Assess
+      expect(markdown).toContain('## Paired runs, every pass');
+      expect(markdown).toContain(
+        '| objects | 100,000 | +0 ms | 1 | lethe | 9,000 | 10,000 | 90% |',
+      );
+      expect(markdown).toContain(
+        '| objects | 100,000 | +0 ms | 2 | variant | 9,900 | 10,000 | 99% |',
+      );
+      expect(markdown).toContain(
+        '| objects | 100,000 | +0 ms | 3 | lethe | 9,600 | 10,000 | 96% |',
+      );
+    });
+
+    it('has no such section when the pairs ran once', () => {
+      // Act
+      const { markdown } = renderReport(
+        { ...results(undefined), runs },
+        { resultsLink: '../bench/results/latest.json' },
+      );
+
+      // Assess
+      expect(markdown).not.toContain('Paired runs');
+    });
+  });
 });
