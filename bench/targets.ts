@@ -114,32 +114,65 @@ const ROWS_PER_PAGE = 500;
 const writesOf = (run: RunRecord) =>
   WRITE_ACTIONS.reduce((sum, action) => sum + (run.usage?.requests[action] ?? 0), 0);
 
+/** Keys in one prefix unit: settings `objectPageSize` (1,000) × `prefixPagesPerUnit` (10). */
+const KEYS_PER_PREFIX_UNIT = 10_000;
+
 /**
- * Issue 17: the restore log adds at most one write request per page of rows — write
- * requests of lethe's row run minus those of the same run without the log, per page.
+ * Write requests lethe's run makes beyond its paired variant's (`variant`, same size and
+ * latency), per `per` items: how many writes a feature adds per page or per unit. Undefined
+ * where either run failed or has no request counts.
  */
-function restoreLogWriteRows(runs: readonly RunRecord[]): TargetRow[] {
-  return runs
-    .filter((run) => run.role === 'lethe' && run.suite === 'rows')
-    .map((lethe) => {
-      const without = runs.find(
-        (run) =>
-          run.runner === 'lethe-without-restore-log' &&
-          run.n === lethe.n &&
-          run.latencyMs === lethe.latencyMs,
-      );
-      const target = `rows: the restore log adds ≤ 1 write request per page of ${ROWS_PER_PAGE}`;
-      if (lethe.status !== 'ok' || without?.status !== 'ok' || !lethe.usage || !without.usage) {
-        return { target, where: where(lethe), measured: '—', verdict: 'not measured' };
-      }
-      const extra = (writesOf(lethe) - writesOf(without)) / Math.ceil(lethe.n / ROWS_PER_PAGE);
-      return {
-        target,
-        where: where(lethe),
-        measured: extra.toFixed(2),
-        verdict: extra <= 1 ? 'met' : 'missed',
-      };
-    });
+function extraWritesPer(
+  runs: readonly RunRecord[],
+  lethe: RunRecord,
+  variant: string,
+  per: number,
+): number | undefined {
+  const without = runs.find(
+    (run) => run.runner === variant && run.n === lethe.n && run.latencyMs === lethe.latencyMs,
+  );
+  if (lethe.status !== 'ok' || without?.status !== 'ok' || !lethe.usage || !without.usage) {
+    return undefined;
+  }
+  return (writesOf(lethe) - writesOf(without)) / Math.ceil(lethe.n / per);
+}
+
+/**
+ * Issue 17: the restore log adds at most one write request per page of rows; issue 18: the
+ * receipt leaves add at most one write per unit (a prefix unit of 10,000 keys, the units that
+ * erase objects). Write requests of lethe's run minus those of the same run without the
+ * feature, per page or per unit.
+ */
+function extraWriteRows(runs: readonly RunRecord[]): TargetRow[] {
+  const features = [
+    {
+      suite: 'rows',
+      variant: 'lethe-without-restore-log',
+      per: ROWS_PER_PAGE,
+      target: `rows: the restore log adds ≤ 1 write request per page of ${ROWS_PER_PAGE}`,
+    },
+    {
+      suite: 'objects',
+      variant: 'lethe-without-receipt-leaves',
+      per: KEYS_PER_PREFIX_UNIT,
+      target: `objects: receipt leaves add ≤ 1 write request per prefix unit of ${KEYS_PER_PREFIX_UNIT.toLocaleString('en-US')} keys`,
+    },
+  ] as const;
+  return features.flatMap(({ suite, variant, per, target }) =>
+    runs
+      .filter((run) => run.role === 'lethe' && run.suite === suite)
+      .map((lethe): TargetRow => {
+        const extra = extraWritesPer(runs, lethe, variant, per);
+        return extra === undefined
+          ? { target, where: where(lethe), measured: '—', verdict: 'not measured' }
+          : {
+              target,
+              where: where(lethe),
+              measured: extra.toFixed(2),
+              verdict: extra <= 1 ? 'met' : 'missed',
+            };
+      }),
+  );
 }
 
 /** One pass of a pair: lethe ÷ the variant, and whether lethe ran first. */
@@ -250,7 +283,7 @@ export function evaluateTargets(results: BenchResults): TargetRow[] {
             : 'missed',
     });
   }
-  rows.push(...restoreLogWriteRows(results.runs));
+  rows.push(...extraWriteRows(results.runs));
   rows.push(...evaluateSmallJobsTargets(results.smallJobs ?? []));
   const demo = (results.endToEnd ?? []).find((record) => record.scale === 1);
   rows.push({

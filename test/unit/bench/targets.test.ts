@@ -170,6 +170,48 @@ describe('Function: evaluateTargets', () => {
     expect(judged).toEqual([]);
   });
 
+  it('judges the receipt leaves by the write requests they add per prefix unit', () => {
+    // Prepare: 100,000 keys are 10 prefix units of 10,000 keys.
+    const withUsage = (record: RunRecord, writes: Record<string, number>): RunRecord => ({
+      ...record,
+      usage: { ...emptyUsage(), requests: writes },
+    });
+    const runs = [
+      withUsage(run('objects', 'lethe', 'lethe', 0, 9_800), {
+        'dynamodb:TransactWriteItems': 40,
+        's3:PutObject': 10,
+        's3:DeleteObjects': 100,
+      }),
+      withUsage(run('objects', 'lethe-without-receipt-leaves', 'limit', 0, 10_000), {
+        'dynamodb:TransactWriteItems': 40,
+        's3:DeleteObjects': 100,
+      }),
+      withUsage(run('objects', 'lethe', 'lethe', 20, 5_000), {
+        'dynamodb:TransactWriteItems': 40,
+        'dynamodb:PutItem': 25,
+      }),
+      withUsage(run('objects', 'lethe-without-receipt-leaves', 'limit', 20, 5_000), {
+        'dynamodb:TransactWriteItems': 40,
+      }),
+    ];
+
+    // Act
+    const rows = evaluateTargets(results(runs)).filter((r) =>
+      r.target.startsWith('objects: receipt leaves add ≤ 1 write request per prefix unit'),
+    );
+
+    // Assess: 10 PutObjects / 10 units; 25 PutItems / 10 units. DeleteObjects is not a write
+    // that the feature adds (both runs make it), and reads never count.
+    expect(rows).toEqual([
+      expect.objectContaining({ where: '100,000 keys, +0 ms', measured: '1.00', verdict: 'met' }),
+      expect.objectContaining({
+        where: '100,000 keys, +20 ms',
+        measured: '2.50',
+        verdict: 'missed',
+      }),
+    ]);
+  });
+
   it('judges the restore log by its rows/s and by the write requests it adds per page', () => {
     // Prepare: 100,000 rows are 200 pages of 500.
     const withUsage = (record: RunRecord, writes: Record<string, number>): RunRecord => ({
