@@ -12,6 +12,8 @@ export interface TargetRow {
   readonly where: string;
   readonly measured: string;
   readonly verdict: Verdict;
+  /** Why it was not measured, when a run it needs failed: that run and its reason. */
+  readonly reason?: string;
 }
 
 interface RatioTarget {
@@ -346,6 +348,16 @@ export function targetsSection(rows: readonly TargetRow[]): string[] {
   const why = WHY_MISSED.filter(([prefix]) =>
     rows.some((row) => row.verdict === 'missed' && row.target.startsWith(prefix)),
   );
+  // One line per place a failed run left targets unjudged, not one per target.
+  const unmeasured = [
+    ...new Map(
+      rows.flatMap((row) =>
+        row.verdict === 'not measured' && row.reason !== undefined
+          ? [[`${row.where}: ${row.reason}`, row] as const]
+          : [],
+      ),
+    ).values(),
+  ];
   return [
     '## Targets',
     '',
@@ -360,6 +372,14 @@ export function targetsSection(rows: readonly TargetRow[]): string[] {
     '',
     ...(why.length > 0
       ? ['Why the misses:', '', ...why.map(([prefix, text]) => `- **${prefix}…**: ${text}`), '']
+      : []),
+    ...(unmeasured.length > 0
+      ? [
+          'Why some were not measured:',
+          '',
+          ...unmeasured.map((row) => `- **${row.where}**: ${row.reason}`),
+          '',
+        ]
       : []),
   ];
 }

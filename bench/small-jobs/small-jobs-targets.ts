@@ -29,8 +29,28 @@ function judge(target: string, where: string, measured: string, met: boolean): T
   return { target, where, measured, verdict: met ? 'met' : 'missed' };
 }
 
-function notMeasured(target: string, where: string): TargetRow {
-  return { target, where, measured: '—', verdict: 'not measured' };
+function notMeasured(target: string, where: string, reason?: string): TargetRow {
+  return {
+    target,
+    where,
+    measured: '—',
+    verdict: 'not measured',
+    ...(reason === undefined ? {} : { reason }),
+  };
+}
+
+/** Which of the two runs a target compares failed, and why; undefined when neither did. */
+function failureOf(
+  lethe: SmallJobsRecord,
+  inline: SmallJobsRecord | undefined,
+): string | undefined {
+  if (lethe.status !== 'ok') {
+    return `the lethe run ${lethe.status}: ${lethe.reason ?? 'no reason recorded'}`;
+  }
+  if (inline && inline.status !== 'ok') {
+    return `the inline cascade's run ${inline.status}: ${inline.reason ?? 'no reason recorded'}`;
+  }
+  return inline ? undefined : 'the inline cascade did not run at this size and latency';
 }
 
 /** One row per target and lethe run it applies to (jobs/s: all-at-once runs only). */
@@ -46,6 +66,7 @@ export function evaluateSmallJobsTargets(records: readonly SmallJobsRecord[]): T
         run.latencyMs === lethe.latencyMs,
     );
     const compared = ok(lethe) && ok(inline);
+    const failure = failureOf(lethe, inline);
     if (lethe.arrival === 'burst') {
       const ratio =
         compared && lethe.jobsPerSecond !== undefined && inline.jobsPerSecond !== undefined
@@ -53,7 +74,7 @@ export function evaluateSmallJobsTargets(records: readonly SmallJobsRecord[]): T
           : undefined;
       rows.push(
         ratio === undefined || !compared
-          ? notMeasured(SMALL_JOBS_TARGET.jobsPerSecond, where)
+          ? notMeasured(SMALL_JOBS_TARGET.jobsPerSecond, where, failure)
           : judge(
               SMALL_JOBS_TARGET.jobsPerSecond,
               where,
@@ -66,7 +87,7 @@ export function evaluateSmallJobsTargets(records: readonly SmallJobsRecord[]): T
     const inlineP99 = inline?.jobLatencyMs?.p99;
     rows.push(
       !compared || p99 === undefined || inlineP99 === undefined || inlineP99 <= 0
-        ? notMeasured(SMALL_JOBS_TARGET.p99, where)
+        ? notMeasured(SMALL_JOBS_TARGET.p99, where, failure)
         : judge(
             SMALL_JOBS_TARGET.p99,
             where,
@@ -77,7 +98,7 @@ export function evaluateSmallJobsTargets(records: readonly SmallJobsRecord[]): T
     const hops = lethe.queueHops?.max;
     rows.push(
       !ok(lethe) || hops === undefined
-        ? notMeasured(SMALL_JOBS_TARGET.hops, where)
+        ? notMeasured(SMALL_JOBS_TARGET.hops, where, failure)
         : judge(
             SMALL_JOBS_TARGET.hops,
             where,
@@ -88,7 +109,7 @@ export function evaluateSmallJobsTargets(records: readonly SmallJobsRecord[]): T
     const requests = lethe.requestsPerJob;
     const inlineRequests = inline?.requestsPerJob;
     if (!compared || requests === undefined || inlineRequests === undefined) {
-      rows.push(notMeasured(SMALL_JOBS_TARGET.requests, where));
+      rows.push(notMeasured(SMALL_JOBS_TARGET.requests, where, failure));
     } else {
       const limit = MAX_REQUESTS_TIMES_INLINE * inlineRequests + MAX_REQUESTS_OVER_INLINE;
       rows.push(

@@ -4,6 +4,7 @@ import {
   evaluateSmallJobsTargets,
   SMALL_JOBS_TARGET,
 } from '../../../bench/small-jobs/small-jobs-targets.js';
+import { targetsSection } from '../../../bench/targets.js';
 
 function record(
   role: SmallJobsRecord['role'],
@@ -107,6 +108,34 @@ describe('Function: evaluateSmallJobsTargets', () => {
       [SMALL_JOBS_TARGET.hops, 'met'],
       [SMALL_JOBS_TARGET.requests, 'not measured'],
     ]);
+  });
+
+  it('names the failed run and its reason on each target it left unjudged; the report lists it once', () => {
+    // Arrange
+    const lethe: SmallJobsRecord = {
+      ...record('lethe', 'steady', { jobsPerSecond: 0, p99: 0, requestsPerJob: 0 }),
+      status: 'failed',
+      reason: 'ingest failed 3 times for one event',
+    };
+    const records = [
+      record('baseline', 'steady', { jobsPerSecond: 39, p99: 30, requestsPerJob: 5 }),
+      lethe,
+    ];
+
+    // Act
+    const rows = evaluateSmallJobsTargets(records);
+    const section = targetsSection(rows).join('\n');
+
+    // Assess
+    expect(rows.map((row) => [row.verdict, row.reason])).toEqual([
+      ['not measured', 'the lethe run failed: ingest failed 3 times for one event'],
+      ['not measured', 'the lethe run failed: ingest failed 3 times for one event'],
+      ['not measured', 'the lethe run failed: ingest failed 3 times for one event'],
+    ]);
+    expect(section).toContain('Why some were not measured:');
+    expect(
+      section.match(/- \*\*1,000 jobs, 100\/s, \+0 ms\*\*: the lethe run failed: ingest failed/g),
+    ).toHaveLength(1);
   });
 
   it('judges nothing without small-jobs records', () => {
