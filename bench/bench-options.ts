@@ -17,7 +17,7 @@ export const USAGE = `usage: npm run bench -- [options]
                      deleted by lethe and by the inline cascade, all at once and at a steady
                      rate, at +0 ms and the added latency; none skips it (default 1000; with
                      --quick 50)
-  --pair-passes <n> how often each object pair of lethe and a lethe variant runs (receipts:
+  --pair-passes <n>  how often each object pair of lethe and a lethe variant runs (receipts:
                      lethe without receipt leaves), alternating which runs first; the row
                      pair (without the restore log) runs at most twice (default 4; with
                      --quick 2)

@@ -109,10 +109,10 @@ export function formatReceipt(signed: SignedReceipt): string {
   ].join('\n');
 }
 
-/** The receipt's signed verification, as `lethe verify` words it, or that there is none yet. */
+/** The receipt's signed verification, as `lethe verify` words it, or that it carries none. */
 function attestationLine(signed: SignedReceipt): string {
   const attested = signed.verification?.attestation;
-  if (!attested) return 'verification: none signed yet (see `lethe verify`)';
+  if (!attested) return 'verification: none in this receipt (`lethe verify` signs one)';
   const line = verificationLine({ ...attested, items: [], truncated: false });
   return `${line}; signed ${attested.signedAt}`;
 }

@@ -3,7 +3,13 @@
 // --row` refuses a key that cannot name a row of the graph instead of calling it not erased.
 import { describe, expect, it } from 'vitest';
 import { CliUsageError } from '../../../cli/cli-error.js';
-import { isProofFile, publicKeyFor, rowKeyOf, signerOf } from '../../../cli/receipt-command.js';
+import {
+  formatReceipt,
+  isProofFile,
+  publicKeyFor,
+  rowKeyOf,
+  signerOf,
+} from '../../../cli/receipt-command.js';
 import { exampleGraph } from '../../../infra/example-graph.js';
 
 describe('Function: publicKeyFor', () => {
@@ -76,5 +82,34 @@ describe('Function: isProofFile', () => {
     expect(isProofFile(proof)).toBe(true);
     expect(isProofFile({ version: 1, receipt: {}, signature: {} })).toBe(false);
     expect(isProofFile('not json')).toBe(false);
+  });
+});
+
+describe('Function: formatReceipt', () => {
+  it('says a receipt file without a signed verification carries none, not that none exists', () => {
+    // Arrange: a receipt as `lethe receipt --json` prints it, its verification removed.
+    const signed = {
+      receipt: {
+        jobId: 'j1',
+        entity: 'organization',
+        id: 'o1',
+        outcome: 'completed',
+        timings: { requestedAt: 'r', completedAt: 'c', durationMs: 1 },
+        graphFingerprint: 'g',
+        counts: {},
+        totals: { rowsDeleted: 0, rowsNulled: 0, objectsDeleted: 0, objectsHidden: 0 },
+        leafCount: 0,
+        root: 'ab',
+        signedAt: 's',
+      },
+      signature: { keyId: 'k', algorithm: 'ECDSA_SHA_256', value: 'v' },
+    } as unknown as Parameters<typeof formatReceipt>[0];
+
+    // Act
+    const text = formatReceipt(signed);
+
+    // Assess
+    expect(text).toContain('verification: none in this receipt (`lethe verify` signs one)');
+    expect(text).not.toContain('yet');
   });
 });
