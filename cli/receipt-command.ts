@@ -1,6 +1,7 @@
 // `lethe receipt` and `lethe prove`: a completed job's signed receipt, the public key that
 // checks it, and inclusion proofs. The `verify` subcommands work offline: they read files and
 // a public key, and talk to no AWS service.
+import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { createKmsReceiptSigner } from '../lib/adapters/kms-receipt-signer.js';
@@ -35,12 +36,27 @@ function readJson(path: string, what: string): unknown {
   }
 }
 
-function readPem(path: string): string {
+/**
+ * The PEM text of the public key in `path`, checked to be one, so a bad key file is reported
+ * as such and not as a receipt whose signature cannot be checked.
+ *
+ * @throws CliError when the file cannot be read or holds no public key node:crypto can load.
+ */
+export function readPem(path: string): string {
+  let text: string;
   try {
-    return readFileSync(path, 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch {
     throw new CliError(`cannot read public key ${path}`);
   }
+  try {
+    createPublicKey(text);
+  } catch {
+    throw new CliError(
+      `${path} is not a PEM public key (take it from \`lethe receipt public-key\` or the stack output)`,
+    );
+  }
+  return text;
 }
 
 /**

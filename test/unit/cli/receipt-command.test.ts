@@ -1,12 +1,17 @@
 // `receipt verify` and `prove verify` check offline with --public-key; without it they ask the
 // target for the key, and with no target the error says how to check offline instead. `prove
 // --row` refuses a key that cannot name a row of the graph instead of calling it not erased.
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CliUsageError } from '../../../cli/cli-error.js';
 import {
   formatReceipt,
   isProofFile,
   publicKeyFor,
+  readPem,
   rowKeyOf,
   signerOf,
 } from '../../../cli/receipt-command.js';
@@ -111,5 +116,23 @@ describe('Function: formatReceipt', () => {
     // Assess
     expect(text).toContain('verification: none in this receipt (`lethe verify` signs one)');
     expect(text).not.toContain('yet');
+  });
+});
+
+describe('Function: readPem', () => {
+  it('refuses a file that is not a public key, naming the file, and reads one that is', () => {
+    // Arrange
+    const dir = mkdtempSync(join(tmpdir(), 'lethe-pem-'));
+    const bad = join(dir, 'bad.pem');
+    const good = join(dir, 'good.pem');
+    writeFileSync(bad, '-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----\n');
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    writeFileSync(good, pem);
+
+    // Act & Assess
+    expect(() => readPem(bad)).toThrow(`${bad} is not a PEM public key`);
+    expect(() => readPem(join(dir, 'missing.pem'))).toThrow('cannot read public key');
+    expect(readPem(good)).toBe(pem);
   });
 });
