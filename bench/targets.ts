@@ -177,6 +177,19 @@ function extraWriteRows(runs: readonly RunRecord[]): TargetRow[] {
   );
 }
 
+/** Which run a ratio target lacks, and why: not run in this bench, or failed with a reason. */
+function whyNotMeasured(
+  lethe: RunRecord,
+  baseline: RunRecord | undefined,
+  baselineId: string,
+): string {
+  const failed = (run: RunRecord) =>
+    `${run.label} ${run.status === 'ok' ? 'has no rate' : run.status}${run.reason ? `: ${run.reason}` : ''}`;
+  if (!ok(lethe)) return failed(lethe);
+  if (!baseline) return `\`${baselineId}\` was not run (not among the runners \`--only\` selected)`;
+  return failed(baseline);
+}
+
 /** One pass of a pair: lethe ÷ the variant, and whether lethe ran first. */
 interface PassRatio {
   readonly ratio: number;
@@ -248,6 +261,7 @@ export function evaluateTargets(results: BenchResults): TargetRow[] {
           where: where(lethe),
           measured: '—',
           verdict: 'not measured',
+          reason: whyNotMeasured(lethe, baseline, target.baseline),
         });
         continue;
       }

@@ -170,6 +170,29 @@ describe('Function: evaluateTargets', () => {
     expect(judged).toEqual([]);
   });
 
+  it('says why a ratio target was not measured: its baseline not selected, or skipped', () => {
+    // Prepare: an --only run of lethe alone, then one where rclone was skipped.
+    const lethe = run('objects', 'lethe', 'lethe', 20, 9_000);
+    const skipped: RunRecord = {
+      ...run('objects', 'rclone-delete', 'baseline', 20, 0),
+      label: 'rclone delete',
+      status: 'skipped',
+      reason: 'rclone not installed (apt-get install -y rclone)',
+    };
+    const reasonOf = (runs: RunRecord[]) =>
+      evaluateTargets(results(runs)).find(
+        (r) => r.target === 'objects ≥ 15× `rclone delete` at 20 ms',
+      )?.reason;
+
+    // Act & Assess
+    expect(reasonOf([lethe])).toBe(
+      '`rclone-delete` was not run (not among the runners `--only` selected)',
+    );
+    expect(reasonOf([lethe, skipped])).toBe(
+      'rclone delete skipped: rclone not installed (apt-get install -y rclone)',
+    );
+  });
+
   it('judges the receipt leaves by the write requests they add per prefix unit', () => {
     // Prepare: 100,000 keys are 10 prefix units of 10,000 keys.
     const withUsage = (record: RunRecord, writes: Record<string, number>): RunRecord => ({
