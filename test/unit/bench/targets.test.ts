@@ -28,6 +28,11 @@ function run(
   };
 }
 
+/** `record` with these request counts by action, as the proxies count them. */
+function withUsage(record: RunRecord, writes: Record<string, number>): RunRecord {
+  return { ...record, usage: { ...emptyUsage(), requests: writes } };
+}
+
 function results(runs: RunRecord[], demoSeconds?: number): BenchResults {
   return {
     schemaVersion: 1,
@@ -195,10 +200,6 @@ describe('Function: evaluateTargets', () => {
 
   it('judges the receipt leaves by the write requests they add per prefix unit', () => {
     // Prepare: 100,000 keys are 10 prefix units of 10,000 keys.
-    const withUsage = (record: RunRecord, writes: Record<string, number>): RunRecord => ({
-      ...record,
-      usage: { ...emptyUsage(), requests: writes },
-    });
     const runs = [
       withUsage(run('objects', 'lethe', 'lethe', 0, 9_800), {
         'dynamodb:TransactWriteItems': 40,
@@ -237,10 +238,6 @@ describe('Function: evaluateTargets', () => {
 
   it('judges the restore log by its rows/s and by the write requests it adds per page', () => {
     // Prepare: 100,000 rows are 200 pages of 500.
-    const withUsage = (record: RunRecord, writes: Record<string, number>): RunRecord => ({
-      ...record,
-      usage: { ...emptyUsage(), requests: writes },
-    });
     const runs = [
       withUsage(run('rows', 'lethe', 'lethe', 0, 1_900), {
         'dynamodb:BatchWriteItem': 4_000,
