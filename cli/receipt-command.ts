@@ -99,7 +99,7 @@ export async function publicKeyFor(
   const target = await deps.target().catch((error: unknown) => {
     const reason = error instanceof Error ? error.message : String(error);
     throw new CliError(
-      `${reason}\n  to check offline, give the public key: --public-key key.pem (from \`lethe receipt public-key\`)`,
+      `${reason}; to check offline, give the public key: --public-key key.pem (from \`lethe receipt public-key\`)`,
     );
   });
   return signerOf(target, options.keyId).publicKeyPem();

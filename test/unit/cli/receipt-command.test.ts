@@ -33,8 +33,10 @@ describe('Function: publicKeyFor', () => {
 
     // Assess
     expect(error).toBeInstanceOf(Error);
-    expect((error as Error).message).toContain('no local stack is running');
-    expect((error as Error).message).toContain('--public-key key.pem');
+    // One line, as the CLI prints it: the reason, then what to do.
+    expect((error as Error).message).toBe(
+      'no local stack is running (start one with `lethe local`); to check offline, give the public key: --public-key key.pem (from `lethe receipt public-key`)',
+    );
   });
 });
 
