@@ -12,7 +12,10 @@ export interface TargetRow {
   readonly where: string;
   readonly measured: string;
   readonly verdict: Verdict;
-  /** Why it was not measured, when a run it needs failed: that run and its reason. */
+  /**
+   * Why it was not measured: the run it needs that failed or was skipped (with its reason), or
+   * that was not selected.
+   */
   readonly reason?: string;
 }
 

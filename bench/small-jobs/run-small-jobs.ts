@@ -203,8 +203,9 @@ const WARM_UP_USERS = 50;
 
 /**
  * Runs the suite for `n` users at each added latency in `latencies` (+0 first), one run at a
- * time, after an unrecorded warm-up of both runners: inline and lethe all at once, then both at the steady rate. Never throws for a failed
- * run: it becomes a failed record with its reason.
+ * time, after an unrecorded warm-up of both runners: inline and lethe all at once, then both
+ * at the steady rate. Never throws for a failed run: it becomes a failed record with its
+ * reason.
  */
 export async function runSmallJobs(
   context: SmallJobsContext,
