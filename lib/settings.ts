@@ -67,6 +67,13 @@ export const settingsSchema = z.object({
   guardRecheckSeconds: z.number().int().min(1).max(900).default(300),
   /** Sweeper: how many times one unit is sent again before only the stall alarm is left. */
   maxResends: z.number().int().min(0).max(100).default(3),
+  /**
+   * Sweeper: a tombstone sequence number taken but still unwritten this long after it was
+   * taken (its writer died between taking it and committing) is voided, so the watermark can
+   * pass it. Safe at any value: a writer that commits later finds its number voided and takes
+   * another. Shorter makes a live writer retry more; longer holds the watermark back longer.
+   */
+  tombstoneGapGraceSeconds: z.number().int().min(0).max(86_400).default(60),
   /** Sweeper: an intent older than this is finished by running its unit. */
   intentRecoveryAfterSeconds: z.number().int().min(0).default(300),
   /** Sweeper: a running job without progress for this long is re-dispatched, then reported. */

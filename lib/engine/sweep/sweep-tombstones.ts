@@ -3,9 +3,13 @@
 // was lost), and advance the watermark by compare-and-set to just before the first one that
 // is not. It never passes a tombstone whose dispatch did not happen: a cascade counts as
 // dispatched when it ran, or when the queue accepted its message (see dispatch-units.ts).
+// A number with nothing written at it is a writer still at work, or one that died after
+// taking it: once `tombstoneGapGraceSeconds` have passed since it was taken, it is voided
+// (see tombstones.ts), and a void is passed like a dispatched tombstone.
 
 import { stateKeys } from '../../model/state-keys.js';
-import { advanceWatermark, getWatermark, highestSeq } from '../../model/watermarks.js';
+import { getShardCounter, VOID_TOMBSTONE_TYPE, voidSequence } from '../../model/tombstones.js';
+import { advanceWatermark, getWatermark } from '../../model/watermarks.js';
 import type { Item } from '../../ports/document-store.js';
 import { reachCrashPoint } from '../engine-context.js';
 import { claimAndResend } from './resend-unit.js';
@@ -18,6 +22,8 @@ export interface ShardReport {
   readonly lag: number;
   readonly dispatched: number;
   readonly resent: number;
+  /** Numbers voided in this run: taken by a writer that never wrote them. */
+  readonly voided: number;
   /** Sequence of the first tombstone not yet dispatched, if the range stopped at one. */
   readonly stoppedAt?: number | undefined;
   readonly oldestPendingAgeSeconds: number;
@@ -55,14 +61,44 @@ async function dispatchState(
   }
 }
 
+/**
+ * When number `seq` was taken at the latest (ISO 8601): numbers are taken in order, so no
+ * later than the first tombstone written with a higher one, nor than the counter's last take.
+ */
+function takenBy(page: readonly Item[], seq: number, counterTakenAt: string | undefined) {
+  const later = page
+    .filter((t) => Number(t.seq) > seq && typeof t.deletedAt === 'string')
+    .map((t) => String(t.deletedAt))
+    .sort()[0];
+  return later ?? counterTakenAt;
+}
+
+/** A number still unwritten: voided once its grace has passed; 'voided' when this run did. */
+async function settleGap(
+  sweep: SweepContext,
+  shard: number,
+  seq: number,
+  takenAt: string | undefined,
+): Promise<'voided' | 'pending'> {
+  const { engine } = sweep;
+  if (takenAt === undefined) return 'pending';
+  if (secondsBetween(takenAt, sweep.now) < engine.settings.tombstoneGapGraceSeconds)
+    return 'pending';
+  const reason = `unwritten ${engine.settings.tombstoneGapGraceSeconds} s after it was taken (sweeper ${sweep.sweeper})`;
+  // Not voided: a tombstone committed just now; the next run dispatches it.
+  return (await voidSequence(engine.state, shard, seq, reason)) ? 'voided' : 'pending';
+}
+
 export async function sweepShard(sweep: SweepContext, shard: number): Promise<ShardReport> {
   const { engine } = sweep;
   const state = engine.state;
   const watermark = await getWatermark(state, sweep.sweeper, shard);
-  const highest = await highestSeq(state, shard);
+  const counter = await getShardCounter(state, shard);
+  const highest = counter.seq;
   const upper = Math.min(highest, watermark + engine.settings.sweepBatch);
   let dispatched = 0;
   let resent = 0;
+  let voided = 0;
   let stoppedAt: number | undefined;
   let oldestPendingAgeSeconds = 0;
   let reached = watermark;
@@ -82,17 +118,24 @@ export async function sweepShard(sweep: SweepContext, shard: number): Promise<Sh
     const bySeq = new Map(page.items.map((t) => [Number(t.seq), t]));
     for (let seq = watermark + 1; seq <= upper; seq++) {
       const tombstone = bySeq.get(seq);
-      // Sequences are gap-free; a missing one is a transaction not yet visible: stop there.
-      const state =
-        tombstone && hasBudget(sweep) ? await dispatchState(sweep, tombstone) : 'pending';
+      // A missing number is a transaction not yet visible, or a writer that died: wait for it
+      // or, past its grace, void it.
+      const state = !hasBudget(sweep)
+        ? 'pending'
+        : !tombstone
+          ? await settleGap(sweep, shard, seq, takenBy(page.items, seq, counter.allocatedAt))
+          : tombstone.type === VOID_TOMBSTONE_TYPE
+            ? 'dispatched'
+            : await dispatchState(sweep, tombstone);
       if (state === 'pending') {
         stoppedAt = seq;
-        if (tombstone)
+        if (tombstone?.deletedAt !== undefined)
           oldestPendingAgeSeconds = secondsBetween(String(tombstone.deletedAt), sweep.now);
         break;
       }
       if (state === 'resent') resent++;
-      dispatched++;
+      if (state === 'voided') voided++;
+      else dispatched++;
       reached = seq;
     }
   }
@@ -108,6 +151,7 @@ export async function sweepShard(sweep: SweepContext, shard: number): Promise<Sh
     lag: highest - now,
     dispatched,
     resent,
+    voided,
     stoppedAt,
     oldestPendingAgeSeconds,
     advanced,

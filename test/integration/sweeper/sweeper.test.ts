@@ -81,6 +81,41 @@ describe('Sweeper: tombstone watermarks', () => {
     expect(report.oldestPendingTombstoneAgeSeconds).toBeGreaterThanOrEqual(590);
   });
 
+  it('voids a number whose writer died after taking it, once its grace is over, and passes it', async () => {
+    // Prepare: a1 and a3 deleted and done; number 2 taken by a writer that died before writing it.
+    const pipeline = await createPipelineHarness('gap', {
+      settings: { shards: 1, tombstoneGapGraceSeconds: 60 },
+    });
+    const state = pipeline.engine.context.state;
+    const first = await pipeline.engine.requestDeletion({ entity: 'artifact', id: 'a1' });
+    await pipeline.run(first.jobId);
+    await state.docs.update({
+      table: state.table,
+      key: stateKeys.shardCounter(0),
+      update: {
+        expression: 'SET allocatedAt = :now ADD seq :one',
+        values: { ':now': new Date().toISOString(), ':one': 1 },
+      },
+    });
+    const after = await pipeline.engine.requestDeletion({ entity: 'artifact', id: 'a3' });
+    await pipeline.run(after.jobId);
+
+    // Act
+    const within = await pipeline.engine.sweep();
+    const past = await pipeline.engine.sweep({ now: minutesFromNow(2) });
+
+    // Assess
+    expect(within.shards[0]).toMatchObject({ watermark: 1, stoppedAt: 2, voided: 0, lag: 2 });
+    expect(past.shards[0]).toMatchObject({ watermark: 3, voided: 1, dispatched: 1, lag: 0 });
+    expect(await state.docs.get(state.table, stateKeys.tombstone(0, 2))).toMatchObject({
+      type: 'tombstone-void',
+    });
+    // A writer of number 2 that comes back now takes another number and is swept like any.
+    const late = await pipeline.engine.requestDeletion({ entity: 'artifact', id: 'a-late' });
+    await pipeline.run(late.jobId);
+    expect((await pipeline.engine.sweep()).shards[0]).toMatchObject({ watermark: 4, lag: 0 });
+  });
+
   it('does not advance past a tombstone whose re-send fails', async () => {
     const pipeline = await createPipelineHarness('sendfail', { settings: { shards: 1 } });
     await lostRequests(pipeline, 'artifact', ['a1']);
