@@ -1,8 +1,8 @@
 // Issue #21: tombstone sequence numbers come from an atomic counter, so a burst of deletions
 // on one shard never fights for it; every number taken ends as a tombstone or a void.
 import { describe, expect, it } from 'vitest';
-import { stateKeys } from '../../../lib/model/state-keys.js';
 import type { StateContext } from '../../../lib/model/state-context.js';
+import { stateKeys } from '../../../lib/model/state-keys.js';
 import {
   getShardCounter,
   VOID_TOMBSTONE_TYPE,
