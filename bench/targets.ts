@@ -339,11 +339,11 @@ const WHY_MISSED: readonly (readonly [string, string])[] = [
   ],
   [
     SMALL_JOBS_TARGET.jobsPerSecond,
-    "On these emulators both runners are bound by what DynamoDB Local serves per second, so jobs/s follows requests per job (next row), weighted: a transaction costs the emulator several plain writes. The inline cascade makes 5 requests per job; lethe's bookkeeping is per unit and per job — ingest's tombstone-and-job transaction, per unit its unit read, the holds query, its pin and settle transactions, then the completion's transaction and the signed receipt. Running units inline removed the queue round trips, not that bookkeeping. Ingest adds contention of its own: a burst of `EntityDeleted` events takes sequence numbers from 4 tombstone shards by compare-and-set, so concurrent requests on one shard retry (ingest per event in the notes below).",
+    "On these emulators both runners are bound by what DynamoDB Local serves per second, so jobs/s follows requests per job (next row), weighted: a transaction costs the emulator several plain writes. The inline cascade makes 5 requests per job; lethe's bookkeeping is per unit and per job — ingest's tombstone-and-job transaction, per unit its unit read, the holds query, its pin and settle transactions, then the completion's transaction and the signed receipt. Running units inline removed the queue round trips, not that bookkeeping.",
   ],
   [
     SMALL_JOBS_TARGET.p99,
-    "With every event there at the start, a job's latency is mostly waiting: for an ingest slot, for its shard's sequence number, then behind the units of every job ahead of it on the one work queue, so p99 is close to the whole run's time and follows jobs/s (above). At the steady rate a lethe slower than the rate queues the jobs that arrived before. One job alone takes its chain: ingest's transaction, one queue round trip, then its units one after the other in one invocation.",
+    "With every event there at the start, a job's latency is mostly waiting: for an ingest slot, then behind the units of every job ahead of it on the one work queue, so p99 is close to the whole run's time and follows jobs/s (above). At the steady rate a lethe slower than the rate queues the jobs that arrived before. One job alone takes its chain: ingest's transaction, one queue round trip, then its units one after the other in one invocation.",
   ],
   [
     SMALL_JOBS_TARGET.hops,
@@ -351,7 +351,7 @@ const WHY_MISSED: readonly (readonly [string, string])[] = [
   ],
   [
     SMALL_JOBS_TARGET.requests,
-    "lethe's bookkeeping is per unit, not per item (see requests per job by action): a small job is five units (cascade, a rows unit per child relation, finalize, prefix), each reading its unit item, querying the holds and pinning and settling in transactions; ingest adds the tombstone-and-job transaction and its reads (more when its shard's sequence number was taken meanwhile), and completion adds the job's transaction and the signed receipt. At 31 items a job that fixed part is nearly all of lethe's requests, where the inline cascade makes five.",
+    "lethe's bookkeeping is per unit, not per item (see requests per job by action): a small job is five units (cascade, a rows unit per child relation, finalize, prefix), each reading its unit item, querying the holds and pinning and settling in transactions; ingest adds a read, the sequence number's update and the tombstone-and-job transaction, and completion adds the job's transaction and the signed receipt. At 31 items a job that fixed part is nearly all of lethe's requests, where the inline cascade makes five.",
   ],
   [
     'demo end to end',

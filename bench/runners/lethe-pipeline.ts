@@ -8,8 +8,8 @@ import type { Graph } from '../../lib/graph/graph-types.js';
 import type { Job } from '../../lib/model/jobs.js';
 import { resolveSettings } from '../../lib/settings.js';
 import type { InMemoryEventBus } from '../../local/in-memory-event-bus.js';
-import { stateTablePlan } from '../../local/local-resource-plan.js';
 import { startLocalRuntime } from '../../local/local-runtime.js';
+import { benchStateTablePlan } from '../bench-state-table.js';
 import type { BenchEnv, RunResult } from '../bench-types.js';
 
 /** Lambda memory the worker is deployed with, for GB-seconds. */
@@ -46,7 +46,7 @@ export async function runLethe<Data>(
   });
   // Setup outside the measurement: the state table, the queues and any table the graph adds.
   await provisionResources(env.clients, {
-    tables: [stateTablePlan(settings), ...extraTables],
+    tables: [benchStateTablePlan(settings), ...extraTables],
     queues: [],
     buckets: [{ name: settings.receiptLeavesBucketName ?? '', versioned: false }],
   });

@@ -18,8 +18,8 @@ import type { Settings } from '../../lib/settings.js';
 import { resolveSettings } from '../../lib/settings.js';
 import type { InMemoryEventBus } from '../../local/in-memory-event-bus.js';
 import { localLambdaContext } from '../../local/lambda-context.js';
-import { stateTablePlan } from '../../local/local-resource-plan.js';
 import { localObservability, startLocalRuntime } from '../../local/local-runtime.js';
+import { benchStateTablePlan } from '../bench-state-table.js';
 import { driveArrivals } from './arrivals.js';
 import { summarizeLatencies } from './latency-summary.js';
 import { type JobHops, queueHops } from './queue-hops.js';
@@ -127,7 +127,7 @@ export const letheSmallJobsRunner: SmallJobsRunner = async (env) => {
   const direct = createAwsClients({ region: env.region, endpoints: env.emulatorEndpoints });
   try {
     await provisionResources(direct, {
-      tables: [stateTablePlan(settings)],
+      tables: [benchStateTablePlan(settings)],
       queues: [],
       buckets: [],
     });
