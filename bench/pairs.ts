@@ -16,3 +16,11 @@ export const PAIRED_BASELINES = {
  * it deleted, minutes at 100,000 rows, and the restore log's target has a 10% margin.
  */
 export const ROW_PAIR_PASSES = 2;
+
+/**
+ * Whether lethe runs before its variant in pass `pass` (1-based): passes alternate, lethe
+ * first in odd passes (A-B, B-A, A-B, …).
+ */
+export function letheRunsFirst(pass: number): boolean {
+  return pass % 2 === 1;
+}

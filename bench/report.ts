@@ -11,7 +11,7 @@ import type {
   RunRecord,
   Suite,
 } from './bench-results.js';
-import { PAIRED_BASELINES } from './pairs.js';
+import { letheRunsFirst, PAIRED_BASELINES } from './pairs.js';
 import { smallJobsSection } from './small-jobs/small-jobs-report.js';
 import {
   type BarChartSpec,
@@ -295,7 +295,7 @@ function pairPassesSection(results: BenchResults): string[] {
               ? `${Math.round((lethe.itemsPerSecond / variant.itemsPerSecond) * 100)}%`
               : '—';
           lines.push(
-            `| ${suite} | ${int(n)} | +${latencyMs} ms | ${pass} | ${pass % 2 === 1 ? 'lethe' : 'variant'} | ${rate(lethe)} | ${rate(variant)} | ${ratio} |`,
+            `| ${suite} | ${int(n)} | +${latencyMs} ms | ${pass} | ${letheRunsFirst(pass) ? 'lethe' : 'variant'} | ${rate(lethe)} | ${rate(variant)} | ${ratio} |`,
           );
         }
       }

@@ -41,7 +41,7 @@ import {
 import { startDelayProxy } from './delay-proxy.js';
 import { runEndToEnd } from './end-to-end.js';
 import { loadAverages, machineInfo, versions } from './machine-info.js';
-import { PAIRED_BASELINES, ROW_PAIR_PASSES } from './pairs.js';
+import { letheRunsFirst, PAIRED_BASELINES, ROW_PAIR_PASSES } from './pairs.js';
 import { OBJECT_RUNNERS, ROW_RUNNERS } from './registry.js';
 import { createRequestCounter, type RequestCounter } from './request-counter.js';
 import { attachSdkCounter, crossCheck, type SdkTally } from './sdk-counter.js';
@@ -401,7 +401,7 @@ async function runPairPasses<Data>(
   const records: RunRecord[] = [];
   for (let pass = 2; pass <= passes; pass++) {
     const tagged = { ...context, log: (line: string) => context.log(`(pass ${pass}) ${line}`) };
-    for (const entry of pass % 2 === 0 ? [variant, lethe] : [lethe, variant]) {
+    for (const entry of letheRunsFirst(pass) ? [lethe, variant] : [variant, lethe]) {
       records.push({ ...(await runOne(tagged, suite, entry, n, latencyMs, dataSet)), pass });
     }
   }
@@ -483,7 +483,7 @@ async function runBulkSuites(
   const pairPasses: RunRecord[] = [];
   const objectPasses = options.pairPasses ?? 1;
   const rowPasses = Math.min(objectPasses, ROW_PAIR_PASSES);
-  const latencies = options.latencyMs > 0 ? [0, options.latencyMs] : [0];
+  const latencies = latenciesOf(options);
   // The first measured run would otherwise pay for JIT warm-up in fauxqs, DynamoDB Local,
   // the proxy and the SDK: run the SDK baselines and lethe once on small data, unrecorded.
   context.log('warming up the emulators, the proxy and the SDK…');
@@ -523,11 +523,17 @@ async function runBulkSuites(
   return { runs, ...(pairPasses.length > 0 ? { pairPasses } : {}) };
 }
 
+/** The added latencies every suite runs at, in ms: +0 first, then `--latency-ms` when > 0. */
+function latenciesOf(options: BenchOptions): number[] {
+  return options.latencyMs > 0 ? [0, options.latencyMs] : [0];
+}
+
 /**
  * The object and row suites on one local stack, then the small-jobs suite on a fresh one:
  * after a million keys and rows, DynamoDB Local served the small jobs' transactions about six
- * times slower than a new instance does, which no deployment would see. Nothing starts when
- * no suite is selected.
+ * times slower than a new instance does, which no deployment would see (the stream records of
+ * the state tables, most likely: see bench-state-table.ts). Nothing starts when no suite is
+ * selected.
  */
 async function runSuites(
   options: BenchOptions,
@@ -543,9 +549,8 @@ async function runSuites(
         )
       : { runs: [] };
   if (smallJobsN === 0) return bulk;
-  const latencies = options.latencyMs > 0 ? [0, options.latencyMs] : [0];
   const smallJobs = await withLocalStack(log, (context) =>
-    runSmallJobs(context, smallJobsN, latencies),
+    runSmallJobs(context, smallJobsN, latenciesOf(options)),
   );
   return { ...bulk, smallJobs };
 }

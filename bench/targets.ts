@@ -3,6 +3,7 @@
 // measured value and whether it was met. Targets are not tests: a missed one is reported,
 // with the number, never hidden.
 import type { BenchResults, RunRecord } from './bench-results.js';
+import { letheRunsFirst, PAIRED_BASELINES } from './pairs.js';
 import { evaluateSmallJobsTargets, SMALL_JOBS_TARGET } from './small-jobs/small-jobs-targets.js';
 
 export type Verdict = 'met' | 'missed' | 'not measured';
@@ -41,7 +42,7 @@ const RATIO_TARGETS: readonly RatioTarget[] = [
     // Issue 18: "within 5% of its current throughput at 100,000 keys".
     label: 'objects with receipts ≥ 95% of lethe without receipt leaves at 100,000 keys',
     suite: 'objects',
-    baseline: 'lethe-without-receipt-leaves',
+    baseline: PAIRED_BASELINES.objects,
     atLeast: 0.95,
     minN: 100_000,
   },
@@ -76,7 +77,7 @@ const RATIO_TARGETS: readonly RatioTarget[] = [
   {
     label: 'rows with the restore log ≥ 90% of lethe without it',
     suite: 'rows',
-    baseline: 'lethe-without-restore-log',
+    baseline: PAIRED_BASELINES.rows,
     atLeast: 0.9,
   },
   {
@@ -122,60 +123,65 @@ const writesOf = (run: RunRecord) =>
 /** Keys in one prefix unit: settings `objectPageSize` (1,000) × `prefixPagesPerUnit` (10). */
 const KEYS_PER_PREFIX_UNIT = 10_000;
 
-/**
- * Write requests lethe's run makes beyond its paired variant's (`variant`, same size and
- * latency), per `per` items: how many writes a feature adds per page or per unit. Undefined
- * where either run failed or has no request counts.
- */
-function extraWritesPer(
-  runs: readonly RunRecord[],
-  lethe: RunRecord,
-  variant: string,
-  per: number,
-): number | undefined {
-  const without = runs.find(
-    (run) => run.runner === variant && run.n === lethe.n && run.latencyMs === lethe.latencyMs,
+/** The run of `runner` at lethe's suite, size and added latency, if there is one. */
+function runBeside(runs: readonly RunRecord[], lethe: RunRecord, runner: string) {
+  return runs.find(
+    (run) =>
+      run.runner === runner &&
+      run.suite === lethe.suite &&
+      run.n === lethe.n &&
+      run.latencyMs === lethe.latencyMs,
   );
-  if (lethe.status !== 'ok' || without?.status !== 'ok' || !lethe.usage || !without.usage) {
-    return undefined;
-  }
-  return (writesOf(lethe) - writesOf(without)) / Math.ceil(lethe.n / per);
 }
 
 /**
  * Issue 17: the restore log adds at most one write request per page of rows; issue 18: the
  * receipt leaves add at most one write per unit (a prefix unit of 10,000 keys, the units that
- * erase objects). Write requests of lethe's run minus those of the same run without the
- * feature, per page or per unit.
+ * erase objects). Write requests of lethe's run minus those of its paired variant
+ * (`PAIRED_BASELINES`: the same run without the feature), per page or per unit.
  */
 function extraWriteRows(runs: readonly RunRecord[]): TargetRow[] {
   const features = [
     {
       suite: 'rows',
-      variant: 'lethe-without-restore-log',
       per: ROWS_PER_PAGE,
       target: `rows: the restore log adds ≤ 1 write request per page of ${ROWS_PER_PAGE}`,
     },
     {
       suite: 'objects',
-      variant: 'lethe-without-receipt-leaves',
       per: KEYS_PER_PREFIX_UNIT,
       target: `objects: receipt leaves add ≤ 1 write request per prefix unit of ${KEYS_PER_PREFIX_UNIT.toLocaleString('en-US')} keys`,
     },
   ] as const;
-  return features.flatMap(({ suite, variant, per, target }) =>
+  return features.flatMap(({ suite, per, target }) =>
     runs
       .filter((run) => run.role === 'lethe' && run.suite === suite)
       .map((lethe): TargetRow => {
-        const extra = extraWritesPer(runs, lethe, variant, per);
-        return extra === undefined
-          ? { target, where: where(lethe), measured: '—', verdict: 'not measured' }
-          : {
-              target,
-              where: where(lethe),
-              measured: extra.toFixed(2),
-              verdict: extra <= 1 ? 'met' : 'missed',
-            };
+        const variant = PAIRED_BASELINES[suite];
+        const without = runBeside(runs, lethe, variant);
+        if (!ok(lethe) || !ok(without))
+          return {
+            target,
+            where: where(lethe),
+            measured: '—',
+            verdict: 'not measured',
+            reason: whyNotMeasured(lethe, without, variant),
+          };
+        if (!lethe.usage || !without.usage)
+          return {
+            target,
+            where: where(lethe),
+            measured: '—',
+            verdict: 'not measured',
+            reason: `no request counts for ${lethe.usage ? without.label : lethe.label}`,
+          };
+        const extra = (writesOf(lethe) - writesOf(without)) / Math.ceil(lethe.n / per);
+        return {
+          target,
+          where: where(lethe),
+          measured: extra.toFixed(2),
+          verdict: extra <= 1 ? 'met' : 'missed',
+        };
       }),
   );
 }
@@ -220,7 +226,9 @@ function passRatios(results: BenchResults, lethe: RunRecord, baseline: string): 
     const again = at('lethe', pass);
     const variant = at(baseline, pass);
     if (!ok(again) || !ok(variant)) return [];
-    return [{ ratio: again.itemsPerSecond / variant.itemsPerSecond, letheFirst: pass % 2 === 1 }];
+    return [
+      { ratio: again.itemsPerSecond / variant.itemsPerSecond, letheFirst: letheRunsFirst(pass) },
+    ];
   });
 }
 
@@ -251,13 +259,7 @@ export function evaluateTargets(results: BenchResults): TargetRow[] {
         (target.minN === undefined || run.n >= target.minN),
     );
     for (const lethe of applicable) {
-      const baseline = results.runs.find(
-        (run) =>
-          run.runner === target.baseline &&
-          run.suite === lethe.suite &&
-          run.n === lethe.n &&
-          run.latencyMs === lethe.latencyMs,
-      );
+      const baseline = runBeside(results.runs, lethe, target.baseline);
       if (!ok(lethe) || !ok(baseline)) {
         rows.push({
           target: target.label,

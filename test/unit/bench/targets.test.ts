@@ -236,6 +236,44 @@ describe('Function: evaluateTargets', () => {
     ]);
   });
 
+  it('says why the added writes were not measured: the variant failed, or counted nothing', () => {
+    // Prepare: at +0 ms the variant failed; at +20 ms it ran but its requests were not counted.
+    const failed: RunRecord = {
+      ...run('objects', 'lethe-without-receipt-leaves', 'limit', 0, 0),
+      label: 'lethe without receipt leaves',
+      status: 'failed',
+      reason: 'worker stalled',
+    };
+    const runs = [
+      withUsage(run('objects', 'lethe', 'lethe', 0, 9_800), { 's3:PutObject': 10 }),
+      failed,
+      withUsage(run('objects', 'lethe', 'lethe', 20, 5_000), { 's3:PutObject': 10 }),
+      {
+        ...run('objects', 'lethe-without-receipt-leaves', 'limit', 20, 5_000),
+        label: 'lethe without receipt leaves',
+      },
+    ];
+
+    // Act
+    const rows = evaluateTargets(results(runs)).filter((r) =>
+      r.target.startsWith('objects: receipt leaves add ≤ 1 write request per prefix unit'),
+    );
+
+    // Assess
+    expect(rows).toEqual([
+      expect.objectContaining({
+        where: '100,000 keys, +0 ms',
+        verdict: 'not measured',
+        reason: 'lethe without receipt leaves failed: worker stalled',
+      }),
+      expect.objectContaining({
+        where: '100,000 keys, +20 ms',
+        verdict: 'not measured',
+        reason: 'no request counts for lethe without receipt leaves',
+      }),
+    ]);
+  });
+
   it('judges the restore log by its rows/s and by the write requests it adds per page', () => {
     // Prepare: 100,000 rows are 200 pages of 500.
     const runs = [
