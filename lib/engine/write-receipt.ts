@@ -4,7 +4,6 @@
 // conditional on no receipt existing yet. Runs before the DeletionCompleted event leaves the
 // outbox, so a consumer of that event finds the receipt; a crash in between is retried with
 // the event.
-import { ConditionFailedError, TransactionCancelledError } from '../errors.js';
 import { graphFingerprint } from '../graph/graph-fingerprint.js';
 import { totalOf } from '../model/counters.js';
 import { getJob, type Job } from '../model/jobs.js';
@@ -24,6 +23,7 @@ import {
 } from '../model/receipts.js';
 import type { StateContext } from '../model/state-context.js';
 import { stateKeys, TTL_ATTRIBUTE } from '../model/state-keys.js';
+import { transactIf } from '../model/update-if.js';
 import type { Verification } from '../model/verification.js';
 import type { ReceiptSigner } from '../ports/receipt-signer.js';
 import type { EngineContext } from './engine-context.js';
@@ -144,35 +144,27 @@ export async function writeReceipt(
   };
   const expiresAt =
     Math.floor(Date.parse(completedAt) / 1000) + context.settings.receiptRetentionDays * 86_400;
-  try {
-    await state.docs.transact([
-      {
-        kind: 'put',
-        table: state.table,
-        item: {
-          ...receiptKey(jobId),
-          type: 'receipt',
-          jobId,
-          ...signed,
-          [TTL_ATTRIBUTE]: expiresAt,
-        },
-        condition: { expression: 'attribute_not_exists(pk)' },
+  const written = await transactIf(state.docs, [
+    {
+      kind: 'put',
+      table: state.table,
+      item: {
+        ...receiptKey(jobId),
+        type: 'receipt',
+        jobId,
+        ...signed,
+        [TTL_ATTRIBUTE]: expiresAt,
       },
-      {
-        kind: 'update',
-        table: state.table,
-        key: stateKeys.job(jobId),
-        update: { expression: 'SET receipt = :receipt', values: { ':receipt': summary } },
-        condition: { expression: 'attribute_exists(pk)' },
-      },
-    ]);
-    return signed;
-  } catch (error) {
-    const lost =
-      error instanceof ConditionFailedError ||
-      (error instanceof TransactionCancelledError && error.reasons[0] === 'ConditionalCheckFailed');
-    if (!lost) throw error;
-    // A twin wrote it first (its signature differs: ECDSA is randomised); keep the stored one.
-    return getReceipt(state, jobId);
-  }
+      condition: { expression: 'attribute_not_exists(pk)' },
+    },
+    {
+      kind: 'update',
+      table: state.table,
+      key: stateKeys.job(jobId),
+      update: { expression: 'SET receipt = :receipt', values: { ':receipt': summary } },
+      condition: { expression: 'attribute_exists(pk)' },
+    },
+  ]);
+  // A twin wrote it first (its signature differs: ECDSA is randomised); keep the stored one.
+  return written ? signed : getReceipt(state, jobId);
 }

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { merkleRoot } from '../../../lib/engine/merkle-tree.js';
 import { proveItem } from '../../../lib/engine/prove-item.js';
 import { verifyInclusion, verifyReceipt } from '../../../lib/engine/verify-receipt.js';
-import { getReceipt } from '../../../lib/engine/write-receipt.js';
+import { getReceipt, writeReceipt } from '../../../lib/engine/write-receipt.js';
 import { LetheError } from '../../../lib/errors.js';
 import {
   compareHashes,
@@ -117,6 +117,20 @@ describe('Engine: receipts', () => {
     const completed = pipeline.events.events.find((e) => e.detailType === 'DeletionCompleted');
     expect(completed?.detail).toMatchObject({ jobId, receiptRoot: signed.receipt.root });
     expect(pipeline.handlerErrors).toEqual([]);
+  });
+
+  it('keeps the first receipt when a twin completion signs again: one signature, the stored one', async () => {
+    // Prepare: a completed job with its receipt stored.
+    const pipeline = await createPipelineHarness('receipttwin', { graph: boardGraph() });
+    const { jobId, signed } = await deleteWorkspace(pipeline);
+    const job = await pipeline.engine.getJob(jobId);
+
+    // Act: a twin that completed the job too signs its own (ECDSA signatures are randomised).
+    const twin = await writeReceipt(pipeline.engine.context, jobId, job);
+
+    // Assess
+    expect(twin).toEqual(signed);
+    expect(await getReceipt(pipeline.engine.context.state, jobId)).toEqual(signed);
   });
 
   it('fails verification when a count, a byte of the root or the signature is changed', async () => {
