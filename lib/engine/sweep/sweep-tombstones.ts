@@ -20,8 +20,9 @@ export interface ShardReport {
   readonly watermark: number;
   readonly highest: number;
   readonly lag: number;
-  readonly dispatched: number;
   readonly resent: number;
+  /** Tombstones passed in this run, their cascades dispatched (voids are not counted). */
+  readonly dispatched: number;
   /** Numbers voided in this run: taken by a writer that never wrote them. */
   readonly voided: number;
   /** Sequence of the first tombstone not yet dispatched, if the range stopped at one. */
@@ -125,7 +126,7 @@ export async function sweepShard(sweep: SweepContext, shard: number): Promise<Sh
         : !tombstone
           ? await settleGap(sweep, shard, seq, takenBy(page.items, seq, counter.allocatedAt))
           : tombstone.type === VOID_TOMBSTONE_TYPE
-            ? 'dispatched'
+            ? 'void'
             : await dispatchState(sweep, tombstone);
       if (state === 'pending') {
         stoppedAt = seq;
@@ -135,7 +136,8 @@ export async function sweepShard(sweep: SweepContext, shard: number): Promise<Sh
       }
       if (state === 'resent') resent++;
       if (state === 'voided') voided++;
-      else dispatched++;
+      // A void its writer (or an earlier run) left is passed, and counts as neither.
+      else if (state !== 'void') dispatched++;
       reached = seq;
     }
   }

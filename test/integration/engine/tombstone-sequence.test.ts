@@ -96,6 +96,31 @@ describe('Tombstone sequence numbers', () => {
     expect(standing).not.toContain('nothing');
   });
 
+  it('lets the sweeper pass the numbers that the losers of a race voided, at once', async () => {
+    // Prepare: eight requests for one project at once; one job, seven voided numbers.
+    const pipeline = await createPipelineHarness('seq-sweep', { settings: { shards: 1 } });
+    const requested = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        pipeline.engine.requestDeletion({ entity: 'project', id: 'p-raced' }),
+      ),
+    );
+    const [job] = requested.filter((r) => r.created);
+    await pipeline.run(job?.jobId ?? '');
+
+    // Act
+    const report = await pipeline.engine.sweep();
+
+    // Assess: no grace waited for; the voids count as neither dispatched nor voided by this run.
+    expect(requested.filter((r) => r.created)).toHaveLength(1);
+    const counter = await getShardCounter(pipeline.engine.context.state, 0);
+    expect(report.shards[0]).toMatchObject({
+      watermark: counter.seq,
+      lag: 0,
+      dispatched: 1,
+      voided: 0,
+    });
+  });
+
   it('takes another number when the one it took was voided first', async () => {
     // Prepare: number 1 voided before anyone wrote it (as the sweeper does once its grace is over).
     const pipeline = await createPipelineHarness('seq-voided', { settings: { shards: 1 } });
