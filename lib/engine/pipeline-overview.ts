@@ -6,7 +6,8 @@
 import type { StateContext } from '../model/state-context.js';
 import { stateKeys } from '../model/state-keys.js';
 import { readLastSweep, type SweepRecord } from '../model/sweep-record.js';
-import { getWatermark, highestSeq } from '../model/watermarks.js';
+import { getShardCounter } from '../model/tombstones.js';
+import { getWatermark } from '../model/watermarks.js';
 import type { PipelineSwitch } from '../ports/pipeline-switch.js';
 import type { QueueConsumer } from '../ports/queue-consumer.js';
 import { type PipelineStatus, pipelineStatus } from './pause-pipeline.js';
@@ -72,14 +73,15 @@ export async function pipelineOverview(options: OverviewOptions): Promise<Pipeli
 async function sweeperLag(state: StateContext, shards: number, sweeper: string) {
   const perShard = await Promise.all(
     Array.from({ length: shards }, async (_, shard) => {
-      const [watermark, highest] = await Promise.all([
+      const [watermark, { seq: highest }] = await Promise.all([
         getWatermark(state, sweeper, shard),
-        highestSeq(state, shard),
+        getShardCounter(state, shard),
       ]);
       if (highest <= watermark) return { lag: 0, oldest: undefined };
       const next = await state.docs.get(state.table, stateKeys.tombstone(shard, watermark + 1));
-      const deletedAt = typeof next?.deletedAt === 'string' ? next.deletedAt : undefined;
-      return { lag: highest - watermark, oldest: deletedAt };
+      // A tombstone's deletion time, or when a void was written in a number's place.
+      const at = next?.deletedAt ?? next?.voidedAt;
+      return { lag: highest - watermark, oldest: typeof at === 'string' ? at : undefined };
     }),
   );
   const oldest = perShard

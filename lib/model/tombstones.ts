@@ -19,12 +19,13 @@
 //                                    expiresAt }                   a number nobody will write
 //   DELETED#<entity>#<id> / TOMBSTONE { entity, id, shard, seq, jobId, deletedAt, expiresAt? }
 //                                    what guardedPut checks; expires only after GC
-import { ConditionFailedError, TransactionCancelledError } from '../errors.js';
+import { TransactionCancelledError } from '../errors.js';
 import type { Item, TransactItem } from '../ports/document-store.js';
 import { backoffDelay, sleep } from '../retry.js';
 import { shardOf } from './shard-of.js';
 import type { StateContext } from './state-context.js';
 import { stateKeys, TTL_ATTRIBUTE } from './state-keys.js';
+import { putIf } from './update-if.js';
 
 export interface TombstoneInput {
   readonly entity: string;
@@ -115,25 +116,20 @@ export async function voidSequence(
   reason: string,
 ): Promise<boolean> {
   const now = state.now();
-  try {
-    await state.docs.put(
-      state.table,
-      {
-        ...stateKeys.tombstone(shard, seq),
-        type: VOID_TOMBSTONE_TYPE,
-        shard,
-        seq,
-        voidedAt: now.toISOString(),
-        reason,
-        [TTL_ATTRIBUTE]: Math.floor(now.getTime() / 1000) + VOID_RETENTION_DAYS * 86_400,
-      },
-      { expression: 'attribute_not_exists(pk)' },
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionFailedError) return false;
-    throw error;
-  }
+  return putIf(
+    state.docs,
+    state.table,
+    {
+      ...stateKeys.tombstone(shard, seq),
+      type: VOID_TOMBSTONE_TYPE,
+      shard,
+      seq,
+      voidedAt: now.toISOString(),
+      reason,
+      [TTL_ATTRIBUTE]: Math.floor(now.getTime() / 1000) + VOID_RETENTION_DAYS * 86_400,
+    },
+    { expression: 'attribute_not_exists(pk)' },
+  );
 }
 
 /** How long a writer waits before its next attempt, by attempt (0-based), in ms. */

@@ -17,7 +17,7 @@
 //     gsi1pk: PENDING#<n> and gsi1sk: <plannedAt, or nextCheckAt while waiting, or the time
 //     of a sweeper's claim> while not settled (sparse index) }
 import type { WorkMessage } from '../engine/work-message.js';
-import { ConditionFailedError, TransactionCancelledError } from '../errors.js';
+import { TransactionCancelledError } from '../errors.js';
 import type { Expression, Item, TransactItem } from '../ports/document-store.js';
 import { backoffDelay, sleep } from '../retry.js';
 import { addCount, type Counts } from './counters.js';
@@ -25,6 +25,7 @@ import { settleOnJob } from './jobs.js';
 import { fnv1a } from './shard-of.js';
 import type { StateContext } from './state-context.js';
 import { PENDING_BUCKETS, stateIndex, stateKeys } from './state-keys.js';
+import { updateIf } from './update-if.js';
 
 export type UnitStatus = 'planned' | 'waiting' | 'done' | 'failed';
 
@@ -294,18 +295,12 @@ async function updateUnlessMoved(
   update: Expression,
   condition: Expression,
 ): Promise<boolean> {
-  try {
-    await state.docs.update({
-      table: state.table,
-      key: stateKeys.unit(jobId, unitId),
-      update,
-      condition,
-    });
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionFailedError) return false;
-    throw error;
-  }
+  return updateIf(state.docs, {
+    table: state.table,
+    key: stateKeys.unit(jobId, unitId),
+    update,
+    condition,
+  });
 }
 
 /**

@@ -2,7 +2,13 @@
 // "someone moved on first" (a twin settled it, the step advanced, the item changed since it
 // was read).
 import { ConditionFailedError, TransactionCancelledError } from '../errors.js';
-import type { DocumentStore, TransactItem, UpdateSpec } from '../ports/document-store.js';
+import type {
+  DocumentStore,
+  Expression,
+  Item,
+  TransactItem,
+  UpdateSpec,
+} from '../ports/document-store.js';
 
 /**
  * Applies `spec` (its `condition` included); true when applied, false when the condition
@@ -11,6 +17,25 @@ import type { DocumentStore, TransactItem, UpdateSpec } from '../ports/document-
 export async function updateIf(docs: DocumentStore, spec: UpdateSpec): Promise<boolean> {
   try {
     await docs.update(spec);
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionFailedError) return false;
+    throw error;
+  }
+}
+
+/**
+ * Puts `item` into `table` only where `condition` holds; true when put, false when the
+ * condition failed. Any other error propagates.
+ */
+export async function putIf(
+  docs: DocumentStore,
+  table: string,
+  item: Item,
+  condition: Expression,
+): Promise<boolean> {
+  try {
+    await docs.put(table, item, condition);
     return true;
   } catch (error) {
     if (error instanceof ConditionFailedError) return false;

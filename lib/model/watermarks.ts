@@ -2,9 +2,9 @@
 // (low, up] was dispatched. Advanced only by compare-and-set, so two sweepers never skip.
 //
 // Item  WATERMARK#<sweeper> / SHARD#<n>   { seq, updatedAt }
-import { ConditionFailedError } from '../errors.js';
 import type { StateContext } from './state-context.js';
 import { stateKeys } from './state-keys.js';
+import { updateIf } from './update-if.js';
 
 export async function getWatermark(
   state: StateContext,
@@ -23,27 +23,16 @@ export async function advanceWatermark(
   from: number,
   to: number,
 ): Promise<boolean> {
-  try {
-    await state.docs.update({
-      table: state.table,
-      key: stateKeys.watermark(sweeper, shard),
-      update: {
-        expression: 'SET seq = :to, updatedAt = :now',
-        values: { ':to': to, ':now': state.now().toISOString() },
-      },
-      condition:
-        from === 0
-          ? { expression: 'attribute_not_exists(seq) OR seq = :from', values: { ':from': from } }
-          : { expression: 'seq = :from', values: { ':from': from } },
-    });
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionFailedError) return false;
-    throw error;
-  }
-}
-
-export async function highestSeq(state: StateContext, shard: number): Promise<number> {
-  const item = await state.docs.get(state.table, stateKeys.shardCounter(shard));
-  return typeof item?.seq === 'number' ? item.seq : 0;
+  return updateIf(state.docs, {
+    table: state.table,
+    key: stateKeys.watermark(sweeper, shard),
+    update: {
+      expression: 'SET seq = :to, updatedAt = :now',
+      values: { ':to': to, ':now': state.now().toISOString() },
+    },
+    condition:
+      from === 0
+        ? { expression: 'attribute_not_exists(seq) OR seq = :from', values: { ':from': from } }
+        : { expression: 'seq = :from', values: { ':from': from } },
+  });
 }

@@ -3,8 +3,9 @@
 // and it moves the unit to the back of the pending units. Only once the queue accepted the
 // message is the resend recorded (`resends`, `lastSentAt`); a refused send gives the claim
 // back, spends no resend and leaves nothing that looks dispatched.
-import { ConditionFailedError } from '../../errors.js';
+
 import { stateKeys } from '../../model/state-keys.js';
+import { updateIf } from '../../model/update-if.js';
 import type { Expression, Item } from '../../ports/document-store.js';
 import type { EngineContext } from '../engine-context.js';
 
@@ -24,20 +25,8 @@ export async function claimAndResend(
       ? { pk: unit.pk, sk: unit.sk }
       : stateKeys.unit(jobId, unitId);
   const claimed = `${now.toISOString()}#${jobId}#${unitId}`;
-  const update = async (expression: Expression, condition: Expression) => {
-    try {
-      await context.docs.update({
-        table: context.state.table,
-        key,
-        update: expression,
-        condition,
-      });
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionFailedError) return false;
-      throw error;
-    }
-  };
+  const update = (expression: Expression, condition: Expression) =>
+    updateIf(context.docs, { table: context.state.table, key, update: expression, condition });
   const stillClaimed = { expression: 'gsi1sk = :claimed', values: { ':claimed': claimed } };
 
   const claim = await update(

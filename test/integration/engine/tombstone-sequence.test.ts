@@ -1,6 +1,7 @@
 // Issue #21: tombstone sequence numbers come from an atomic counter, so a burst of deletions
 // on one shard never fights for it; every number taken ends as a tombstone or a void.
 import { describe, expect, it } from 'vitest';
+import { pipelineOverview } from '../../../lib/engine/pipeline-overview.js';
 import type { StateContext } from '../../../lib/model/state-context.js';
 import { stateKeys } from '../../../lib/model/state-keys.js';
 import {
@@ -140,5 +141,27 @@ describe('Tombstone sequence numbers', () => {
     expect(result).toEqual({ created: true, shard: 0, seq: 2 });
     expect(await numbersOf(state)).toEqual(['void', 'tombstone']);
     expect(await voidSequence(state, 0, 2, 'test: too late')).toBe(false);
+  });
+
+  it('counts a void the sweeper has not passed yet as pending in the pipeline overview, aged from its voiding', async () => {
+    // Prepare: number 1 voided, number 2 a tombstone; no sweeper ran.
+    const pipeline = await createPipelineHarness('seq-overview', { settings: { shards: 1 } });
+    const state = pipeline.engine.context.state;
+    await voidSequence(state, 0, 1, 'test: its writer gave up');
+    await writeTombstone(state, {
+      entity: 'artifact',
+      id: 'a-2',
+      jobId: 'job-2',
+      shards: 1,
+      root: true,
+    });
+    const voided = await state.docs.get(state.table, stateKeys.tombstone(0, 1), true);
+
+    // Act
+    const overview = await pipelineOverview({ state, shards: 1 });
+
+    // Assess
+    expect(overview.sweeper.lag).toBe(2);
+    expect(overview.sweeper.oldestPendingTombstoneAt).toBe(voided?.voidedAt);
   });
 });
