@@ -15,7 +15,7 @@ import { getEntity } from '../graph/graph-queries.js';
 import { staticPrefix } from '../graph/key-template.js';
 import { addCount, mergeCounts } from '../model/counters.js';
 import { type IntentContent, type IntentObject, pinIntent } from '../model/intents.js';
-import { leafHash, sortHashes } from '../model/leaves.js';
+import { LEAF_BYTES, leafHash, mergeSortedRuns, sortHashes } from '../model/leaves.js';
 import { scopeIdOf } from '../model/scopes.js';
 import type { Unit } from '../model/units.js';
 import type { TransactItem } from '../ports/document-store.js';
@@ -23,7 +23,7 @@ import { checkArchiveCopies, checkGuards } from './check-guards.js';
 import { type EngineContext, reachCrashPoint, recordsReceiptLeaves } from './engine-context.js';
 import { eraseObjects } from './erase-objects.js';
 import { rootLabel } from './execute-finalize.js';
-import { readUnitLeaves, stageSortedLeaves } from './leaf-store.js';
+import { readUnitLeaves, stagePackedLeaves } from './leaf-store.js';
 import { listRemaining, listSegment } from './list-key-range.js';
 import { planSuccessor, sendSuccessor } from './plan-successor.js';
 import type { SpawnedUnit, UnitWork } from './unit-work.js';
@@ -68,17 +68,28 @@ export async function executePrefix(
   let listed: IntentObject[] = [];
   let pinnedLeaves: Buffer[] = [];
   let leafPuts: TransactItem[] = [];
+  // Shared keys are counted only by the run that erases them: nothing to pin for them.
+  const pinsLeaves = group.shared === undefined && recordsReceiptLeaves(context);
   const { intent, pinnedHere } = await pinIntent(
     context.state,
     unit.jobId,
     unit.unitId,
     async (): Promise<IntentContent> => {
+      // The listed keys' leaves, hashed and merged page by page while the next page is
+      // listed: one sorted run, 32 bytes a leaf, the bytes the unit's part stores.
+      let packed: Buffer = Buffer.alloc(0);
       const segment = await listSegment(
         context.objects,
         target,
         message.after,
         prefixPagesPerUnit,
         objectPageSize,
+        pinsLeaves
+          ? (keys) => {
+              const page = Buffer.concat(sortHashes(toObjects(keys).map(leafOf)));
+              packed = packed.length === 0 ? page : mergeSortedRuns([packed, page]);
+            }
+          : undefined,
       );
       const objects = toObjects(segment.keys);
       await checkGuards(context, unit, {
@@ -92,12 +103,11 @@ export async function executePrefix(
       await checkArchiveCopies(context, entity, objects);
       listed = objects;
       const last = segment.keys.at(-1);
-      // Shared keys are counted only by the run that erases them: nothing to pin for them.
-      pinnedLeaves =
-        group.shared === undefined && recordsReceiptLeaves(context)
-          ? sortHashes(objects.map(leafOf))
-          : [];
-      leafPuts = await stageSortedLeaves(context, unit.jobId, unit.unitId, pinnedLeaves);
+      pinnedLeaves = [];
+      for (let at = 0; at < packed.length; at += LEAF_BYTES) {
+        pinnedLeaves.push(packed.subarray(at, at + LEAF_BYTES));
+      }
+      leafPuts = await stagePackedLeaves(context, unit.jobId, unit.unitId, packed);
       return {
         entity: entity.name,
         relation: label,

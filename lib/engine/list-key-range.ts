@@ -12,24 +12,40 @@ export interface ListedSegment {
 
 export const compareKeys = compareObjectKeys;
 
-/** Up to `pages` pages of `pageSize` keys under `prefix`, after `after`. */
+/**
+ * Up to `pages` pages of `pageSize` keys under `prefix`, after `after`. `onPage`, when given,
+ * sees each page's keys while the next page is being listed (the request is sent first), so
+ * work on a page (hashing its receipt leaves) is done during the listing, not after it.
+ */
 export async function listSegment(
   objects: ObjectStore,
   where: { bucket: string; prefix: string },
   after: string | undefined,
   pages: number,
   pageSize: number,
+  onPage?: (keys: readonly string[]) => void,
 ): Promise<ListedSegment> {
   const keys: string[] = [];
-  let cursor = after;
-  for (let page = 0; page < pages; page++) {
-    const listed = await objects.listAfter(where.bucket, where.prefix, cursor, pageSize);
+  let next = objects.listAfter(where.bucket, where.prefix, after, pageSize);
+  for (let page = 0; ; page++) {
+    const listed = await next;
     keys.push(...listed.keys);
     const last = listed.keys.at(-1);
-    if (!listed.truncated || last === undefined) return { keys, truncated: false };
-    cursor = last;
+    const more = listed.truncated && last !== undefined;
+    const another = more && page + 1 < pages;
+    if (another) {
+      next = objects.listAfter(where.bucket, where.prefix, last, pageSize);
+      // Awaited on the next turn; a rejection meanwhile is not unhandled.
+      next.catch(() => undefined);
+    }
+    if (onPage) {
+      // Let the next request go out before the page's work takes the thread.
+      if (another) await new Promise<void>((resume) => setImmediate(resume));
+      onPage(listed.keys);
+    }
+    if (!more) return { keys, truncated: false };
+    if (!another) return { keys, truncated: true };
   }
-  return { keys, truncated: true };
 }
 
 /** The keys of a pinned range that still exist (a re-run after a crash, or a twin run). */

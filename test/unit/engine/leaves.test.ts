@@ -119,4 +119,23 @@ describe('mergeSortedRuns', () => {
         .map((h) => h.toString('hex')),
     );
   });
+
+  it('agrees with sorting for many runs whose hashes often share their first four bytes', () => {
+    const hash = (text: string) => createHash('sha256').update(text).digest();
+    for (let trial = 0; trial < 20; trial++) {
+      const runs = Array.from({ length: 1 + (trial % 9) }, (_, r) =>
+        sortHashes(
+          Array.from({ length: (trial * 37 + r * 11) % 200 }, (_, i) => {
+            const h = hash(`${trial % 3}/${r % 2}/${i}`);
+            if (i % 5 === 0) h.writeUInt32BE(0x12345678, 0);
+            return h;
+          }),
+        ),
+      );
+
+      const merged = mergeSortedRuns(runs.map((run) => Buffer.concat(run)));
+
+      expect(merged.equals(Buffer.concat(sortHashes(runs.flat())))).toBe(true);
+    }
+  });
 });

@@ -61,6 +61,36 @@ describe('Function: listSegment', () => {
     expect(segment.keys).toHaveLength(20);
     expect(segment.truncated).toBe(false);
   });
+
+  it('hands each page to onPage once, in order, after sending the request for the next', async () => {
+    const store = bucketOf(keys(25));
+    const seen: { keys: readonly string[]; listsSent: number }[] = [];
+
+    const segment = await listSegment(store, where, undefined, 3, 10, (page) => {
+      seen.push({ keys: page, listsSent: store.lists });
+    });
+
+    expect(segment).toEqual({ keys: keys(25), truncated: false });
+    expect(seen).toEqual([
+      { keys: keys(10), listsSent: 2 },
+      { keys: keys(20).slice(10), listsSent: 3 },
+      { keys: keys(25).slice(20), listsSent: 3 },
+    ]);
+    expect(store.lists).toBe(3);
+  });
+
+  it('sends no request past its last page for onPage', async () => {
+    const store = bucketOf(keys(25));
+    const pages: number[] = [];
+
+    const segment = await listSegment(store, where, undefined, 2, 10, (page) => {
+      pages.push(page.length);
+    });
+
+    expect(segment).toEqual({ keys: keys(20), truncated: true });
+    expect(pages).toEqual([10, 10]);
+    expect(store.lists).toBe(2);
+  });
 });
 
 describe('Function: listRemaining', () => {
