@@ -7,6 +7,8 @@
 // same transaction; the settlement is conditional on the unit being as it was read. The
 // receipt leaves of what the unit erased are written in it too (one item per 12,000), so a
 // redelivered message, which finds the unit settled, never adds a leaf twice.
+// In a chain of inline units (chain-ledger.ts) the commit takes the unit's scope from what the
+// chain wrote last instead of reading it, and records there what it writes.
 import { TransactionCancelledError } from '../errors.js';
 import { type Counts, mergeCounts } from '../model/counters.js';
 import { clearIntent } from '../model/intents.js';
@@ -28,9 +30,11 @@ import {
   putPlannedUnit,
   settleUnit,
   type Unit,
+  unitFromItem,
 } from '../model/units.js';
 import type { TransactItem } from '../ports/document-store.js';
 import { backoffDelay, sleep } from '../retry.js';
+import type { ChainLedger } from './chain-ledger.js';
 import { type EngineContext, recordsReceiptLeaves } from './engine-context.js';
 import { replacePinnedLeaves, stageSortedLeaves } from './leaf-store.js';
 import type { SpawnedUnit, UnitWork } from './unit-work.js';
@@ -70,8 +74,13 @@ export async function commitUnit(
   unit: Unit,
   work: UnitWork,
   failure?: { error: string },
-  options: { ranInline?: boolean } = {},
+  options: {
+    ranInline?: boolean | undefined;
+    /** The chain's ledger: its scope is used instead of a read, and what commits is recorded. */
+    ledger?: ChainLedger | undefined;
+  } = {},
 ): Promise<CommitResult> {
+  const { ledger } = options;
   const { state } = context;
   // A cascading entity reached twice in one job (two parents) is planned once.
   const candidates = work.spawn.map(planned);
@@ -98,6 +107,8 @@ export async function commitUnit(
   let current = unit;
   // Releasing a slot that is not its scope's last needs no read of the scope (see below).
   let blindRelease = true;
+  // The scope as this chain last wrote it: compared-and-set without a read, once.
+  let known = ledger?.scopes.get(unit.scope);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const items: TransactItem[] = [];
     const all = [...spawned];
@@ -127,12 +138,13 @@ export async function commitUnit(
     // The common settle gives back a slot that is not the scope's last: a conditional ADD
     // does it without reading the scope. When the condition fails (the last slot, a
     // finalized scope, none at all) the next attempt reads it and compares-and-sets.
-    const blind = movesScope && blindRelease && slotDelta < 0 && !block;
+    const blind = movesScope && blindRelease && slotDelta < 0 && !block && known === undefined;
     let scopeOpen = blind;
     let scope: Scope | undefined;
     if (movesScope && !blind) {
-      scope = await getScope(state, unit.jobId, unit.scope);
+      scope = known ?? (await getScope(state, unit.jobId, unit.scope));
     }
+    let scopeAfter: Scope | undefined;
     if (blind) {
       items.push(releaseScopeSlots(state, unit.jobId, unit.scope, -slotDelta));
     } else if (scope && !scope.finalized) {
@@ -141,6 +153,12 @@ export async function commitUnit(
       items.push(
         casScope(state, unit.jobId, scope, { outstanding: next, block, finalized: next === 0 }),
       );
+      scopeAfter = {
+        ...scope,
+        outstanding: next,
+        blocked: scope.blocked || block,
+        finalized: next === 0,
+      };
       if (next === 0) {
         const finalize = planned({
           message: {
@@ -184,17 +202,29 @@ export async function commitUnit(
 
     try {
       await state.docs.transact(items);
+      if (ledger) {
+        record(ledger, items);
+        if (work.newScope) {
+          ledger.scopes.set(work.newScope.scopeId, {
+            ...work.newScope,
+            outstanding: newScopeOutstanding,
+            finalized: newScopeOutstanding === 0,
+          });
+        }
+        if (scopeAfter) ledger.scopes.set(unit.scope, scopeAfter);
+      }
       return { committed: true, spawned: all, scopeOpen };
     } catch (error) {
       if (!(error instanceof TransactionCancelledError)) throw error;
       const settleIndex = items.findIndex(
         (i) => i.kind === 'update' && i.key.sk === `UNIT#${unit.unitId}`,
       );
-      const releaseIndex = blind
+      const scopeIndex = movesScope
         ? items.findIndex(
             (i) => i.kind === 'update' && i.key.sk === stateKeys.scope(unit.jobId, unit.scope).sk,
           )
         : -1;
+      const scopeMoved = scopeIndex >= 0 && error.reasons[scopeIndex] === 'ConditionalCheckFailed';
       if (error.reasons[settleIndex] === 'ConditionalCheckFailed') {
         // Settled by a twin, or it started waiting since it was read: read it again.
         const fresh = await getUnit(state, unit.jobId, unit.unitId);
@@ -203,8 +233,14 @@ export async function commitUnit(
         current = fresh;
         continue;
       }
-      if (releaseIndex >= 0 && error.reasons[releaseIndex] === 'ConditionalCheckFailed') {
+      if (scopeMoved && blind) {
         blindRelease = false;
+        continue;
+      }
+      // Someone else moved the scope since this chain wrote it: read it from now on.
+      if (scopeMoved && known !== undefined) {
+        known = undefined;
+        ledger?.scopes.delete(unit.scope);
         continue;
       }
       // A concurrent settlement moved the scope, or a conflict: read again and retry.
@@ -212,4 +248,14 @@ export async function commitUnit(
     }
   }
   throw new TransactionCancelledError(['TooManyConflicts']);
+}
+
+/** Records in the chain's ledger the units a committed transaction planned, as written. */
+function record(ledger: ChainLedger, items: readonly TransactItem[]): void {
+  for (const item of items) {
+    if (item.kind === 'put' && item.item.type === 'unit') {
+      const planned = unitFromItem(item.item);
+      ledger.units.set(planned.unitId, planned);
+    }
+  }
 }

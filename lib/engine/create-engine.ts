@@ -28,6 +28,7 @@ import type { ReceiptSigner } from '../ports/receipt-signer.js';
 import type { WorkQueue } from '../ports/work-queue.js';
 import { resolveSettings, type Settings, type SettingsInput } from '../settings.js';
 import { catchRowAfterTombstone, type RowAfterTombstone } from './catch-row-after-tombstone.js';
+import { newChainLedger } from './chain-ledger.js';
 import type { CrashPoint, EngineContext } from './engine-context.js';
 import { guardedPut } from './guarded-put.js';
 import { type HandleOutcome, handleWorkMessage } from './handle-work-message.js';
@@ -210,6 +211,7 @@ export function createEngine(options: EngineOptions): Engine {
     handleMessage: (body, handleOptions) =>
       handleWorkMessage(context, body, {
         inline: false,
+        ledger: newChainLedger(),
         budget: {
           remaining: settings.inlineUnitsPerMessage,
           // Nothing starts inline after half the message's visibility timeout either: a

@@ -12,6 +12,9 @@ import { type EngineContext, reachCrashPoint } from './engine-context.js';
 import { eraseObjects } from './erase-objects.js';
 import { rowKeyOf } from './query-children.js';
 
+/** Keys one BatchWriteItem request takes (DynamoDB's limit). */
+const BATCH_WRITE_KEYS = 25;
+
 export interface ErasedRows {
   readonly counts: Counts;
   readonly failures: readonly (KeyFailure & { bucket: string })[];
@@ -43,7 +46,11 @@ export async function eraseIntent(
   intent: Intent,
 ): Promise<ErasedRows> {
   reachCrashPoint(context, 'after-intent', intent.unitId);
-  const half = Math.ceil(intent.rowKeys.length / 2);
+  // Two halves, split where a BatchWriteItem request ends: a page of up to 25 rows is one
+  // request (the `mid-page` crash point then follows it whole), a larger one costs no
+  // request more than one call would.
+  const requests = Math.ceil(intent.rowKeys.length / BATCH_WRITE_KEYS);
+  const half = Math.ceil(requests / 2) * BATCH_WRITE_KEYS;
   await context.docs.batchDelete(entity.tableName, intent.rowKeys.slice(0, half));
   reachCrashPoint(context, 'mid-page', intent.unitId);
   await context.docs.batchDelete(entity.tableName, intent.rowKeys.slice(half));

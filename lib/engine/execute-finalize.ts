@@ -7,7 +7,7 @@ import { getEntity } from '../graph/graph-queries.js';
 import type { Entity } from '../graph/graph-types.js';
 import { addCount, type Counts } from '../model/counters.js';
 import { type IntentContent, pinIntent } from '../model/intents.js';
-import { getScope, scopeIdOf } from '../model/scopes.js';
+import { getScope, type Scope, scopeIdOf } from '../model/scopes.js';
 import type { Unit } from '../model/units.js';
 import { checkArchiveCopies, checkGuards } from './check-guards.js';
 import { collectObjects } from './collect-objects.js';
@@ -26,14 +26,21 @@ export function rootLabel(entity: string): string {
   return `root.${entity}`;
 }
 
+/**
+ * Runs a finalize unit (see the file comment). `finalized` is the entity's scope when the
+ * caller knows it finalized (a chain's ledger: a finalized scope never changes); otherwise
+ * it is read.
+ */
 export async function executeFinalize(
   context: EngineContext,
   unit: Unit,
   message: FinalizeMessage,
+  finalized?: Scope,
 ): Promise<UnitWork> {
   const entity = getEntity(context.graph, message.entity);
   const label = message.via ?? rootLabel(entity.name);
-  const scope = await getScope(context.state, unit.jobId, scopeIdOf(entity.name, message.id));
+  const scope =
+    finalized ?? (await getScope(context.state, unit.jobId, scopeIdOf(entity.name, message.id)));
   if (scope?.blocked) {
     const counts: Counts = {};
     addCount(counts, label, 'blocked', 1);

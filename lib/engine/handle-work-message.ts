@@ -8,7 +8,9 @@ import { isDeepStrictEqual } from 'node:util';
 import { LetheError } from '../errors.js';
 import { addCount, type Counts } from '../model/counters.js';
 import { getIntent, UnitAlreadySettledError } from '../model/intents.js';
+import { scopeIdOf } from '../model/scopes.js';
 import { getUnit, markWaiting, type PlannedUnit, type Unit } from '../model/units.js';
+import { type ChainLedger, finalizedScope, takePlannedUnit } from './chain-ledger.js';
 import { UnitWaitError } from './check-guards.js';
 import { commitUnit } from './commit-unit.js';
 import { wakeWaiters } from './defer-to-owner.js';
@@ -43,14 +45,24 @@ const UNIT_FAILURE_CODES = new Set([
   'DYNAMODB_REQUEST_REFUSED',
 ]);
 
-function execute(context: EngineContext, unit: Unit, message: WorkMessage): Promise<UnitWork> {
+function execute(
+  context: EngineContext,
+  unit: Unit,
+  message: WorkMessage,
+  ledger: ChainLedger | undefined,
+): Promise<UnitWork> {
   switch (message.type) {
     case 'cascade':
       return executeCascade(context, unit, message);
     case 'rows':
       return executeRows(context, unit, message);
     case 'finalize':
-      return executeFinalize(context, unit, message);
+      return executeFinalize(
+        context,
+        unit,
+        message,
+        finalizedScope(ledger, scopeIdOf(message.entity, message.id)),
+      );
     case 'prefix':
       return executePrefix(context, unit, message);
   }
@@ -82,6 +94,8 @@ export interface Delivery {
   readonly inline: boolean;
   /** What the chain of this queue message may still run inline (see inline-budget.ts). */
   readonly budget: InlineBudget;
+  /** What the chain wrote, so that its inline units need not read it back (chain-ledger.ts). */
+  readonly ledger?: ChainLedger | undefined;
 }
 
 /**
@@ -100,7 +114,10 @@ export async function handleWorkMessage(
   if (parsed.type === 'restore') return handleRestoreMessage(context, parsed);
   const message: WorkMessage = parsed;
   const unitId = unitIdOf(message);
-  const unit = await getUnit(context.state, message.jobId, unitId);
+  // A unit this chain just planned is as its commit wrote it: no read.
+  const unit =
+    (delivery?.inline ? takePlannedUnit(delivery.ledger, unitId) : undefined) ??
+    (await getUnit(context.state, message.jobId, unitId));
   if (!unit) throw new InvalidMessageError(`job ${message.jobId} has no planned unit ${unitId}`);
   if (!isDeepStrictEqual(JSON.parse(unit.body), JSON.parse(body))) {
     throw new InvalidMessageError(`message does not match planned unit ${unitId}`);
@@ -116,7 +133,7 @@ export async function handleWorkMessage(
   let work: UnitWork;
   let failure: { error: string } | undefined;
   try {
-    work = await execute(context, unit, message);
+    work = await execute(context, unit, message, delivery?.ledger);
   } catch (error) {
     if (error instanceof UnitAlreadySettledError) return 'duplicate';
     if (error instanceof UnitWaitError) return waitForGuards(context, unit, message, error);
@@ -130,7 +147,10 @@ export async function handleWorkMessage(
     failure = { error: `${error.code}: ${error.message}` };
   }
 
-  const result = await commitUnit(context, unit, work, failure, { ranInline: delivery?.inline });
+  const result = await commitUnit(context, unit, work, failure, {
+    ranInline: delivery?.inline,
+    ledger: delivery?.ledger,
+  });
   reachCrashPoint(context, 'after-commit', unitId);
   if (!result.committed) return 'duplicate';
   const next = takeInline(result.spawned, delivery?.budget, Date.now());
@@ -144,7 +164,7 @@ export async function handleWorkMessage(
   // finalize, planned by whoever gives back the last, comes after it.
   if (result.spawned.length === 0 && !result.scopeOpen)
     await completeAndPublish(context, unit.jobId);
-  if (next.inline.length > 0 && delivery) await runInline(context, next.inline, delivery.budget);
+  if (next.inline.length > 0 && delivery) await runInline(context, next.inline, delivery);
   return failure ? 'failed' : 'done';
 }
 
@@ -158,7 +178,7 @@ export async function handleWorkMessage(
 async function runInline(
   context: EngineContext,
   units: readonly PlannedUnit[],
-  budget: InlineBudget,
+  { budget, ledger }: Delivery,
 ): Promise<void> {
   for (const [index, planned] of units.entries()) {
     // Out of time (an earlier sibling ran long): the rest go through the queue.
@@ -167,7 +187,7 @@ async function runInline(
       return;
     }
     try {
-      await handleWorkMessage(context, planned.body, { inline: true, budget });
+      await handleWorkMessage(context, planned.body, { inline: true, budget, ledger });
     } catch {
       await sendPlanned(context, [planned]);
     }

@@ -130,6 +130,7 @@ export async function requestDeletion(
     jobId,
     shards: context.settings.shards,
     root: true,
+    expectNew: true,
     requester: request.requester,
     tenantId: request.tenantId,
     requestId: request.requestId,

@@ -125,7 +125,7 @@ export function releaseScopeSlots(
   };
 }
 
-/** Compare-and-set of a scope's outstanding slots (and its blocked flag). */
+/** Compare-and-set of a scope's outstanding slots (and its blocked flag), against `scope` as read. */
 export function casScope(
   state: StateContext,
   jobId: string,
@@ -144,9 +144,17 @@ export function casScope(
         ':finalized': change.finalized,
       },
     },
+    // The blocked flag too: a scope taken from a chain's ledger (chain-ledger.ts) may be
+    // stale, and a block written since must never be undone.
     condition: {
-      expression: 'outstanding = :current AND finalized = :false',
-      values: { ':current': scope.outstanding, ':false': false },
+      expression: `outstanding = :current AND finalized = :false AND ${
+        scope.blocked ? 'blocked = :true' : '(attribute_not_exists(blocked) OR blocked = :false)'
+      }`,
+      values: {
+        ':current': scope.outstanding,
+        ':false': false,
+        ...(scope.blocked ? { ':true': true } : {}),
+      },
     },
   };
 }

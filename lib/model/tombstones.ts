@@ -36,6 +36,13 @@ export interface TombstoneInput {
   readonly requester?: string | undefined;
   readonly tenantId?: string | undefined;
   readonly requestId?: string | undefined;
+  /**
+   * True when the caller expects no tombstone to stand (a root request: nearly every one is
+   * new): the first attempt commits without reading the lookup first, and one that stands
+   * is found when that transaction fails, at the cost of a voided number. Default false: read
+   * first (a cascade reaching children that other jobs may own).
+   */
+  readonly expectNew?: boolean | undefined;
   /** Further writes that must commit with the tombstone (the job, its first unit). */
   readonly alsoWrite?: (tombstone: { shard: number; seq: number }) => readonly TransactItem[];
 }
@@ -149,8 +156,10 @@ export async function writeTombstone(
 ): Promise<TombstoneResult> {
   const shard = shardOf(input.entity, input.id, input.shards);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const existing = await getTombstone(state, input.entity, input.id);
-    if (existing) return { created: false, existing };
+    if (attempt > 0 || input.expectNew !== true) {
+      const existing = await getTombstone(state, input.entity, input.id);
+      if (existing) return { created: false, existing };
+    }
 
     const seq = await allocateSequence(state, shard);
     const deletedAt = state.now().toISOString();

@@ -7,7 +7,10 @@ import {
   type S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
+import { planned } from '../../../lib/engine/commit-unit.js';
 import type { Job } from '../../../lib/model/jobs.js';
+import { scopeIdOf } from '../../../lib/model/scopes.js';
+import type { PlannedUnit } from '../../../lib/model/units.js';
 import type { Item } from '../../../lib/ports/document-store.js';
 import { sleep } from '../../../lib/retry.js';
 import type { SeededDataset } from '../../../local/example-dataset.js';
@@ -174,4 +177,19 @@ export function rejectMalformedDeleteObjects(clients: { s3: S3Client }) {
     { step: 'initialize', name: 'rejectMalformedDeleteObjects' },
   );
   return rejected;
+}
+
+/** The first rows unit of project `projectId`'s alerts, planned in the project's scope. */
+export function alertRowsUnit(jobId: string, projectId: string): PlannedUnit {
+  return planned({
+    message: {
+      v: 1,
+      jobId,
+      type: 'rows',
+      relation: 'project.alert.projectId',
+      parentId: projectId,
+      page: 0,
+    },
+    scope: scopeIdOf('project', projectId),
+  });
 }

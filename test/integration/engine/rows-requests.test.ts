@@ -171,8 +171,9 @@ async function deleteParent(label: string, settings: SettingsInput) {
   await runToCompletion(pipeline, jobId);
   expect(pipeline.handlerErrors).toEqual([]);
   const job = await pipeline.engine.getJob(jobId);
-  const rowUnits = (await unitsOf(pipeline, jobId)).filter((unit) => unit.kind === 'rows');
-  return { pipeline, seeded, counted, jobId, job, rowUnits };
+  const units = await unitsOf(pipeline, jobId);
+  const rowUnits = units.filter((unit) => unit.kind === 'rows');
+  return { pipeline, seeded, counted, jobId, job, units, rowUnits };
 }
 
 const childrenTable = (pipeline: PipelineHarness) => pipeline.graph.tables.children?.name ?? '';
@@ -218,19 +219,21 @@ describe('Rows: requests per page', () => {
 
   it('reads no intent and no scope per page of a clean run: a unit reads only its own item', async () => {
     // Prepare / Act: pages of 25 rows, one page a unit: ten units of rows in a chain.
-    const { counted, job, rowUnits } = await deleteParent('rq-state', {
+    const { counted, job, units, rowUnits } = await deleteParent('rq-state', {
       pageSize: 25,
       rowPagesPerUnit: 1,
     });
 
-    // Assess: every unit reads its unit item once. No run found an intent pinned before it,
-    // so none reads one; a page gives its scope slot back without reading the scope unless it
-    // is the scope's last (then the scope's finalize is planned), and only a unit whose commit
-    // may have been the job's last reads the job.
+    // Assess: a unit that came through the queue reads its unit item once; one its chain
+    // planned and ran inline reads none (its commit wrote it). No run found an intent pinned
+    // before it, so none reads one; a page gives its scope slot back without reading the
+    // scope unless it is the scope's last (then the scope's finalize is planned), and only a
+    // unit whose commit may have been the job's last reads the job.
     expect(job?.counts['parent.child.parentId']?.rowsDeleted).toBe(ROWS);
     expect(rowUnits.length).toBeGreaterThanOrEqual(ROWS / 25);
-    const units = job?.planned ?? 0;
-    expect(counted.stateGets.get('UNIT')).toBe(units);
+    expect(units).toHaveLength(job?.planned ?? 0);
+    expect(units.some((unit) => unit.ranInline)).toBe(true);
+    expect(counted.stateGets.get('UNIT')).toBe(units.filter((unit) => !unit.ranInline).length);
     expect(counted.stateGets.get('INTENT') ?? 0).toBe(0);
     expect(counted.stateGets.get('SCOPE') ?? 0).toBeLessThan(rowUnits.length / 2);
     expect(counted.stateGets.get('JOB') ?? 0).toBeLessThan(rowUnits.length / 2);

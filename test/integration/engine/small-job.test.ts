@@ -82,6 +82,34 @@ async function seedUser(pipeline: PipelineHarness): Promise<void> {
     await outside.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'x' }));
 }
 
+interface MiddlewareStack {
+  add(
+    middleware: (
+      next: (args: { input: unknown }) => Promise<unknown>,
+      context: { commandName?: string },
+    ) => (args: { input: unknown }) => Promise<unknown>,
+    options: { step: 'initialize'; name: string },
+  ): void;
+}
+
+/** The kind of state item (`UNIT`, `SCOPE`, …) of every GetItem the pipeline's clients make. */
+function recordItemReads(pipeline: PipelineHarness): string[] {
+  const reads: string[] = [];
+  const stack = (pipeline.clients.dynamodb as unknown as { middlewareStack: MiddlewareStack })
+    .middlewareStack;
+  stack.add(
+    (next, context) => async (args) => {
+      const input = args.input as { Key?: { sk?: { S?: string } | string } };
+      const sk = input.Key?.sk;
+      const text = typeof sk === 'string' ? sk : sk?.S;
+      if (context.commandName === 'GetItemCommand' && text) reads.push(text.split('#')[0] ?? '');
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordItemReads' },
+  );
+  return reads;
+}
+
 async function deleteUser(label: string, settings: SettingsInput = {}) {
   // The harness's 4 s visibility would also bound the inline chain (half of it) on a busy
   // machine: a minute keeps the budget's unit count the only limit here.
@@ -92,10 +120,11 @@ async function deleteUser(label: string, settings: SettingsInput = {}) {
   await seedUser(pipeline);
   const sent: string[] = [];
   const { jobId } = await pipeline.engine.requestDeletion({ entity: 'user', id: USER });
+  const reads = recordItemReads(pipeline);
   const job = await pipeline.run(jobId, { onMessage: (body) => sent.push(body) });
   expect(pipeline.handlerErrors).toEqual([]);
   const units = await unitsOf(pipeline, jobId);
-  return { pipeline, job, sent, units };
+  return { pipeline, job, sent, units, reads };
 }
 
 describe('A small job', () => {
@@ -117,6 +146,26 @@ describe('A small job', () => {
       'rows (inline)',
       'rows (inline)',
     ]);
+  });
+
+  it('reads back neither the units nor the scope its own chain wrote', async () => {
+    // Prepare / Act
+    const { reads } = await deleteUser('small-reads');
+
+    // Assess: the queued cascade's unit is read; the four units its chain planned, and the
+    // scope it opened and finalized, are known from the chain's own commits.
+    expect(reads.filter((kind) => kind === 'UNIT')).toHaveLength(1);
+    expect(reads.filter((kind) => kind === 'SCOPE')).toHaveLength(0);
+  });
+
+  it('reads each unit and the scope when every unit goes through the queue', async () => {
+    // Prepare / Act
+    const { reads } = await deleteUser('small-reads-off', { inlineUnitsPerMessage: 0 });
+
+    // Assess: each of the 5 units is read when its message arrives; the last rows unit
+    // reads the scope to close it, and the finalize reads it again.
+    expect(reads.filter((kind) => kind === 'UNIT')).toHaveLength(5);
+    expect(reads.filter((kind) => kind === 'SCOPE')).toHaveLength(2);
   });
 
   it('sends every unit through the queue with inlineUnitsPerMessage 0', async () => {

@@ -143,6 +143,24 @@ describe('Tombstone sequence numbers', () => {
     expect(await voidSequence(state, 0, 2, 'test: too late')).toBe(false);
   });
 
+  it('commits a tombstone the caller expects new without reading first, and finds a standing one after voiding the number it took', async () => {
+    // Prepare
+    const pipeline = await createPipelineHarness('seq-expect-new', { settings: { shards: 1 } });
+    const { state, calls } = counted(pipeline.engine.context.state);
+    const input = { entity: 'artifact', id: 'a-1', shards: 1, root: true, expectNew: true };
+
+    // Act
+    const first = await writeTombstone(state, { ...input, jobId: 'job-1' });
+    const firstCalls = { ...calls };
+    const again = await writeTombstone(state, { ...input, jobId: 'job-2' });
+
+    // Assess: the first is one update and one transaction; the duplicate finds job-1's.
+    expect(first).toEqual({ created: true, shard: 0, seq: 1 });
+    expect(firstCalls).toEqual({ update: 1, transact: 1 });
+    expect(again).toMatchObject({ created: false, existing: { jobId: 'job-1', seq: 1 } });
+    expect(await numbersOf(pipeline.engine.context.state)).toEqual(['tombstone', 'void']);
+  });
+
   it('counts a void the sweeper has not passed yet as pending in the pipeline overview, aged from its voiding', async () => {
     // Prepare: number 1 voided, number 2 a tombstone; no sweeper ran.
     const pipeline = await createPipelineHarness('seq-overview', { settings: { shards: 1 } });

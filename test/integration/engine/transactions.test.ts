@@ -2,7 +2,7 @@
 // transaction lethe builds is given repeated targets here and must still commit.
 import { describe, expect, it } from 'vitest';
 import { exampleGraphDefinition } from '../../../infra/example-graph.js';
-import { commitUnit, planned } from '../../../lib/engine/commit-unit.js';
+import { commitUnit } from '../../../lib/engine/commit-unit.js';
 import { TombstonedError } from '../../../lib/engine/guarded-put.js';
 import { unitIdOf } from '../../../lib/engine/work-message.js';
 import { defineGraph } from '../../../lib/graph/define-graph.js';
@@ -13,6 +13,7 @@ import { stateKeys } from '../../../lib/model/state-keys.js';
 import { writeTombstone } from '../../../lib/model/tombstones.js';
 import { getUnit, putPlannedUnit } from '../../../lib/model/units.js';
 import { createPipelineHarness } from '../support/pipeline-harness.js';
+import { alertRowsUnit } from './engine-test-support.js';
 
 /** Alerts point at their project twice (cascade and set-null) and at a parent alert. */
 function twoParentsGraph(prefix: string) {
@@ -187,17 +188,7 @@ describe('Transactions with repeated targets', () => {
       const { state } = context;
       const { jobId } = await pipeline.engine.requestDeletion({ entity: 'project', id: 'p-fin' });
       const scopeId = scopeIdOf('project', 'p-fin');
-      const rows = planned({
-        message: {
-          v: 1,
-          jobId,
-          type: 'rows',
-          relation: 'project.alert.projectId',
-          parentId: 'p-fin',
-          page: 0,
-        },
-        scope: scopeId,
-      });
+      const rows = alertRowsUnit(jobId, 'p-fin');
       await state.docs.transact([
         putNewScope(state, jobId, {
           scopeId,
