@@ -56,8 +56,11 @@ export interface BenchEnv<Data> {
    * Times `work` and counts every request that passes the proxies while it runs. Call it once,
    * around the deletion only (setup and teardown stay outside). `work` resolves to the number
    * of items it deleted as the runner saw them; the harness verifies independently.
+   * `tail`, when given, runs after `work` with the clock stopped: what it waits for (lethe's
+   * worker finishing the batch that completed the job: its outbox delete, its queue delete)
+   * is counted, its time is not, so the count does not depend on when the window closed.
    */
-  measure(work: () => Promise<number>): Promise<RunResult>;
+  measure(work: () => Promise<number>, tail?: () => Promise<void>): Promise<RunResult>;
   /**
    * Times and counts `work` — a restore of what `measure` deleted — in a window of its own,
    * after the deletion: the harness first verifies the deletion from outside (so the restore

@@ -113,6 +113,7 @@ async function countWindow<T>(
   counter: RequestCounter,
   sdkTally: SdkTally,
   work: () => Promise<T>,
+  tail?: () => Promise<void>,
 ): Promise<CountedWindow<T>> {
   const before = counter.snapshot();
   const sdkBefore = { ...sdkTally };
@@ -120,6 +121,8 @@ async function countWindow<T>(
   const started = performance.now();
   const value = await work();
   const elapsedMs = performance.now() - started;
+  // Counted, not timed (see BenchEnv.measure).
+  await tail?.();
   const usage = diffUsage(counter.snapshot(), before);
   const sdk: SdkTally = {};
   for (const [key, count] of Object.entries(sdkTally)) {
@@ -143,9 +146,9 @@ function measureWith(
   counter: RequestCounter,
   sdkTally: SdkTally,
   onWindow: (window: MeasuredWindow) => void,
-): (work: () => Promise<number>) => Promise<RunResult> {
+): (work: () => Promise<number>, tail?: () => Promise<void>) => Promise<RunResult> {
   let used = false;
-  return async (work) => {
+  return async (work, tail) => {
     if (used) throw new Error('env.measure may be called once per run');
     used = true;
     const {
@@ -154,7 +157,7 @@ function measureWith(
       usage,
       sdk,
       peakInFlight,
-    } = await countWindow(counter, sdkTally, work);
+    } = await countWindow(counter, sdkTally, work, tail);
     onWindow({ sdk, peakInFlight });
     return { deleted, elapsedMs, usage };
   };
@@ -244,9 +247,9 @@ async function runOne<Data>(
     data,
     latencyMs,
     workDir,
-    measure: async (work) => {
+    measure: async (work, tail) => {
       measured = true;
-      const result = await measure(work);
+      const result = await measure(work, tail);
       deletionMeasured = true;
       return result;
     },

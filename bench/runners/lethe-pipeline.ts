@@ -6,6 +6,7 @@ import { provisionResources } from '../../lib/adapters/provision-resources.js';
 import type { RestoreReport } from '../../lib/engine/restore-deletion.js';
 import type { Graph } from '../../lib/graph/graph-types.js';
 import type { Job } from '../../lib/model/jobs.js';
+import { sleep } from '../../lib/retry.js';
 import { resolveSettings } from '../../lib/settings.js';
 import type { InMemoryEventBus } from '../../local/in-memory-event-bus.js';
 import { startLocalRuntime } from '../../local/local-runtime.js';
@@ -68,24 +69,29 @@ export async function runLethe<Data>(
   let result: RunResult;
   try {
     const events = runtime.events as InMemoryEventBus;
-    const measured = await env.measure(async () => {
-      // Wait for the completion event rather than polling the job: polls would go through
-      // the counting proxy and be billed to lethe.
-      const completed = new Promise<void>((done) => {
-        const stop = events.onEvent((event) => {
-          if (event.detailType === 'DeletionCompleted') {
-            stop();
-            done();
-          }
+    const measured = await env.measure(
+      async () => {
+        // Wait for the completion event rather than polling the job: polls would go through
+        // the counting proxy and be billed to lethe.
+        const completed = new Promise<void>((done) => {
+          const stop = events.onEvent((event) => {
+            if (event.detailType === 'DeletionCompleted') {
+              stop();
+              done();
+            }
+          });
         });
-      });
-      const requested = await runtime.engine.requestDeletion(request);
-      jobId = requested.jobId;
-      await completed;
-      const job = await runtime.engine.getJob(jobId);
-      if (job?.status !== 'completed') throw new Error(`job ${jobId} did not complete`);
-      return deletedOf(job);
-    });
+        const requested = await runtime.engine.requestDeletion(request);
+        jobId = requested.jobId;
+        await completed;
+        const job = await runtime.engine.getJob(jobId);
+        if (job?.status !== 'completed') throw new Error(`job ${jobId} did not complete`);
+        return deletedOf(job);
+      },
+      // The batch that completed the job still deletes its outbox item and its message:
+      // lethe's requests, made after the moment the job is done.
+      () => untilIdle(runtime.worker),
+    );
     result = {
       ...measured,
       extraUsage: {
@@ -120,4 +126,10 @@ export async function runLethe<Data>(
     await runtime.stop();
   }
   return result;
+}
+
+/** Resolves once no batch of `worker` is in flight (polled every 5 ms, for at most 30 s). */
+async function untilIdle(worker: { readonly inFlight: number }): Promise<void> {
+  const giveUpAt = Date.now() + 30_000;
+  while (worker.inFlight > 0 && Date.now() < giveUpAt) await sleep(5);
 }
