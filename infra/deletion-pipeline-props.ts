@@ -128,6 +128,15 @@ export interface DeletionPipelineProps {
    */
   readonly prefixPagesPerUnit?: number;
   /**
+   * Units a worker may run itself, one after the other, after the unit its queue message
+   * carried (0–50): the rows, finalize and prefix units a commit just planned, at most 4 at
+   * once, in the first half of the invocation's time. 0 sends every unit through the work
+   * queue. A small deletion (a user with a few child rows and a prefix) then takes one queue
+   * message after ingest instead of four.
+   * @default 8
+   */
+  readonly inlineUnitsPerMessage?: number;
+  /**
    * How long tombstones stay after their job, refusing writes of deleted ids (whole days, 1–3,650).
    * `lethe replay` after a backup restore needs every tombstone written since the backup, so
    * this may not be shorter than the point-in-time recovery of a table in `tables` (35 days)

@@ -50,6 +50,7 @@ export interface ResolvedPipelineProps {
   readonly shards: number;
   readonly pageSize: number;
   readonly prefixPagesPerUnit: number;
+  readonly inlineUnitsPerMessage: number;
   readonly tombstoneRetentionDays: number;
   readonly restoreWindowDays: number;
   /** How long receipts and their leaves are kept (the settings' default; no prop yet). */
@@ -348,6 +349,7 @@ export function resolvePipelineProps(props: DeletionPipelineProps): ResolvedPipe
     shards: props.shards,
     pageSize: props.pageSize,
     prefixPagesPerUnit: props.prefixPagesPerUnit,
+    inlineUnitsPerMessage: props.inlineUnitsPerMessage,
     maxReceiveCount: props.maxReceiveCount,
     tombstoneRetentionDays: retentionDays,
     restoreWindowDays: (props.restoreWindow ?? D.restoreWindow).toDays({ integral: false }),
@@ -403,6 +405,7 @@ export function resolvePipelineProps(props: DeletionPipelineProps): ResolvedPipe
     shards: settings.data.shards,
     pageSize: settings.data.pageSize,
     prefixPagesPerUnit: settings.data.prefixPagesPerUnit,
+    inlineUnitsPerMessage: settings.data.inlineUnitsPerMessage,
     tombstoneRetentionDays: settings.data.tombstoneRetentionDays,
     restoreWindowDays: settings.data.restoreWindowDays,
     receiptRetentionDays: settings.data.receiptRetentionDays,

@@ -135,6 +135,7 @@ describe('Class: DeletionPipeline (example stack)', () => {
               LETHE_GRAPH_FINGERPRINT: graphFingerprint(graph),
               LETHE_PAGE_SIZE: '500',
               LETHE_PREFIX_PAGES_PER_UNIT: '10',
+              LETHE_INLINE_UNITS_PER_MESSAGE: '8',
               POWERTOOLS_SERVICE_NAME: 'LetheExampleStack-Deletions',
               POWERTOOLS_METRICS_NAMESPACE: 'Lethe',
             },

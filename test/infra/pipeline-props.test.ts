@@ -91,6 +91,22 @@ describe('Class: DeletionPipeline', () => {
       expect(act).toThrow(/- prefixPagesPerUnit: Too big/);
     });
 
+    it('passes inlineUnitsPerMessage to the functions, and refuses more than 50', () => {
+      // Prepare
+      const stack = newStack();
+
+      // Act
+      new DeletionPipeline(stack, 'Deletions', { ...base, inlineUnitsPerMessage: 0 });
+      const act = () =>
+        new DeletionPipeline(newStack(), 'Deletions', { ...base, inlineUnitsPerMessage: 51 });
+
+      // Assess
+      Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ LETHE_INLINE_UNITS_PER_MESSAGE: '0' }) },
+      });
+      expect(act).toThrow(/- inlineUnitsPerMessage: Too big/);
+    });
+
     it('refuses stream entities without a table construct, a stream, or the right role', () => {
       // Prepare
       const stack = newStack();

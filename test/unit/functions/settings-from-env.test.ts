@@ -17,6 +17,7 @@ describe('Function: settingsFromEnv', () => {
       ...required,
       LETHE_SHARDS: '8',
       LETHE_PAGE_SIZE: '250',
+      LETHE_INLINE_UNITS_PER_MESSAGE: '0',
       LETHE_EVENT_BUS_NAME: 'default',
       LETHE_GRAPH_FINGERPRINT: '0123456789abcdef',
     });
@@ -27,6 +28,7 @@ describe('Function: settingsFromEnv', () => {
       shards: 8,
       pageSize: 250,
       objectPageSize: 1000,
+      inlineUnitsPerMessage: 0,
     });
     expect(config.workQueueUrl).toBe(required.LETHE_WORK_QUEUE_URL);
     expect(config.eventBusName).toBe('default');
