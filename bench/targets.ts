@@ -29,14 +29,26 @@ interface RatioTarget {
   readonly latencyMs?: number;
   /** Only at this many items or more; every size when undefined. */
   readonly minN?: number;
+  /** Only below this many items; every size when undefined. */
+  readonly belowN?: number;
 }
 
 const RATIO_TARGETS: readonly RatioTarget[] = [
+  // Issue 21: "≥ 60% of the bare loop at 10,000 keys and ≥ 80% at 100,000, at +0 and +20 ms"
+  // (issue 8 asked 50% at every size).
   {
-    label: 'objects ≥ 50% of the bare DeleteObjects loop',
+    label: 'objects ≥ 60% of the bare DeleteObjects loop below 100,000 keys',
     suite: 'objects',
     baseline: 'bare-delete-objects',
-    atLeast: 0.5,
+    atLeast: 0.6,
+    belowN: 100_000,
+  },
+  {
+    label: 'objects ≥ 80% of the bare DeleteObjects loop at 100,000 keys',
+    suite: 'objects',
+    baseline: 'bare-delete-objects',
+    atLeast: 0.8,
+    minN: 100_000,
   },
   {
     // Issue 18: "within 5% of its current throughput at 100,000 keys".
@@ -256,7 +268,8 @@ export function evaluateTargets(results: BenchResults): TargetRow[] {
       (run) =>
         run.suite === target.suite &&
         (target.latencyMs === undefined || run.latencyMs === target.latencyMs) &&
-        (target.minN === undefined || run.n >= target.minN),
+        (target.minN === undefined || run.n >= target.minN) &&
+        (target.belowN === undefined || run.n < target.belowN),
     );
     for (const lethe of applicable) {
       const baseline = runBeside(results.runs, lethe, target.baseline);
@@ -324,8 +337,12 @@ export function evaluateTargets(results: BenchResults): TargetRow[] {
 /** Why a target is missed where it is: what lethe's design costs that the baseline does not. */
 const WHY_MISSED: readonly (readonly [string, string])[] = [
   [
-    'objects ≥ 50%',
-    "Every job pays a fixed chain before and after its keys: the request's transaction, the root's cascade unit (one queue round trip) and its finalize (run inline by the same worker), each with a few state reads and writes, and the completion with its signed receipt. The bare loop pays none of it. At 10,000 keys that fixed part is most of lethe's time; at 100,000 it is spread thin.",
+    'objects ≥ 60%',
+    "Every job pays a fixed chain before and after its keys: the request's transaction, the root's cascade unit (one queue round trip) and its finalize (run inline by the same worker), each with a few state reads and writes, and the completion with its signed receipt. The bare loop pays none of it. At 10,000 keys that fixed part is most of lethe's time.",
+  ],
+  [
+    'objects ≥ 80%',
+    "Every job pays a fixed chain before and after its keys: the request's transaction, the root's cascade unit (one queue round trip) and its finalize (run inline by the same worker), each with a few state reads and writes, and the completion with its signed receipt. The bare loop pays none of it. At 100,000 keys that part is spread thin; what is left is each 10,000-key unit's own chain — its unit read, holds query, pin and settle — before the next unit lists, while the bare loop lists and deletes without a pause.",
   ],
   [
     'rows ≤ 50 requests',
@@ -336,12 +353,20 @@ const WHY_MISSED: readonly (readonly [string, string])[] = [
     "S3's own share is 2 requests per 1,000 keys (one ListObjectsV2, one DeleteObjects). lethe adds about 20 fixed requests per job and about 10 per 10,000-key segment (unit and intent reads, the holds query, the pin and settle transactions, the scope read, sending, receiving and deleting its message), plus the pollers' empty receives: at 10,000 keys the fixed part alone is 2 per 1,000.",
   ],
   [
+    'objects with receipts',
+    "Hashing one SHA-256 leaf per key, sorting and merging a unit's 10,000, uploading them (320 KB a unit) and reading them back for the Merkle root at completion take about half a second of CPU per 100,000 keys, on the same two cores the emulators need (fauxqs above all). A prefix unit hashes each page while the next one is listed, but on two busy cores that CPU still shows as time. One pass of the pair varies by more than the 5% judged (see every pass).",
+  ],
+  [
+    'objects: receipt leaves add',
+    "The count is lethe's write requests minus those of its variant without leaves, in the same pass: any write one of the two makes and the other does not counts — a retried transaction, a message sent again. Results written before 2026-11-30 14:00 also counted the outbox delete of the batch that completed the job only when it fell inside the window (now always counted, never timed).",
+  ],
+  [
     'rows ≥ 5×',
     "DynamoDB Local's CPU is the limit on this machine: a BatchWriteItem of 25 deletes costs the emulator about as much as 25 DeleteItems, so sending 40 times fewer requests does not make it 40 times faster. On DynamoDB, where the per-request round trip dominates, the request counts (in the table above) are the better guide.",
   ],
   [
     SMALL_JOBS_TARGET.jobsPerSecond,
-    "On these emulators both runners are bound by what DynamoDB Local serves per second, so jobs/s follows requests per job (next row), weighted: a transaction costs the emulator several plain writes. The inline cascade makes 5 requests per job; lethe's bookkeeping is per unit and per job — ingest's tombstone-and-job transaction, per unit its unit read, the holds query, its pin and settle transactions, then the completion's transaction and the signed receipt. Running units inline removed the queue round trips, not that bookkeeping.",
+    "On these emulators both runners are bound by what DynamoDB Local serves per second, so jobs/s follows requests per job (next row), weighted: a transaction costs the emulator several plain writes. The inline cascade makes 5 requests per job; lethe's bookkeeping is per unit and per job — ingest's sequence number and tombstone-and-job transaction, per unit the holds query and its pin and settle transactions, then the completion's transaction and the signed receipt. Running units inline removed the queue round trips and the reads of what the worker's own chain wrote, not that bookkeeping.",
   ],
   [
     SMALL_JOBS_TARGET.p99,
@@ -353,7 +378,7 @@ const WHY_MISSED: readonly (readonly [string, string])[] = [
   ],
   [
     SMALL_JOBS_TARGET.requests,
-    "lethe's bookkeeping is per unit, not per item (see requests per job by action): a small job is five units (cascade, a rows unit per child relation, finalize, prefix), each reading its unit item, querying the holds and pinning and settling in transactions; ingest adds a read, the sequence number's update and the tombstone-and-job transaction, and completion adds the job's transaction and the signed receipt. At 31 items a job that fixed part is nearly all of lethe's requests, where the inline cascade makes five.",
+    "lethe's bookkeeping is per unit, not per item (see requests per job by action): a small job is five units (cascade, a rows unit per child relation, finalize, prefix), each querying the holds and pinning and settling in transactions, and those that delete rows reading them first (strongly consistent, for exact counts and the restore log); only the queued cascade reads its unit item, the others run inline on what their chain wrote. Ingest adds the sequence number's update and the tombstone-and-job transaction, and completion the job's read and transaction, the leaves query, the signed receipt and the outbox delete. At 31 items a job that fixed part is nearly all of lethe's requests, where the inline cascade makes five.",
   ],
   [
     'demo end to end',
@@ -380,7 +405,7 @@ export function targetsSection(rows: readonly TargetRow[]): string[] {
   return [
     '## Targets',
     '',
-    `Issue #8's targets (and #21's for small jobs), judged from this run: ${met} met, ${missed} missed, ${rows.length - met - missed} not measured. Targets are not tests; a missed one is reported with its number.`,
+    `The targets of issues #8, #17, #18 and #21, judged from this run: ${met} met, ${missed} missed, ${rows.length - met - missed} not measured. Targets are not tests; a missed one is reported with its number.`,
     '',
     '| target | where | measured | verdict |',
     '|---|---|---:|---|',

@@ -83,7 +83,7 @@ describe('Function: evaluateTargets', () => {
     // Prepare
     const runs = [
       run('objects', 'lethe', 'lethe', 20, 6_000, 2.4),
-      run('objects', 'bare-delete-objects', 'limit', 20, 10_000),
+      run('objects', 'bare-delete-objects', 'limit', 20, 7_000),
       run('objects', 'lethe-without-receipt-leaves', 'limit', 20, 6_200),
       run('objects', 'delete-object-8-workers', 'baseline', 20, 300),
       run('objects', 'aws-s3-rm', 'baseline', 20, 500),
@@ -101,8 +101,10 @@ describe('Function: evaluateTargets', () => {
       rows.find((r) => r.target.startsWith(target) && r.where === where)?.verdict;
 
     // Assess
-    expect(verdict('objects ≥ 50% of the bare', '100,000 keys, +20 ms')).toBe('met');
-    expect(verdict('objects ≥ 50% of the bare', '100,000 keys, +0 ms')).toBe('missed');
+    // Issue 21: ≥ 80% of the bare loop at 100,000 keys (≥ 60% is for smaller runs).
+    expect(verdict('objects ≥ 80% of the bare', '100,000 keys, +20 ms')).toBe('met');
+    expect(verdict('objects ≥ 80% of the bare', '100,000 keys, +0 ms')).toBe('missed');
+    expect(rows.some((r) => r.target.startsWith('objects ≥ 60% of the bare'))).toBe(false);
     // Receipts cost 3% at +20 ms (6,000 vs 6,200/s), 11% on loopback (4,000 vs 4,500/s).
     expect(verdict('objects with receipts ≥ 95%', '100,000 keys, +20 ms')).toBe('met');
     expect(verdict('objects with receipts ≥ 95%', '100,000 keys, +0 ms')).toBe('missed');
@@ -118,9 +120,29 @@ describe('Function: evaluateTargets', () => {
     expect(verdict('rows ≥ 5×', '100,000 rows, +0 ms')).toBe('missed');
     expect(verdict('demo end to end', '1× demo dataset, 2 cores')).toBe('met');
     expect(
-      rows.find((r) => r.target.startsWith('objects ≥ 50%') && r.where.endsWith('+20 ms'))
+      rows.find((r) => r.target.startsWith('objects ≥ 80%') && r.where.endsWith('+20 ms'))
         ?.measured,
-    ).toBe('60%');
+    ).toBe('86%');
+  });
+
+  it('judges objects below 100,000 keys against 60% of the bare loop, and 100,000 against 80%', () => {
+    // Prepare: 70% of the bare loop at both sizes.
+    const at = (n: number, record: RunRecord): RunRecord => ({ ...record, n });
+    const runs = [
+      at(10_000, run('objects', 'lethe', 'lethe', 0, 7_000)),
+      at(10_000, run('objects', 'bare-delete-objects', 'limit', 0, 10_000)),
+      run('objects', 'lethe', 'lethe', 0, 7_000),
+      run('objects', 'bare-delete-objects', 'limit', 0, 10_000),
+    ];
+
+    // Act
+    const rows = evaluateTargets(results(runs)).filter((r) => r.target.includes('bare'));
+
+    // Assess
+    expect(rows.map((r) => [r.target.slice(0, 13), r.where, r.verdict])).toEqual([
+      ['objects ≥ 60%', '10,000 keys, +0 ms', 'met'],
+      ['objects ≥ 80%', '100,000 keys, +0 ms', 'missed'],
+    ]);
   });
 
   it('judges a paired variant from the mean of every pass, in both orders (A-B, B-A, …)', () => {
