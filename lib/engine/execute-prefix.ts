@@ -15,7 +15,7 @@ import { getEntity } from '../graph/graph-queries.js';
 import { staticPrefix } from '../graph/key-template.js';
 import { addCount, mergeCounts } from '../model/counters.js';
 import { type IntentContent, type IntentObject, pinIntent } from '../model/intents.js';
-import { LEAF_BYTES, leafHash, mergeSortedRuns, sortHashes } from '../model/leaves.js';
+import { leafHash, mergeSortedRuns, sortHashes, unpackHashes } from '../model/leaves.js';
 import { scopeIdOf } from '../model/scopes.js';
 import type { Unit } from '../model/units.js';
 import type { TransactItem } from '../ports/document-store.js';
@@ -23,7 +23,7 @@ import { checkArchiveCopies, checkGuards } from './check-guards.js';
 import { type EngineContext, reachCrashPoint, recordsReceiptLeaves } from './engine-context.js';
 import { eraseObjects } from './erase-objects.js';
 import { rootLabel } from './execute-finalize.js';
-import { readUnitLeaves, stagePackedLeaves } from './leaf-store.js';
+import { readUnitLeaves, stageSortedLeaves } from './leaf-store.js';
 import { listRemaining, listSegment } from './list-key-range.js';
 import { planSuccessor, sendSuccessor } from './plan-successor.js';
 import type { SpawnedUnit, UnitWork } from './unit-work.js';
@@ -103,11 +103,8 @@ export async function executePrefix(
       await checkArchiveCopies(context, entity, objects);
       listed = objects;
       const last = segment.keys.at(-1);
-      pinnedLeaves = [];
-      for (let at = 0; at < packed.length; at += LEAF_BYTES) {
-        pinnedLeaves.push(packed.subarray(at, at + LEAF_BYTES));
-      }
-      leafPuts = await stagePackedLeaves(context, unit.jobId, unit.unitId, packed);
+      pinnedLeaves = unpackHashes(packed);
+      leafPuts = await stageSortedLeaves(context, unit.jobId, unit.unitId, pinnedLeaves);
       return {
         entity: entity.name,
         relation: label,

@@ -58,44 +58,15 @@ export async function stageSortedLeaves(
   unitId: string,
   sorted: readonly Uint8Array[],
 ): Promise<TransactItem[]> {
-  if (goesInline(context, sorted.length)) {
-    return putSortedLeaves(context.state, jobId, unitId, sorted, leavesExpireAt(context));
+  const expiresAt = leavesExpireAt(context);
+  const bucket = context.settings.receiptLeavesBucketName;
+  if (
+    bucket === undefined ||
+    sorted.length * LEAF_BYTES <= context.settings.receiptLeavesInlineBytes
+  ) {
+    return putSortedLeaves(context.state, jobId, unitId, sorted, expiresAt);
   }
-  return uploadLeaves(context, jobId, unitId, Buffer.concat(sorted));
-}
-
-/** `stageSortedLeaves` for sorted leaves laid end to end (32 bytes each) in one Buffer. */
-export async function stagePackedLeaves(
-  context: EngineContext,
-  jobId: string,
-  unitId: string,
-  packed: Buffer,
-): Promise<TransactItem[]> {
-  const count = Math.floor(packed.length / LEAF_BYTES);
-  if (goesInline(context, count)) {
-    const sorted: Buffer[] = [];
-    for (let at = 0; at < count * LEAF_BYTES; at += LEAF_BYTES) {
-      sorted.push(packed.subarray(at, at + LEAF_BYTES));
-    }
-    return putSortedLeaves(context.state, jobId, unitId, sorted, leavesExpireAt(context));
-  }
-  return uploadLeaves(context, jobId, unitId, packed.subarray(0, count * LEAF_BYTES));
-}
-
-function goesInline(context: EngineContext, count: number): boolean {
-  return (
-    context.settings.receiptLeavesBucketName === undefined ||
-    count * LEAF_BYTES <= context.settings.receiptLeavesInlineBytes
-  );
-}
-
-async function uploadLeaves(
-  context: EngineContext,
-  jobId: string,
-  unitId: string,
-  bytes: Buffer,
-): Promise<TransactItem[]> {
-  const bucket = context.settings.receiptLeavesBucketName as string;
+  const bytes = Buffer.concat(sorted);
   const sha256 = hash('sha256', bytes, 'hex');
   const key = leavesObjectKey(jobId, unitId, sha256);
   await context.objects.putBytes(bucket, key, bytes);
@@ -104,9 +75,9 @@ async function uploadLeaves(
       context.state,
       jobId,
       unitId,
-      bytes.length / LEAF_BYTES,
+      sorted.length,
       { bucket, key, sha256 },
-      leavesExpireAt(context),
+      expiresAt,
     ),
   ];
 }
