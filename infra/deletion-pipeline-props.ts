@@ -137,6 +137,13 @@ export interface DeletionPipelineProps {
    */
   readonly inlineUnitsPerMessage?: number;
   /**
+   * Milliseconds a worker reuses its read of the legal holds (0–10,000): the units it checks
+   * within this long of one read share it. A hold then stops units that check up to this long
+   * after it was placed; 0 reads the holds before every unit (one Query each).
+   * @default 1000
+   */
+  readonly holdsMaxAgeMs?: number;
+  /**
    * How long tombstones stay after their job, refusing writes of deleted ids (whole days, 1–3,650).
    * `lethe replay` after a backup restore needs every tombstone written since the backup, so
    * this may not be shorter than the point-in-time recovery of a table in `tables` (35 days)

@@ -51,6 +51,7 @@ export interface ResolvedPipelineProps {
   readonly pageSize: number;
   readonly prefixPagesPerUnit: number;
   readonly inlineUnitsPerMessage: number;
+  readonly holdsMaxAgeMs: number;
   readonly tombstoneRetentionDays: number;
   readonly restoreWindowDays: number;
   /** How long receipts and their leaves are kept (the settings' default; no prop yet). */
@@ -350,6 +351,7 @@ export function resolvePipelineProps(props: DeletionPipelineProps): ResolvedPipe
     pageSize: props.pageSize,
     prefixPagesPerUnit: props.prefixPagesPerUnit,
     inlineUnitsPerMessage: props.inlineUnitsPerMessage,
+    holdsMaxAgeMs: props.holdsMaxAgeMs,
     maxReceiveCount: props.maxReceiveCount,
     tombstoneRetentionDays: retentionDays,
     restoreWindowDays: (props.restoreWindow ?? D.restoreWindow).toDays({ integral: false }),
@@ -406,6 +408,7 @@ export function resolvePipelineProps(props: DeletionPipelineProps): ResolvedPipe
     pageSize: settings.data.pageSize,
     prefixPagesPerUnit: settings.data.prefixPagesPerUnit,
     inlineUnitsPerMessage: settings.data.inlineUnitsPerMessage,
+    holdsMaxAgeMs: settings.data.holdsMaxAgeMs,
     tombstoneRetentionDays: settings.data.tombstoneRetentionDays,
     restoreWindowDays: settings.data.restoreWindowDays,
     receiptRetentionDays: settings.data.receiptRetentionDays,

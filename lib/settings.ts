@@ -50,6 +50,12 @@ export const settingsSchema = z.object({
    * sends them after `resendAfterSeconds`, as for any lost message.
    */
   inlineUnitsPerMessage: z.number().int().min(0).max(50).default(8),
+  /**
+   * Milliseconds one worker process reuses its read of the legal holds: units checking within
+   * this long of a read share it (lib/engine/holds-snapshot.ts). A hold placed elsewhere then
+   * stops units that check up to this long after it; `0` reads the holds before every unit.
+   */
+  holdsMaxAgeMs: z.number().int().min(0).max(10_000).default(1000),
   /** Receives before a message moves to the dead-letter queue. */
   maxReceiveCount: z.number().int().min(1).max(1000).default(5),
   /** Seconds a received message stays invisible while a worker handles it. */

@@ -5,14 +5,13 @@
 import { LetheError } from '../errors.js';
 import type { Entity } from '../graph/graph-types.js';
 import type { Hold } from '../model/holds.js';
-import { listHolds } from '../model/holds.js';
 import type { IntentObject, IntentPrefix } from '../model/intents.js';
 import { getJob } from '../model/jobs.js';
 import { getScope, JOB_SCOPE } from '../model/scopes.js';
 import type { Unit } from '../model/units.js';
 import type { Item } from '../ports/document-store.js';
 import { mapConcurrent } from '../retry.js';
-import type { EngineContext } from './engine-context.js';
+import { type EngineContext, readHolds } from './engine-context.js';
 import { compareKeys } from './list-key-range.js';
 
 /** The unit must wait: a guard said "not yet". Not a failure; the unit is checked again. */
@@ -132,7 +131,7 @@ async function ancestors(context: EngineContext, jobId: string, scopeId: string)
 }
 
 async function checkHolds(context: EngineContext, unit: Unit, target: GuardTarget) {
-  const holds = await listHolds(context.state);
+  const holds = await readHolds(context);
   if (holds.length === 0) return;
   const subjects: HoldSubject[] = target.instances.map((instance) => ({
     entity: target.entity.name,

@@ -32,6 +32,7 @@ import { newChainLedger } from './chain-ledger.js';
 import type { CrashPoint, EngineContext } from './engine-context.js';
 import { guardedPut } from './guarded-put.js';
 import { type HandleOutcome, handleWorkMessage } from './handle-work-message.js';
+import { createHoldsSnapshot } from './holds-snapshot.js';
 import { createLocalReceiptSigner } from './local-receipt-signer.js';
 import { type DeletionPlan, planDeletion } from './plan-deletion.js';
 import {
@@ -204,6 +205,7 @@ export function createEngine(options: EngineOptions): Engine {
     crashPoint: options.crashPoint,
     signer,
     receiptLeaves: options.receiptLeaves,
+    holds: createHoldsSnapshot(state, settings.holdsMaxAgeMs),
   };
   return {
     context,
@@ -238,9 +240,15 @@ export function createEngine(options: EngineOptions): Engine {
     placeHold: async (hold) => {
       // An entity the graph does not know would hold nothing: say so instead.
       if (hold.entity !== undefined) getEntity(context.graph, hold.entity);
-      return placeHold(context.state, canonicalHold(options.graph, hold));
+      const placed = await placeHold(context.state, canonicalHold(options.graph, hold));
+      context.holds?.forget();
+      return placed;
     },
-    liftHold: (selector) => liftHold(context.state, canonicalHold(options.graph, selector)),
+    liftHold: async (selector) => {
+      const lifted = await liftHold(context.state, canonicalHold(options.graph, selector));
+      context.holds?.forget();
+      return lifted;
+    },
     listHolds: () => listHolds(context.state),
     restore: (jobId, restoreOptions) => restoreDeletion(context, jobId, restoreOptions),
     restoreProgress: (jobId) => restoreProgress(context, jobId),

@@ -1,5 +1,7 @@
 // Everything a unit of work needs, built once per process (per Lambda cold start).
 import type { Graph } from '../graph/graph-types.js';
+import type { Hold } from '../model/holds.js';
+import { listHolds } from '../model/holds.js';
 import type { StateContext } from '../model/state-context.js';
 import type { DocumentStore } from '../ports/document-store.js';
 import type { EventBus } from '../ports/event-bus.js';
@@ -7,6 +9,7 @@ import type { ObjectStore } from '../ports/object-store.js';
 import type { ReceiptSigner } from '../ports/receipt-signer.js';
 import type { WorkQueue } from '../ports/work-queue.js';
 import type { Settings } from '../settings.js';
+import type { HoldsSnapshot } from './holds-snapshot.js';
 
 /**
  * Named points where a test can make the process "crash" (throw), to prove that every
@@ -46,6 +49,13 @@ export interface EngineContext {
    * @internal
    */
   readonly receiptLeaves?: boolean | undefined;
+  /** The process's shared read of the legal holds; absent: every check queries them. */
+  readonly holds?: HoldsSnapshot | undefined;
+}
+
+/** The legal holds a unit checks: the process's snapshot when it has one, else a fresh read. */
+export function readHolds(context: EngineContext): Promise<Hold[]> {
+  return context.holds?.read() ?? listHolds(context.state);
 }
 
 /** Whether units hash and store the receipt leaves of what they erase (always, but in the bench). */

@@ -107,6 +107,27 @@ describe('Class: DeletionPipeline', () => {
       expect(act).toThrow(/- inlineUnitsPerMessage: Too big/);
     });
 
+    it('passes holdsMaxAgeMs to the functions (1000 by default), and refuses more than 10,000', () => {
+      // Prepare
+      const stack = newStack();
+      const defaults = newStack();
+
+      // Act
+      new DeletionPipeline(stack, 'Deletions', { ...base, holdsMaxAgeMs: 0 });
+      new DeletionPipeline(defaults, 'Deletions', base);
+      const act = () =>
+        new DeletionPipeline(newStack(), 'Deletions', { ...base, holdsMaxAgeMs: 10_001 });
+
+      // Assess
+      Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ LETHE_HOLDS_MAX_AGE_MS: '0' }) },
+      });
+      Template.fromStack(defaults).hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ LETHE_HOLDS_MAX_AGE_MS: '1000' }) },
+      });
+      expect(act).toThrow(/- holdsMaxAgeMs: Too big/);
+    });
+
     it('refuses stream entities without a table construct, a stream, or the right role', () => {
       // Prepare
       const stack = newStack();

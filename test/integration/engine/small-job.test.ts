@@ -92,17 +92,26 @@ interface MiddlewareStack {
   ): void;
 }
 
-/** The kind of state item (`UNIT`, `SCOPE`, …) of every GetItem the pipeline's clients make. */
+/**
+ * The kind of state item (`UNIT`, `SCOPE`, …) of every GetItem the pipeline's clients make,
+ * and `HOLDS` for every Query of the holds partition.
+ */
 function recordItemReads(pipeline: PipelineHarness): string[] {
   const reads: string[] = [];
   const stack = (pipeline.clients.dynamodb as unknown as { middlewareStack: MiddlewareStack })
     .middlewareStack;
   stack.add(
     (next, context) => async (args) => {
-      const input = args.input as { Key?: { sk?: { S?: string } | string } };
+      const input = args.input as {
+        Key?: { sk?: { S?: string } | string };
+        ExpressionAttributeValues?: Record<string, { S?: string } | string>;
+      };
       const sk = input.Key?.sk;
       const text = typeof sk === 'string' ? sk : sk?.S;
       if (context.commandName === 'GetItemCommand' && text) reads.push(text.split('#')[0] ?? '');
+      const partition = input.ExpressionAttributeValues?.[':pk'];
+      const queried = typeof partition === 'string' ? partition : partition?.S;
+      if (context.commandName === 'QueryCommand' && queried === 'HOLDS') reads.push('HOLDS');
       return next(args);
     },
     { step: 'initialize', name: 'recordItemReads' },
@@ -156,6 +165,16 @@ describe('A small job', () => {
     // scope it opened and finalized, are known from the chain's own commits.
     expect(reads.filter((kind) => kind === 'UNIT')).toHaveLength(1);
     expect(reads.filter((kind) => kind === 'SCOPE')).toHaveLength(0);
+  });
+
+  it('queries the legal holds once for the chain, and before every unit with holdsMaxAgeMs 0', async () => {
+    // Prepare / Act: 10 s, so a slow machine's chain stays inside one snapshot.
+    const shared = await deleteUser('small-holds', { holdsMaxAgeMs: 10_000 });
+    const each = await deleteUser('small-holds-off', { holdsMaxAgeMs: 0 });
+
+    // Assess: five units check holds (cascade, two rows pages, finalize, prefix).
+    expect(shared.reads.filter((kind) => kind === 'HOLDS')).toHaveLength(1);
+    expect(each.reads.filter((kind) => kind === 'HOLDS')).toHaveLength(5);
   });
 
   it('reads each unit and the scope when every unit goes through the queue', async () => {

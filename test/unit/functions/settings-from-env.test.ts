@@ -18,6 +18,7 @@ describe('Function: settingsFromEnv', () => {
       LETHE_SHARDS: '8',
       LETHE_PAGE_SIZE: '250',
       LETHE_INLINE_UNITS_PER_MESSAGE: '0',
+      LETHE_HOLDS_MAX_AGE_MS: '0',
       LETHE_EVENT_BUS_NAME: 'default',
       LETHE_GRAPH_FINGERPRINT: '0123456789abcdef',
     });
@@ -29,6 +30,7 @@ describe('Function: settingsFromEnv', () => {
       pageSize: 250,
       objectPageSize: 1000,
       inlineUnitsPerMessage: 0,
+      holdsMaxAgeMs: 0,
     });
     expect(config.workQueueUrl).toBe(required.LETHE_WORK_QUEUE_URL);
     expect(config.eventBusName).toBe('default');
