@@ -25,6 +25,7 @@ import type { StateContext } from '../model/state-context.js';
 import { stateKeys, TTL_ATTRIBUTE } from '../model/state-keys.js';
 import { transactIf } from '../model/update-if.js';
 import type { Verification } from '../model/verification.js';
+import type { TransactItem } from '../ports/document-store.js';
 import type { ReceiptSigner } from '../ports/receipt-signer.js';
 import type { EngineContext } from './engine-context.js';
 import { readJobLeaves } from './leaf-store.js';
@@ -83,28 +84,28 @@ async function signBody(
   return { algorithm: 'ECDSA_SHA_256', keyId: await signer.keyId(), value };
 }
 
-/**
- * Builds, signs and stores the receipt of a completed job; returns the stored one if it
- * exists. Undefined when the job is not completed or the engine has no signer (a function
- * not allowed to sign). Signer errors propagate (retryable by the caller). `justCompleted` is
- * the job as the caller that completed it a moment ago knows it: no receipt can exist yet
- * (one is written only for a completed job; the conditional put below still guards a twin),
- * so neither the receipt nor the job is read first.
- */
-export async function writeReceipt(
-  context: EngineContext,
-  jobId: string,
-  justCompleted?: Job,
-): Promise<SignedReceipt | undefined> {
-  const { state, signer } = context;
-  if (!signer) return undefined;
-  if (!justCompleted) {
-    const existing = await getReceipt(state, jobId);
-    if (existing) return existing;
-  }
-  const job = justCompleted ?? (await getJob(state, jobId));
-  if (job?.status !== 'completed' || job.outcome === undefined) return undefined;
+/** A completed job's receipt, built and signed, with what storing it writes. */
+export interface SealedReceipt {
+  readonly signed: SignedReceipt;
+  /** What the job item keeps of it (`job.receipt`). */
+  readonly summary: JobReceipt;
+  /** The put of the receipt item (no condition: the caller decides what guards it). */
+  readonly put: TransactItem & { kind: 'put' };
+}
 
+/**
+ * Builds and signs the receipt of `job`, a completed job (or one about to be: status
+ * `completed`, its `outcome` and `completedAt` set), over the leaves its units stored, read
+ * back and merged. Throws what the signer or the leaf store threw (`ReceiptLeavesError` for
+ * leaves missing or altered).
+ */
+export async function sealReceipt(
+  context: EngineContext,
+  signer: ReceiptSigner,
+  job: Job,
+): Promise<SealedReceipt> {
+  const { state } = context;
+  const { jobId } = job;
   const leaves = await readJobLeaves(context, jobId);
   const completedAt = job.completedAt ?? job.updatedAt;
   const body: ReceiptBody = {
@@ -116,7 +117,7 @@ export async function writeReceipt(
     ...(job.requestId === undefined ? {} : { requestId: job.requestId }),
     ...(job.requester === undefined ? {} : { requester: job.requester }),
     ...(job.followUpOf === undefined ? {} : { followUpOf: job.followUpOf }),
-    outcome: job.outcome,
+    outcome: job.outcome ?? 'deleted',
     timings: {
       requestedAt: job.createdAt,
       completedAt,
@@ -144,19 +145,37 @@ export async function writeReceipt(
   };
   const expiresAt =
     Math.floor(Date.parse(completedAt) / 1000) + context.settings.receiptRetentionDays * 86_400;
+  const put = {
+    kind: 'put' as const,
+    table: state.table,
+    item: { ...receiptKey(jobId), type: 'receipt', jobId, ...signed, [TTL_ATTRIBUTE]: expiresAt },
+  };
+  return { signed, summary, put };
+}
+
+/**
+ * Builds, signs and stores the receipt of a completed job that has none; returns the stored
+ * one if it exists. The completion usually stores it itself (publish-completion.ts); this is
+ * the path for a job completed without one (its signer failed then), when its event is
+ * published from the outbox. Undefined when the job is not completed or the engine has no
+ * signer (a function not allowed to sign). Signer errors propagate (retryable by the caller).
+ * `justCompleted` is the job as the caller that completed it a moment ago knows it, so it is
+ * not read again; the conditional put still guards a twin.
+ */
+export async function writeReceipt(
+  context: EngineContext,
+  jobId: string,
+  justCompleted?: Job,
+): Promise<SignedReceipt | undefined> {
+  const { state, signer } = context;
+  if (!signer) return undefined;
+  const existing = await getReceipt(state, jobId);
+  if (existing) return existing;
+  const job = justCompleted ?? (await getJob(state, jobId));
+  if (job?.status !== 'completed' || job.outcome === undefined) return undefined;
+  const { signed, summary, put } = await sealReceipt(context, signer, job);
   const written = await transactIf(state.docs, [
-    {
-      kind: 'put',
-      table: state.table,
-      item: {
-        ...receiptKey(jobId),
-        type: 'receipt',
-        jobId,
-        ...signed,
-        [TTL_ATTRIBUTE]: expiresAt,
-      },
-      condition: { expression: 'attribute_not_exists(pk)' },
-    },
+    { ...put, condition: { expression: 'attribute_not_exists(pk)' } },
     {
       kind: 'update',
       table: state.table,

@@ -270,22 +270,20 @@ export interface JobCompletion {
 }
 
 /**
- * Completes the job if nothing is outstanding. Exactly one caller wins; it gets the
- * completion event detail and the completed job back, and the event is left in the outbox
- * until published.
- * Losing the race (a condition failed) returns undefined; a write DynamoDB cancelled for
- * contention or throttling throws (retryable), so the caller's message comes back and tries
- * again — returning quietly there would leave the job running with nothing left to run.
+ * A job whose units have all settled, read consistently, with what its completion will set:
+ * `job` is as it will be once completed (status, outcome, completedAt), `detail` its
+ * DeletionCompleted event's. Undefined while a unit is outstanding or once it completed.
  */
-export async function completeJobIfSettled(
+export async function settledJob(
   state: StateContext,
   jobId: string,
 ): Promise<JobCompletion | undefined> {
   const job = await getJob(state, jobId);
   if (job?.status !== 'running' || job.planned !== job.settled) return undefined;
   const now = state.now();
+  const completedAt = now.toISOString();
   const outcome = outcomeOf(job);
-  const deadline = deadlineVerdict({ ...job, completedAt: now.toISOString() }, now);
+  const deadline = deadlineVerdict({ ...job, completedAt }, now);
   const detail = {
     jobId,
     entity: job.entity,
@@ -303,33 +301,73 @@ export async function completeJobIfSettled(
     },
     timings: {
       requestedAt: job.createdAt,
-      completedAt: now.toISOString(),
+      completedAt,
       durationMs: now.getTime() - Date.parse(job.createdAt),
     },
     ...(deadline ? { deadline: { deadlineAt: job.deadlineAt, ...deadline } } : {}),
   };
+  return {
+    detail,
+    job: {
+      ...job,
+      status: 'completed',
+      outcome,
+      completedAt,
+      updatedAt: completedAt,
+      ...(deadline ? { deadlineStatus: deadline.status, deadlineReason: deadline.reason } : {}),
+    },
+  };
+}
+
+/**
+ * Completes a job `settledJob` found settled, in one transaction conditional on it still
+ * being running with those counts: the job's status, outcome and deadline verdict, its
+ * DeletionCompleted event as an outbox item, and `sealed` when given — the receipt summary
+ * the job keeps and the items that store the receipt. True for the one caller that wins;
+ * false when the condition failed (another caller completed it, or a unit was planned since).
+ * A write DynamoDB cancelled for contention or throttling throws (retryable), so the caller's
+ * message comes back and tries again — returning quietly there would leave the job running
+ * with nothing left to run.
+ */
+export async function completeSettledJob(
+  state: StateContext,
+  completion: JobCompletion,
+  sealed?: { readonly receipt: JobReceipt; readonly items: readonly TransactItem[] },
+): Promise<boolean> {
+  const { job, detail } = completion;
+  const completedAt = job.completedAt ?? job.updatedAt;
+  const sets = [
+    '#status = :completed',
+    'outcome = :outcome',
+    'completedAt = :now',
+    'updatedAt = :now',
+    'gsi1pk = :gsi',
+  ];
+  const values: Record<string, unknown> = {
+    ':completed': 'completed',
+    ':outcome': job.outcome,
+    ':now': completedAt,
+    ':gsi': stateIndex.jobsByStatus('completed'),
+  };
+  if (job.deadlineStatus !== undefined) {
+    sets.push('deadlineStatus = :deadline');
+    values[':deadline'] = job.deadlineStatus;
+  }
+  if (job.deadlineReason !== undefined) {
+    sets.push('deadlineReason = :deadlineReason');
+    values[':deadlineReason'] = job.deadlineReason;
+  }
+  if (sealed) {
+    sets.push('receipt = :receipt');
+    values[':receipt'] = sealed.receipt;
+  }
   try {
     await state.docs.transact([
       {
         kind: 'update',
         table: state.table,
-        key: stateKeys.job(jobId),
-        update: {
-          expression: `SET #status = :completed, outcome = :outcome, completedAt = :now, updatedAt = :now, gsi1pk = :gsi${deadline ? ', deadlineStatus = :deadline' : ''}${deadline?.reason ? ', deadlineReason = :deadlineReason' : ''}`,
-          names: { '#status': 'status' },
-          values: {
-            ':completed': 'completed',
-            ':outcome': outcome,
-            ':now': now.toISOString(),
-            ':gsi': stateIndex.jobsByStatus('completed'),
-            ...(deadline
-              ? {
-                  ':deadline': deadline.status,
-                  ...(deadline.reason ? { ':deadlineReason': deadline.reason } : {}),
-                }
-              : {}),
-          },
-        },
+        key: stateKeys.job(job.jobId),
+        update: { expression: `SET ${sets.join(', ')}`, names: { '#status': 'status' }, values },
         condition: {
           expression: '#status = :running AND planned = :planned AND settled = :planned',
           names: { '#status': 'status' },
@@ -340,27 +378,23 @@ export async function completeJobIfSettled(
         kind: 'put',
         table: state.table,
         item: {
-          ...stateKeys.outboxEvent(jobId, 'DeletionCompleted'),
+          ...stateKeys.outboxEvent(job.jobId, 'DeletionCompleted'),
           type: 'outbox-event',
           detailType: 'DeletionCompleted',
           detail,
-          createdAt: now.toISOString(),
-          jobId,
+          createdAt: completedAt,
+          jobId: job.jobId,
           gsi1pk: stateIndex.outbox(),
-          gsi1sk: `${now.toISOString()}#${jobId}`,
+          gsi1sk: `${completedAt}#${job.jobId}`,
         },
       },
+      ...(sealed?.items ?? []),
     ]);
-    // The condition held planned = settled: no settle changed the counts since the read.
-    const completedAt = now.toISOString();
-    return {
-      detail,
-      job: { ...job, status: 'completed', outcome, completedAt, updatedAt: completedAt },
-    };
+    return true;
   } catch (error) {
     if (error instanceof TransactionCancelledError && error.retryable) throw error;
     if (error instanceof TransactionCancelledError || error instanceof ConditionFailedError)
-      return undefined;
+      return false;
     throw error;
   }
 }

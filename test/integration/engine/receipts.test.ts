@@ -1,7 +1,7 @@
 // Issue 18 §1–2: a completed job's signed receipt commits to exactly what it erased — one leaf
 // per row deleted, row nulled and object deleted — and its root is the same however messages
 // were delivered and whatever the page size. Proofs of inclusion check offline.
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { merkleRoot } from '../../../lib/engine/merkle-tree.js';
 import { proveItem } from '../../../lib/engine/prove-item.js';
@@ -86,6 +86,29 @@ async function deleteWorkspace(
   return { jobId, seeded, signed, publicKey };
 }
 
+/** The sort keys each TransactWriteItems call of the pipeline's clients writes, in order. */
+function recordTransactions(pipeline: PipelineHarness): string[][] {
+  const transactions: string[][] = [];
+  pipeline.clients.documents.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'TransactWriteItemsCommand') {
+        const input = args.input as {
+          TransactItems?: Record<string, { Key?: { sk?: unknown }; Item?: { sk?: unknown } }>[];
+        };
+        transactions.push(
+          (input.TransactItems ?? []).map((entry) => {
+            const op = Object.values(entry)[0];
+            return String(op?.Key?.sk ?? op?.Item?.sk);
+          }),
+        );
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordTransactions' },
+  );
+  return transactions;
+}
+
 /** A deep copy of a receipt with one change applied. */
 function tampered(signed: SignedReceipt, change: (copy: SignedReceipt) => void): SignedReceipt {
   const copy = structuredClone(signed);
@@ -117,6 +140,56 @@ describe('Engine: receipts', () => {
     const completed = pipeline.events.events.find((e) => e.detailType === 'DeletionCompleted');
     expect(completed?.detail).toMatchObject({ jobId, receiptRoot: signed.receipt.root });
     expect(pipeline.handlerErrors).toEqual([]);
+  });
+
+  it('stores the receipt in the transaction that completes the job, and in no other', async () => {
+    // Prepare
+    const pipeline = await createPipelineHarness('receiptatomic', { graph: boardGraph() });
+    const transactions = recordTransactions(pipeline);
+
+    // Act
+    const { jobId } = await deleteWorkspace(pipeline);
+
+    // Assess: one transaction puts the receipt, and it is the one that writes the job's
+    // DeletionCompleted outbox item (the completion): a job is never completed without it.
+    const withReceipt = transactions.filter((sks) => sks.includes('RECEIPT'));
+    expect(withReceipt).toEqual([expect.arrayContaining(['JOB', 'EVENT#DeletionCompleted'])]);
+    expect((await pipeline.engine.getJob(jobId))?.receipt).toBeDefined();
+  });
+
+  it('completes the job while its signer fails, and stores the receipt when the event goes out', async () => {
+    // Prepare: a signer that refuses until it is let go.
+    const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    let down = true;
+    const flaky = await createPipelineHarness('receiptsignerdown', {
+      graph: boardGraph(),
+      signer: {
+        keyId: async () => 'test:flaky',
+        publicKeyPem: async () => keys.publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+        sign: async (message) => {
+          if (down) throw new Error('KMS unavailable');
+          return sign('sha256', message, { key: keys.privateKey, dsaEncoding: 'der' });
+        },
+      },
+    });
+    const seeded = await seedBoard(flaky, SEED);
+    const { jobId } = await flaky.engine.requestDeletion({ entity: 'workspace', id: 'w1' });
+
+    // Act
+    const job = await flaky.run(jobId);
+    const before = await getReceipt(flaky.engine.context.state, jobId);
+    const publishedBefore = flaky.events.events.filter((e) => e.detailType === 'DeletionCompleted');
+    down = false;
+    await flaky.engine.sweep();
+
+    // Assess: the deletion is complete and its event waited in the outbox for the receipt.
+    expect(job).toMatchObject({ status: 'completed', outcome: 'deleted' });
+    expect(before).toBeUndefined();
+    expect(publishedBefore).toEqual([]);
+    const signed = await getReceipt(flaky.engine.context.state, jobId);
+    expect(signed?.receipt.root).toBe(expectedRoot(jobId, seeded));
+    const completed = flaky.events.events.find((e) => e.detailType === 'DeletionCompleted');
+    expect(completed?.detail).toMatchObject({ jobId, receiptRoot: signed?.receipt.root });
   });
 
   it('keeps the first receipt when a twin completion signs again: one signature, the stored one', async () => {

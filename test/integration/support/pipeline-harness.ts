@@ -11,6 +11,7 @@ import type { CrashPoint } from '../../../lib/engine/engine-context.js';
 import type { RestoreReport } from '../../../lib/engine/restore-deletion.js';
 import type { Graph } from '../../../lib/graph/graph-types.js';
 import type { Job } from '../../../lib/model/jobs.js';
+import type { ReceiptSigner } from '../../../lib/ports/receipt-signer.js';
 import { sleep } from '../../../lib/retry.js';
 import { resolveSettings, type Settings, type SettingsInput } from '../../../lib/settings.js';
 import {
@@ -33,6 +34,8 @@ export interface HarnessOptions {
   readonly now?: () => Date;
   /** `false`: the bench's baseline engine, which hashes and stores no receipt leaf. */
   readonly receiptLeaves?: boolean;
+  /** Signs receipts instead of the local key pair (e.g. one that fails). */
+  readonly signer?: ReceiptSigner;
 }
 
 export interface RunOptions {
@@ -67,6 +70,7 @@ export async function createPipelineHarness(label: string, options: HarnessOptio
     crashPoint: options.crashPoint,
     ...(options.now ? { now: options.now } : {}),
     ...(options.receiptLeaves === false ? { receiptLeaves: false } : {}),
+    ...(options.signer ? { signer: options.signer } : {}),
   });
   const consumer = createSqsQueueConsumer(clients);
   const queueArn = await consumer.queueArn(workQueueUrl);
