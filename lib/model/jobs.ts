@@ -190,6 +190,18 @@ export async function getJob(state: StateContext, jobId: string): Promise<Job | 
   return item ? jobFromItem(item) : undefined;
 }
 
+/** Adds `attribute = :attribute` to an update's SET clauses when `value` is defined. */
+function setDefined(
+  sets: string[],
+  values: Record<string, unknown>,
+  attribute: string,
+  value: unknown,
+): void {
+  if (value === undefined) return;
+  sets.push(`${attribute} = :${attribute}`);
+  values[`:${attribute}`] = value;
+}
+
 /**
  * The ADD that settles one unit on the job: units planned and settled, and its counts. A unit
  * that starts or stops waiting moves the `waiting` gauge (and its `held` counter) the same way.
@@ -222,14 +234,8 @@ export function settleOnJob(
     values[':waiting'] = delta.waiting;
   }
   const sets = ['updatedAt = :now'];
-  if (delta.waitReason !== undefined) {
-    sets.push('lastWaitReason = :waitReason');
-    values[':waitReason'] = delta.waitReason;
-  }
-  if (delta.holdReason !== undefined) {
-    sets.push('lastHoldReason = :holdReason');
-    values[':holdReason'] = delta.holdReason;
-  }
+  setDefined(sets, values, 'lastWaitReason', delta.waitReason);
+  setDefined(sets, values, 'lastHoldReason', delta.holdReason);
   let i = 0;
   for (const [relation, byKind] of Object.entries(delta.counts)) {
     for (const [kind, n] of Object.entries(byKind)) {
@@ -349,18 +355,9 @@ export async function completeSettledJob(
     ':now': completedAt,
     ':gsi': stateIndex.jobsByStatus('completed'),
   };
-  if (job.deadlineStatus !== undefined) {
-    sets.push('deadlineStatus = :deadline');
-    values[':deadline'] = job.deadlineStatus;
-  }
-  if (job.deadlineReason !== undefined) {
-    sets.push('deadlineReason = :deadlineReason');
-    values[':deadlineReason'] = job.deadlineReason;
-  }
-  if (sealed) {
-    sets.push('receipt = :receipt');
-    values[':receipt'] = sealed.receipt;
-  }
+  setDefined(sets, values, 'deadlineStatus', job.deadlineStatus);
+  setDefined(sets, values, 'deadlineReason', job.deadlineReason);
+  setDefined(sets, values, 'receipt', sealed?.receipt);
   try {
     await state.docs.transact([
       {
