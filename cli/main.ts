@@ -430,13 +430,13 @@ dlq
   });
 
 const hold = program.command('hold').description('legal holds on an entity or a tenant');
+/** What the options name, all of it: a hold naming both an entity and a tenant is refused. */
 function holdSelector(options: { entity?: string; id?: string; tenant?: string }) {
-  return options.tenant !== undefined
-    ? { tenantId: options.tenant }
-    : {
-        ...(options.entity ? { entity: options.entity } : {}),
-        ...(options.id ? { id: options.id } : {}),
-      };
+  return {
+    ...(options.entity !== undefined ? { entity: options.entity } : {}),
+    ...(options.id !== undefined ? { id: options.id } : {}),
+    ...(options.tenant !== undefined ? { tenantId: options.tenant } : {}),
+  };
 }
 hold
   .command('place')
@@ -464,17 +464,28 @@ hold
   );
 hold
   .command('lift')
-  .description('lift a hold: waiting units go at their next check')
+  .description(
+    'lift a hold: waiting units go at their next check (every guardRecheckSeconds, 300 s by default); exits 1 when there was no such hold',
+  )
   .option('--entity <entity>', 'entity of the held instance')
   .option('--id <id>', 'id of the held instance')
   .option('--tenant <tenantId>', 'the held tenant')
   .option('--json', 'print JSON')
   .action(async (options: { entity?: string; id?: string; tenant?: string; json?: boolean }) => {
     const lifted = await (await target()).engine.liftHold(holdSelector(options));
-    print(options.json === true, { lifted }, lifted ? 'hold lifted' : 'there was no such hold');
+    print(
+      options.json === true,
+      { lifted },
+      lifted
+        ? 'hold lifted: units waiting on it go ahead at their next check (every guardRecheckSeconds, 300 s by default)'
+        : 'there was no such hold',
+    );
+    // A lift that found nothing is most often a typo in the selector: not a success.
+    if (!lifted) process.exitCode = 1;
   });
 hold
   .command('list')
+  .description('the holds in place, with their reasons')
   .option('--json', 'print JSON')
   .action(async (options: { json?: boolean }) => {
     const holds = await (await target()).engine.listHolds();

@@ -187,6 +187,16 @@ describe('CLI: commands against a local pipeline', () => {
     const bad = await cli(['hold', 'place', '--entity', 'project', '--reason', 'x']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^lethe: .*entity and its id, or a tenantId/);
+    // An entity and a tenant at once is refused, not half placed.
+    const both = ['--entity', 'project', '--id', 'p1', '--tenant', 't1'];
+    const mixed = await cli(['hold', 'place', ...both, '--reason', 'x']);
+    expect(mixed.code).toBe(1);
+    expect(mixed.stderr).toMatch(/entity and its id, or a tenantId/);
+    expect(JSON.parse((await cli(['hold', 'list', '--json'])).stdout).holds).toEqual([]);
+    // Lifting a hold that is not there says so and exits 1 (a typo is not a success).
+    const none = await cli(['hold', 'lift', '--tenant', 'tenant-acme', '--json']);
+    expect(none.code).toBe(1);
+    expect(JSON.parse(none.stdout)).toEqual({ version: 1, lifted: false });
 
     // No local runtime runs here: the flag is set, and nothing reports back.
     const paused = await cli(['pause', '--reason', 'maintenance', '--json']);
