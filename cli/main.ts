@@ -19,7 +19,7 @@ import { deadlineLine } from './deadline-line.js';
 import { type DemoReport, formatDemoReport, runDemo } from './demo.js';
 import { formatVerification } from './format-verification.js';
 import { formatPipelineHealth, formatPipelineStatus } from './pipeline-status.js';
-import { formatNumber, ProgressBar, progressLine } from './progress.js';
+import { formatNumber, jobState, ProgressBar, progressLine, waitLine } from './progress.js';
 import { registerReceiptCommands } from './receipt-command.js';
 import { registerReplayCommand } from './replay-command.js';
 import { registerReportCommand } from './report-command.js';
@@ -279,7 +279,7 @@ program
             : jobs
                 .map(
                   (j) =>
-                    `${j.jobId}  ${j.entity} ${j.id}  ${j.status}${j.outcome ? ` (${j.outcome})` : ''}${j.restoredAt ? `, restored ${j.restoredAt}` : ''}  ${j.settled}/${j.planned} units${withDeadline(j, state.now())}`,
+                    `${j.jobId}  ${j.entity} ${j.id}  ${j.status}${j.outcome ? ` (${j.outcome})` : ''}${j.status === 'running' && j.waiting > 0 ? `, ${jobState(j)}` : ''}${j.restoredAt ? `, restored ${j.restoredAt}` : ''}  ${j.settled}/${j.planned} units${withDeadline(j, state.now())}`,
                 )
                 .join('\n'),
         ].join('\n'),
@@ -312,6 +312,8 @@ program
         ];
         const deadline = deadlineLine(job, engine.context.state.now());
         if (deadline !== undefined) links.push(`  ${deadline}`);
+        const waits = waitLine(job);
+        if (waits !== undefined) links.push(`  ${waits}`);
         const verified =
           job.status === 'completed' ? [formatVerification(job.verification, '  ')] : [];
         const restoring = restore ? [`  ${formatRestoreProgress(restore)}`] : [];

@@ -10,11 +10,29 @@ export function formatNumber(n: number): string {
   return n.toLocaleString('en-US');
 }
 
+/** How a job stands in one word or three: done, running, or held / waiting with how many units. */
+export function jobState(job: Job): string {
+  if (job.status === 'completed') return `done (${job.outcome})`;
+  if (job.held > 0) return `held (${job.held} of ${job.waiting} waiting unit(s) on a legal hold)`;
+  if (job.waiting > 0) return `waiting (${job.waiting} unit(s) on their guards)`;
+  return 'running';
+}
+
+/**
+ * Why a running job waits, for `lethe status`: the latest unit's reason and when the units
+ * check again. Undefined when nothing waits.
+ */
+export function waitLine(job: Job): string | undefined {
+  if (job.status === 'completed' || job.waiting === 0) return undefined;
+  const reason = job.waitReason ?? 'no reason recorded';
+  return `waiting: ${reason}; the unit(s) check again every guardRecheckSeconds (300 s by default)`;
+}
+
 export function progressLine(job: Job): string {
   const ratio = job.planned === 0 ? 0 : job.settled / job.planned;
   const filled = Math.round(ratio * WIDTH);
   const bar = `${'█'.repeat(filled)}${'░'.repeat(WIDTH - filled)}`;
-  const state = job.status === 'completed' ? `done (${job.outcome})` : 'running';
+  const state = jobState(job);
   return `${bar} ${String(Math.round(ratio * 100)).padStart(3)}%  units ${job.settled}/${job.planned}  rows ${formatNumber(totalOf(job.counts, 'rowsDeleted'))}  objects ${formatNumber(totalOf(job.counts, 'objectsDeleted'))}  ${state}`;
 }
 
