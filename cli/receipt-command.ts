@@ -86,15 +86,19 @@ export function signerOf(
 }
 
 /**
- * The PEM public key `receipt verify` and `prove verify` check with: the `--public-key` file,
- * else the target's signer (a local stack, or `--key-id` on AWS). Without a target the
- * CliError says how to check offline instead.
+ * The PEM public key `receipt verify` and `prove verify` check with, and where it came from as
+ * the CLI says it: the `--public-key` file (`the key in <file>`), else the target's signer (a
+ * local stack, or `--key-id` on AWS: `the running target's key <keyId>`), so a check that was
+ * not offline never looks as if it were. Without a target the CliError says how to check
+ * offline instead.
  */
-export async function publicKeyFor(
+export async function publicKeyWithSource(
   deps: Pick<ReceiptCommandDeps, 'target'>,
   options: { publicKey?: string; keyId?: string },
-): Promise<string> {
-  if (options.publicKey) return readPem(options.publicKey);
+): Promise<{ pem: string; source: string }> {
+  if (options.publicKey) {
+    return { pem: readPem(options.publicKey), source: `the key in ${options.publicKey}` };
+  }
   // No key file: ask the target for it (not offline; say so in the help and in the error).
   const target = await deps.target().catch((error: unknown) => {
     const reason = error instanceof Error ? error.message : String(error);
@@ -102,7 +106,11 @@ export async function publicKeyFor(
       `${reason}; to check offline, give the public key: --public-key key.pem (from \`lethe receipt public-key\`)`,
     );
   });
-  return signerOf(target, options.keyId).publicKeyPem();
+  const signer = signerOf(target, options.keyId);
+  return {
+    pem: await signer.publicKeyPem(),
+    source: `the running target's key ${await signer.keyId()}`,
+  };
 }
 
 export function formatReceipt(signed: SignedReceipt): string {
@@ -249,13 +257,15 @@ export function registerReceiptCommands(program: Command, deps: ReceiptCommandDe
         json?: boolean;
       }>();
       const input = readJson(file, 'receipt');
-      const check = verifyReceipt(input, await publicKeyFor(deps, options));
+      const key = await publicKeyWithSource(deps, options);
+      const check = verifyReceipt(input, key.pem);
       deps.print(
         options.json === true,
         { ok: check.ok, problems: check.problems, root: check.receipt?.receipt.root },
         check.ok
           ? [
               `receipt ${check.receipt?.receipt.jobId} is valid: root ${check.receipt?.receipt.root}`,
+              `checked with ${key.source}`,
               check.receipt ? attestationLine(check.receipt) : '',
             ].join('\n  ')
           : `receipt is NOT valid:\n${check.problems.map((p) => `  ${p}`).join('\n')}`,
@@ -361,16 +371,13 @@ export function registerReceiptCommands(program: Command, deps: ReceiptCommandDe
           `${receiptFile} is a proof and ${proofFile} is not: give the receipt first (prove verify <receipt.json> <proof.json>)`,
         );
       }
-      const check = verifyInclusion(
-        receiptInput,
-        proofInput?.proof ?? proofInput,
-        await publicKeyFor(deps, options),
-      );
+      const key = await publicKeyWithSource(deps, options);
+      const check = verifyInclusion(receiptInput, proofInput?.proof ?? proofInput, key.pem);
       deps.print(
         options.json === true,
         { ok: check.ok, problems: check.problems },
         check.ok
-          ? `proof is valid: the item is among what job ${check.receipt?.receipt.jobId} erased (root ${check.receipt?.receipt.root})`
+          ? `proof is valid: the item is among what job ${check.receipt?.receipt.jobId} erased (root ${check.receipt?.receipt.root})\n  checked with ${key.source}`
           : `proof is NOT valid:\n${check.problems.map((p) => `  ${p}`).join('\n')}`,
       );
       if (!check.ok) process.exitCode = 1;

@@ -10,14 +10,14 @@ import { CliUsageError } from '../../../cli/cli-error.js';
 import {
   formatReceipt,
   isProofFile,
-  publicKeyFor,
+  publicKeyWithSource,
   readPem,
   rowKeyOf,
   signerOf,
 } from '../../../cli/receipt-command.js';
 import { exampleGraph } from '../../../infra/example-graph.js';
 
-describe('Function: publicKeyFor', () => {
+describe('Function: publicKeyWithSource', () => {
   it('says to give --public-key when there is no target to read the key from', async () => {
     // Prepare
     const deps = {
@@ -26,7 +26,7 @@ describe('Function: publicKeyFor', () => {
     };
 
     // Act
-    const error = await publicKeyFor(deps, {}).then(
+    const error = await publicKeyWithSource(deps, {}).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -37,6 +37,25 @@ describe('Function: publicKeyFor', () => {
     expect((error as Error).message).toBe(
       'no local stack is running (start one with `lethe local`); to check offline, give the public key: --public-key key.pem (from `lethe receipt public-key`)',
     );
+  });
+
+  it('says which key it checked with: the file given, or the running target’s', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'lethe-key-'));
+    const file = join(dir, 'key.pem');
+    const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const pem = pair.publicKey.export({ format: 'pem', type: 'spki' }).toString();
+    writeFileSync(file, pem);
+    const signer = { keyId: async () => 'local:state', publicKeyPem: async () => pem };
+    const deps = { target: async () => ({ engine: { context: { signer } } }) as never };
+
+    // Act
+    const fromFile = await publicKeyWithSource(deps, { publicKey: file });
+    const fromTarget = await publicKeyWithSource(deps, {});
+
+    // Assess
+    expect(fromFile).toEqual({ pem, source: `the key in ${file}` });
+    expect(fromTarget).toEqual({ pem, source: "the running target's key local:state" });
   });
 });
 
