@@ -4,7 +4,7 @@
 // finds it and the event carries its root; when signing fails then (the key service, a leaf
 // part missing), the job completes without it and the receipt is written when its event is
 // published, by this caller or by the sweeper's outbox pass, which retries.
-import { completeSettledJob, settledJob } from '../model/jobs.js';
+import { completeSettledJob, type Job, settledJob } from '../model/jobs.js';
 import type { SignedReceipt } from '../model/receipts.js';
 import { stateKeys } from '../model/state-keys.js';
 import type { LetheEvent } from '../ports/event-bus.js';
@@ -32,10 +32,7 @@ export async function completeAndPublish(context: EngineContext, jobId: string):
 }
 
 /** The job's sealed receipt, or undefined without a signer or when sealing failed. */
-async function trySeal(
-  context: EngineContext,
-  job: Parameters<typeof sealReceipt>[2],
-): Promise<SealedReceipt | undefined> {
+async function trySeal(context: EngineContext, job: Job): Promise<SealedReceipt | undefined> {
   if (!context.signer) return undefined;
   try {
     return await sealReceipt(context, context.signer, job);

@@ -106,6 +106,8 @@ export async function sealReceipt(
 ): Promise<SealedReceipt> {
   const { state } = context;
   const { jobId } = job;
+  // A signed receipt never guesses its outcome: only a completed job's is known.
+  if (job.outcome === undefined) throw new Error(`sealReceipt: job ${jobId} has no outcome yet`);
   const leaves = await readJobLeaves(context, jobId);
   const completedAt = job.completedAt ?? job.updatedAt;
   const body: ReceiptBody = {
@@ -117,7 +119,7 @@ export async function sealReceipt(
     ...(job.requestId === undefined ? {} : { requestId: job.requestId }),
     ...(job.requester === undefined ? {} : { requester: job.requester }),
     ...(job.followUpOf === undefined ? {} : { followUpOf: job.followUpOf }),
-    outcome: job.outcome ?? 'deleted',
+    outcome: job.outcome,
     timings: {
       requestedAt: job.createdAt,
       completedAt,
@@ -159,19 +161,17 @@ export async function sealReceipt(
  * the path for a job completed without one (its signer failed then), when its event is
  * published from the outbox. Undefined when the job is not completed or the engine has no
  * signer (a function not allowed to sign). Signer errors propagate (retryable by the caller).
- * `justCompleted` is the job as the caller that completed it a moment ago knows it, so it is
- * not read again; the conditional put still guards a twin.
+ * Two writers at once both sign; the conditional put keeps the first, and both return it.
  */
 export async function writeReceipt(
   context: EngineContext,
   jobId: string,
-  justCompleted?: Job,
 ): Promise<SignedReceipt | undefined> {
   const { state, signer } = context;
   if (!signer) return undefined;
   const existing = await getReceipt(state, jobId);
   if (existing) return existing;
-  const job = justCompleted ?? (await getJob(state, jobId));
+  const job = await getJob(state, jobId);
   if (job?.status !== 'completed' || job.outcome === undefined) return undefined;
   const { signed, summary, put } = await sealReceipt(context, signer, job);
   const written = await transactIf(state.docs, [

@@ -15,6 +15,7 @@ import {
   leavesPartition,
 } from '../../../lib/model/leaves.js';
 import type { SignedReceipt } from '../../../lib/model/receipts.js';
+import type { ReceiptSigner } from '../../../lib/ports/receipt-signer.js';
 import { boardGraph, type SeededBoard, seedBoard } from '../support/board-graph.js';
 import { createPipelineHarness, type PipelineHarness } from '../support/pipeline-harness.js';
 import { injectDeleteObjectsFaults } from './engine-test-support.js';
@@ -84,6 +85,25 @@ async function deleteWorkspace(
   if (!signed) throw new Error(`job ${jobId} has no receipt`);
   const publicKey = (await pipeline.engine.context.signer?.publicKeyPem()) ?? '';
   return { jobId, seeded, signed, publicKey };
+}
+
+/** A receipt signer (a fresh P-256 key) that refuses to sign, as KMS down would, until `up()`. */
+function flakySigner(): { port: ReceiptSigner; up: () => void } {
+  const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  let down = true;
+  return {
+    port: {
+      keyId: async () => 'test:flaky',
+      publicKeyPem: async () => keys.publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+      sign: async (message) => {
+        if (down) throw new Error('KMS unavailable');
+        return sign('sha256', message, { key: keys.privateKey, dsaEncoding: 'der' });
+      },
+    },
+    up: () => {
+      down = false;
+    },
+  };
 }
 
 /** The sort keys each TransactWriteItems call of the pipeline's clients writes, in order. */
@@ -159,18 +179,10 @@ describe('Engine: receipts', () => {
 
   it('completes the job while its signer fails, and stores the receipt when the event goes out', async () => {
     // Prepare: a signer that refuses until it is let go.
-    const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    let down = true;
+    const signer = flakySigner();
     const flaky = await createPipelineHarness('receiptsignerdown', {
       graph: boardGraph(),
-      signer: {
-        keyId: async () => 'test:flaky',
-        publicKeyPem: async () => keys.publicKey.export({ format: 'pem', type: 'spki' }).toString(),
-        sign: async (message) => {
-          if (down) throw new Error('KMS unavailable');
-          return sign('sha256', message, { key: keys.privateKey, dsaEncoding: 'der' });
-        },
-      },
+      signer: signer.port,
     });
     const seeded = await seedBoard(flaky, SEED);
     const { jobId } = await flaky.engine.requestDeletion({ entity: 'workspace', id: 'w1' });
@@ -179,7 +191,7 @@ describe('Engine: receipts', () => {
     const job = await flaky.run(jobId);
     const before = await getReceipt(flaky.engine.context.state, jobId);
     const publishedBefore = flaky.events.events.filter((e) => e.detailType === 'DeletionCompleted');
-    down = false;
+    signer.up();
     await flaky.engine.sweep();
 
     // Assess: the deletion is complete and its event waited in the outbox for the receipt.
@@ -192,18 +204,29 @@ describe('Engine: receipts', () => {
     expect(completed?.detail).toMatchObject({ jobId, receiptRoot: signed?.receipt.root });
   });
 
-  it('keeps the first receipt when a twin completion signs again: one signature, the stored one', async () => {
-    // Prepare: a completed job with its receipt stored.
-    const pipeline = await createPipelineHarness('receipttwin', { graph: boardGraph() });
-    const { jobId, signed } = await deleteWorkspace(pipeline);
-    const job = await pipeline.engine.getJob(jobId);
+  it('keeps the first receipt when two writers sign at once: one signature, the stored one', async () => {
+    // Prepare: a job that completed while its signer was down, so it has no receipt yet.
+    const signer = flakySigner();
+    const pipeline = await createPipelineHarness('receipttwin', {
+      graph: boardGraph(),
+      signer: signer.port,
+    });
+    await seedBoard(pipeline, SMALL_SEED);
+    const { jobId } = await pipeline.engine.requestDeletion({ entity: 'workspace', id: 'w1' });
+    await pipeline.run(jobId);
+    signer.up();
 
-    // Act: a twin that completed the job too signs its own (ECDSA signatures are randomised).
-    const twin = await writeReceipt(pipeline.engine.context, jobId, job);
+    // Act: two writers (the worker's publish and the sweeper's outbox pass, say) both find no
+    // receipt and each signs its own (ECDSA signatures are randomised).
+    const context = pipeline.engine.context;
+    const [signed, twin] = await Promise.all([
+      writeReceipt(context, jobId),
+      writeReceipt(context, jobId),
+    ]);
 
-    // Assess
+    // Assess: the conditional put kept one, and both hand back that one.
     expect(twin).toEqual(signed);
-    expect(await getReceipt(pipeline.engine.context.state, jobId)).toEqual(signed);
+    expect(await getReceipt(context.state, jobId)).toEqual(signed);
   });
 
   it('fails verification when a count, a byte of the root or the signature is changed', async () => {
