@@ -19,7 +19,14 @@ import { deadlineLine } from './deadline-line.js';
 import { type DemoReport, formatDemoReport, runDemo } from './demo.js';
 import { formatVerification } from './format-verification.js';
 import { formatPipelineHealth, formatPipelineStatus } from './pipeline-status.js';
-import { formatNumber, jobState, ProgressBar, progressLine, waitLine } from './progress.js';
+import {
+  formatNumber,
+  jobState,
+  ProgressBar,
+  progressLine,
+  RECHECK_EVERY,
+  waitLine,
+} from './progress.js';
 import { registerReceiptCommands } from './receipt-command.js';
 import { registerReplayCommand } from './replay-command.js';
 import { registerReportCommand } from './report-command.js';
@@ -467,7 +474,7 @@ hold
 hold
   .command('lift')
   .description(
-    'lift a hold: waiting units go at their next check (every guardRecheckSeconds, 300 s by default); exits 1 when there was no such hold',
+    `lift a hold: waiting units go at their next check (${RECHECK_EVERY}); exits 1 when there was no such hold`,
   )
   .option('--entity <entity>', 'entity of the held instance')
   .option('--id <id>', 'id of the held instance')
@@ -479,7 +486,7 @@ hold
       options.json === true,
       { lifted },
       lifted
-        ? 'hold lifted: units waiting on it go ahead at their next check (every guardRecheckSeconds, 300 s by default)'
+        ? `hold lifted: units waiting on it go ahead at their next check (${RECHECK_EVERY})`
         : 'there was no such hold',
     );
     // A lift that found nothing is most often a typo in the selector: not a success.

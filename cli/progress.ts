@@ -3,12 +3,19 @@
 
 import { totalOf } from '../lib/model/counters.js';
 import type { Job } from '../lib/model/jobs.js';
+import { resolveSettings } from '../lib/settings.js';
 
 const WIDTH = 28;
 
 export function formatNumber(n: number): string {
   return n.toLocaleString('en-US');
 }
+
+/**
+ * When a waiting unit checks its guards again, as the CLI says it: the setting and its default
+ * (taken from the settings schema; the deployed pipeline may set another).
+ */
+export const RECHECK_EVERY = `every guardRecheckSeconds (${resolveSettings().guardRecheckSeconds} s by default)`;
 
 /** How a job stands in one word or three: done, running, or held / waiting with how many units. */
 export function jobState(job: Job): string {
@@ -25,7 +32,7 @@ export function jobState(job: Job): string {
 export function waitLine(job: Job): string | undefined {
   if (job.status === 'completed' || job.waiting === 0) return undefined;
   const reason = job.waitReason ?? 'no reason recorded';
-  return `waiting: ${reason}; the unit(s) check again every guardRecheckSeconds (300 s by default)`;
+  return `waiting: ${reason}; the unit(s) check again ${RECHECK_EVERY}`;
 }
 
 export function progressLine(job: Job): string {
