@@ -349,7 +349,7 @@ const WHY_MISSED: readonly (readonly [string, string])[] = [
   ['objects ≥ 60%', `${FIXED_CHAIN} At 10,000 keys that fixed part is most of lethe's time.`],
   [
     'objects ≥ 80%',
-    `${FIXED_CHAIN} At 100,000 keys that part is spread thin; what is left is each 10,000-key unit's own chain — its unit read, the upload of its receipt leaves, its pin and the send of the next unit's message — before the next unit lists, while the bare loop lists and deletes without a pause.`,
+    `${FIXED_CHAIN} At 100,000 keys that part is spread thin; what is left is each 10,000-key unit's own chain — its unit read, its pin (its receipt leaves upload beside it) and the send of the next unit's message — before the next unit lists, while the bare loop lists and deletes without a pause.`,
   ],
   [
     'rows ≤ 50 requests',
@@ -361,7 +361,7 @@ const WHY_MISSED: readonly (readonly [string, string])[] = [
   ],
   [
     'objects with receipts',
-    "Hashing one SHA-256 leaf per key, sorting and merging a unit's 10,000, uploading them (320 KB a unit) and reading them back for the Merkle root at completion take about half a second of CPU per 100,000 keys, on the same two cores the emulators need (fauxqs above all). A prefix unit hashes each page while the next one is listed, but on two busy cores that CPU still shows as time. One pass of the pair varies by more than the 5% judged (see every pass).",
+    "Hashing one SHA-256 leaf per key and sorting a unit's 10,000, and at completion reading them back, merging them and hashing the Merkle root, take about a third of a second of CPU per 100,000 keys (the root alone about 0.1 s), on the same two cores the emulators need (fauxqs above all). A prefix unit hashes each page while the next one is listed, and its leaves upload beside its pin, but on two busy cores that CPU still shows as time, and the completion's leaves read and root are on the job's critical path. One pass of the pair varies by more than the 5% judged (see every pass).",
   ],
   [
     'objects: receipt leaves add',

@@ -36,7 +36,7 @@ import type { TransactItem } from '../ports/document-store.js';
 import { backoffDelay, sleep } from '../retry.js';
 import type { ChainLedger } from './chain-ledger.js';
 import { type EngineContext, recordsReceiptLeaves } from './engine-context.js';
-import { replacePinnedLeaves, stageSortedLeaves } from './leaf-store.js';
+import { LeavesRepinnedError, replacePinnedLeaves, stageSortedLeaves } from './leaf-store.js';
 import type { SpawnedUnit, UnitWork } from './unit-work.js';
 import { encodeWorkMessage, unitIdOf } from './work-message.js';
 
@@ -232,6 +232,15 @@ export async function commitUnit(
           return { committed: false, spawned: [], scopeOpen: false };
         current = fresh;
         continue;
+      }
+      const leavesIndex = items.findIndex((i) => i.kind === 'check' && leafWrites.includes(i));
+      if (leavesIndex >= 0 && error.reasons[leavesIndex] === 'ConditionalCheckFailed') {
+        // A twin pinned this unit's leaves anew (pinnedLeavesOfRerun): this run's counts are
+        // not those leaves'. Settled by that twin meanwhile, or the message runs again.
+        const fresh = await getUnit(state, unit.jobId, unit.unitId);
+        if (fresh?.status !== 'planned' && fresh?.status !== 'waiting')
+          return { committed: false, spawned: [], scopeOpen: false };
+        throw new LeavesRepinnedError(unit.unitId);
       }
       if (scopeMoved && blind) {
         blindRelease = false;

@@ -9,13 +9,15 @@
 // segment is listed while this one is erased, and the state is written once per segment.
 // A re-run deletes what is left of the range, and counts the rest as deleted by the run
 // that pinned it. The receipt leaves of the listed keys are pinned with the range for the
-// same reason: a re-run claims keys it can no longer list.
+// same reason: a re-run claims keys it can no longer list. Their upload (to the leaves
+// bucket) travels beside the pin rather than before it, and the erase waits for it: no key
+// is erased before the leaves that claim it are stored (lib/engine/leaf-store.ts).
 import { LetheError } from '../errors.js';
 import { getEntity } from '../graph/graph-queries.js';
 import { staticPrefix } from '../graph/key-template.js';
 import { addCount, mergeCounts } from '../model/counters.js';
 import { type IntentContent, type IntentObject, pinIntent } from '../model/intents.js';
-import { leafHash, mergeSortedRuns, sortHashes, unpackHashes } from '../model/leaves.js';
+import { leafHash, sortHashes } from '../model/leaves.js';
 import { scopeIdOf } from '../model/scopes.js';
 import type { Unit } from '../model/units.js';
 import type { TransactItem } from '../ports/document-store.js';
@@ -23,7 +25,7 @@ import { checkArchiveCopies, checkGuards } from './check-guards.js';
 import { type EngineContext, reachCrashPoint, recordsReceiptLeaves } from './engine-context.js';
 import { eraseObjects } from './erase-objects.js';
 import { rootLabel } from './execute-finalize.js';
-import { readUnitLeaves, stageSortedLeaves } from './leaf-store.js';
+import { pinnedLeavesOfRerun, uploadLeavesBesidePin } from './leaf-store.js';
 import { listRemaining, listSegment } from './list-key-range.js';
 import { planSuccessor, sendSuccessor } from './plan-successor.js';
 import type { SpawnedUnit, UnitWork } from './unit-work.js';
@@ -68,6 +70,8 @@ export async function executePrefix(
   let listed: IntentObject[] = [];
   let pinnedLeaves: Buffer[] = [];
   let leafPuts: TransactItem[] = [];
+  let pinnedSha256: string | undefined;
+  let leavesStored: Promise<void> = Promise.resolve();
   // Shared keys are counted only by the run that erases them: nothing to pin for them.
   const pinsLeaves = group.shared === undefined && recordsReceiptLeaves(context);
   const { intent, pinnedHere } = await pinIntent(
@@ -75,9 +79,9 @@ export async function executePrefix(
     unit.jobId,
     unit.unitId,
     async (): Promise<IntentContent> => {
-      // The listed keys' leaves, hashed and merged page by page while the next page is
-      // listed: one sorted run, 32 bytes a leaf, the bytes the unit's part stores.
-      let packed: Buffer = Buffer.alloc(0);
+      // The listed keys' leaves, hashed page by page while the next page is listed, then
+      // sorted once (a numeric sort: sortHashes), the order the unit's part stores.
+      const hashed: Buffer[] = [];
       const segment = await listSegment(
         context.objects,
         target,
@@ -86,8 +90,7 @@ export async function executePrefix(
         objectPageSize,
         pinsLeaves
           ? (keys) => {
-              const page = Buffer.concat(sortHashes(toObjects(keys).map(leafOf)));
-              packed = packed.length === 0 ? page : mergeSortedRuns([packed, page]);
+              for (const object of toObjects(keys)) hashed.push(leafOf(object));
             }
           : undefined,
       );
@@ -103,8 +106,12 @@ export async function executePrefix(
       await checkArchiveCopies(context, entity, objects);
       listed = objects;
       const last = segment.keys.at(-1);
-      pinnedLeaves = unpackHashes(packed);
-      leafPuts = await stageSortedLeaves(context, unit.jobId, unit.unitId, pinnedLeaves);
+      pinnedLeaves = sortHashes(hashed);
+      // Uploaded beside the pin, not before it: the next unit is sent without waiting for it.
+      const upload = uploadLeavesBesidePin(context, unit.jobId, unit.unitId, pinnedLeaves);
+      leafPuts = upload.writes;
+      pinnedSha256 = upload.sha256;
+      leavesStored = upload.stored;
       return {
         entity: entity.name,
         relation: label,
@@ -131,17 +138,33 @@ export async function executePrefix(
   );
 
   reachCrashPoint(context, 'after-intent', unit.unitId);
-  const next = await sendSuccessor(
-    context,
-    intent.nextAfter === undefined ? undefined : successor(intent.nextAfter),
-  );
+  const [next] = await Promise.all([
+    sendSuccessor(
+      context,
+      intent.nextAfter === undefined ? undefined : successor(intent.nextAfter),
+    ),
+    // Nothing is erased before the pinned leaves are stored: a re-run could not hash them.
+    pinnedHere ? leavesStored : undefined,
+  ]);
 
-  // This run's own listing when its pin won; otherwise (a re-run, a twin) what is left.
-  const objects = pinnedHere
-    ? listed
-    : toObjects(
-        await listRemaining(context.objects, target, intent.range ?? { count: 0 }, objectPageSize),
-      );
+  // This run's own listing when its pin won; otherwise (a re-run, a twin) what is left, and
+  // the leaves pinned with the range, read (or rebuilt, when their upload never landed)
+  // before anything is erased.
+  const leafParts = intent.leafParts ?? 0;
+  let pinnedCount = intent.range?.count ?? 0;
+  let objects = listed;
+  if (!pinnedHere) {
+    objects = toObjects(
+      await listRemaining(context.objects, target, intent.range ?? { count: 0 }, objectPageSize),
+    );
+    const remaining = objects;
+    const rerun = await pinnedLeavesOfRerun(context, unit.jobId, unit.unitId, leafParts, () =>
+      remaining.map(leafOf),
+    );
+    pinnedLeaves = rerun.hashes;
+    pinnedSha256 = rerun.sha256;
+    pinnedCount = rerun.repinnedCount ?? pinnedCount;
+  }
   const [first, rest] = [objects.slice(0, objectPageSize), objects.slice(objectPageSize)];
   const erased = await eraseObjects(context, entity, label, first, unit);
   reachCrashPoint(context, 'mid-page', unit.unitId);
@@ -152,10 +175,6 @@ export async function executePrefix(
   const failures = [...erased.failures, ...erasedRest.failures];
   let erasedItems = [...erased.erased, ...erasedRest.erased];
   let erasedLeaves: Buffer[] = [];
-  const leafParts = intent.leafParts ?? 0;
-  if (!pinnedHere) {
-    pinnedLeaves = await readUnitLeaves(context, unit.jobId, unit.unitId, leafParts);
-  }
   // The leaves follow the counts: every pinned key but those that failed now. That is what a
   // first run's counts claim when S3 answered for every key it listed (so its leaves are not
   // hashed a second time), and what a re-run's counts are made to claim below.
@@ -175,7 +194,7 @@ export async function executePrefix(
     // the run that pinned them, and keys written into the range since are deleted uncounted.
     // So the counts are those of a run that never crashed.
     const byKind = counts[label] ?? {};
-    const pinned = Math.max(0, (intent.range?.count ?? 0) - (byKind.objectsFailed ?? 0));
+    const pinned = Math.max(0, pinnedCount - (byKind.objectsFailed ?? 0));
     const counted = (byKind.objectsDeleted ?? 0) + (byKind.objectsHidden ?? 0);
     // Keys the pinning run deleted in a versioned bucket are under its delete markers.
     const versioned = context.graph.buckets[group.bucket]?.versioned === true;
@@ -189,6 +208,6 @@ export async function executePrefix(
     failures,
     erased: erasedItems,
     erasedLeaves,
-    pinnedLeaves: { parts: leafParts, hashes: pinnedLeaves },
+    pinnedLeaves: { parts: leafParts, hashes: pinnedLeaves, sha256: pinnedSha256 },
   };
 }

@@ -1,12 +1,14 @@
 // What executing a unit produces, before it is committed: counts to add, units to spawn
 // (each with the scope whose slot it takes), a new scope if the unit opened one, and whether
 // the unit's own scope must be blocked (its parent must not be deleted).
+
 import type { Counts } from '../model/counters.js';
 import type { UnreadableManifest } from '../model/intents.js';
 import type { ErasedItem } from '../model/leaves.js';
 import type { Scope } from '../model/scopes.js';
 import type { UnitTarget } from '../model/units.js';
 import type { KeyFailure } from '../ports/object-store.js';
+import type { PinnedLeaves } from './leaf-store.js';
 import type { UnlocatedObjects } from './locate-entity.js';
 import type { WorkMessage } from './work-message.js';
 
@@ -44,7 +46,5 @@ export interface UnitWork {
    * parts, and their hashes (sorted) when read. The commit keeps them when they equal what it
    * erased and rewrites them otherwise; a failed unit's are deleted.
    */
-  readonly pinnedLeaves?:
-    | { readonly parts: number; readonly hashes?: readonly Uint8Array[] | undefined }
-    | undefined;
+  readonly pinnedLeaves?: PinnedLeaves | undefined;
 }

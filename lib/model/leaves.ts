@@ -75,22 +75,57 @@ export function compareHashes(a: Uint8Array, b: Uint8Array): number {
   return Buffer.compare(a, b);
 }
 
+/** Entries `sortHashes` orders by number: first four bytes × 2^21 + index, exact in a double. */
+const INDEX_SPAN = 2 ** 21;
+
 /**
- * The hashes in bytewise ascending order (`compareHashes`), as Buffers. Compared as latin1
- * strings, whose code units are the bytes: about twice as fast as `Buffer.compare` over the
- * 100,000 leaves of a large job.
+ * The hashes in bytewise ascending order (`compareHashes`), as Buffers. Each is keyed by its
+ * first four bytes as a number, with its index in the low 21 bits, and the keys sorted as a
+ * Float64Array (a native numeric sort, no comparator call); hashes whose first four bytes tie
+ * are then ordered among themselves by `compareHashes`. About five times as fast as sorting
+ * with a comparator over the 100,000 leaves of a large job. Lists of 2^21 or more hashes are
+ * sorted with `compareHashes` directly.
  */
 export function sortHashes(hashes: readonly Uint8Array[]): Buffer[] {
-  const keyed = hashes.map((h) => {
-    const buffer = Buffer.isBuffer(h) ? h : Buffer.from(h.buffer, h.byteOffset, h.byteLength);
-    return { key: buffer.toString('latin1'), buffer };
-  });
-  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return keyed.map((entry) => entry.buffer);
+  const buffers = hashes.map((h) =>
+    Buffer.isBuffer(h) ? h : Buffer.from(h.buffer, h.byteOffset, h.byteLength),
+  );
+  const n = buffers.length;
+  if (n >= INDEX_SPAN) return buffers.sort(compareHashes);
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = firstFourBytes(buffers[i] as Buffer) * INDEX_SPAN + i;
+  keys.sort();
+  const sorted = new Array<Buffer>(n);
+  for (let i = 0; i < n; i++) sorted[i] = buffers[(keys[i] as number) % INDEX_SPAN] as Buffer;
+  // Runs that tie on the first four bytes are in index order: put them in byte order.
+  for (let start = 0; start < n; ) {
+    const prefix = Math.floor((keys[start] as number) / INDEX_SPAN);
+    let end = start + 1;
+    while (end < n && Math.floor((keys[end] as number) / INDEX_SPAN) === prefix) end++;
+    if (end - start > 1) {
+      const run = sorted.slice(start, end).sort(compareHashes);
+      for (let i = start; i < end; i++) sorted[i] = run[i - start] as Buffer;
+    }
+    start = end;
+  }
+  return sorted;
+}
+
+/** The first four bytes as an unsigned number, missing bytes as 0 (ties go to a full compare). */
+function firstFourBytes(h: Buffer): number {
+  if (h.length >= 4) return h.readUInt32BE(0);
+  let value = 0;
+  for (let i = 0; i < 4; i++) value = value * 256 + (h[i] ?? 0);
+  return value;
 }
 
 export function leavesPartition(jobId: string): string {
   return `RECEIPT#${jobId}`;
+}
+
+/** The key of part `part` of unit `unitId`'s leaves. */
+export function leavesPartKey(jobId: string, unitId: string, part: number): Key {
+  return { pk: leavesPartition(jobId), sk: `LEAVES#${unitId}#${part}` };
 }
 
 /**
@@ -113,8 +148,7 @@ export function putSortedLeaves(
       kind: 'put',
       table: state.table,
       item: {
-        pk: leavesPartition(jobId),
-        sk: `LEAVES#${unitId}#${part}`,
+        ...leavesPartKey(jobId, unitId, part),
         type: 'leaves',
         jobId,
         unitId,
@@ -155,7 +189,7 @@ export function unpackHashes(raw: unknown): Buffer[] {
 //
 // A part holds its hashes inline (`hashes`), or points at an object in the pipeline's leaves
 // bucket that holds them (`object`: bucket, key and the SHA-256 of its bytes, checked on every
-// read): see lib/engine/leaf-store.ts for when.
+// read): see lib/engine/leaf-store.ts for when, and for a pin whose object has not landed.
 
 /** An object in the leaves bucket holding one part's hashes, and the SHA-256 of its bytes. */
 export interface LeavesObject {
@@ -196,8 +230,7 @@ export function putLeavesPointer(
     kind: 'put',
     table: state.table,
     item: {
-      pk: leavesPartition(jobId),
-      sk: `LEAVES#${unitId}#0`,
+      ...leavesPartKey(jobId, unitId, 0),
       type: 'leaves',
       jobId,
       unitId,
@@ -222,7 +255,7 @@ export function deleteLeavesParts(
     deletes.push({
       kind: 'delete',
       table: state.table,
-      key: { pk: leavesPartition(jobId), sk: `LEAVES#${unitId}#${part}` },
+      key: leavesPartKey(jobId, unitId, part),
     });
   }
   return deletes;
@@ -240,11 +273,7 @@ export async function getLeavesPart(
   unitId: string,
   part: number,
 ): Promise<StoredLeavesPart | undefined> {
-  const item = await state.docs.get(
-    state.table,
-    { pk: leavesPartition(jobId), sk: `LEAVES#${unitId}#${part}` },
-    true,
-  );
+  const item = await state.docs.get(state.table, leavesPartKey(jobId, unitId, part), true);
   return item && storedPart(item);
 }
 

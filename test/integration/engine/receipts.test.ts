@@ -75,7 +75,7 @@ function expectedRoot(jobId: string, seeded: SeededBoard, seed = SEED): string {
 
 async function deleteWorkspace(
   pipeline: PipelineHarness,
-  run: { duplicate?: boolean; timeoutMs?: number } = {},
+  run: { duplicate?: boolean; timeoutMs?: number; onMessage?: (body: string) => void } = {},
   seed = SEED,
 ): Promise<{ jobId: string; seeded: SeededBoard; signed: SignedReceipt; publicKey: string }> {
   const seeded = await seedBoard(pipeline, seed);
@@ -570,6 +570,214 @@ describe('Engine: receipts with a leaves bucket', () => {
     // Assess
     expect(crashed.size).toBe(SEED.cards);
     expect(signed.receipt.root).toBe(expectedRoot(jobId, seeded));
+  });
+
+  /**
+   * Makes the first upload of each prefix unit's leaves fail, as a crash right after the pin
+   * would leave them: the pin commits, the object never lands. `meanwhile(cardId)` runs first
+   * (an upstream change to the range the unit pinned). Returns the cards whose upload failed.
+   */
+  function loseFirstLeavesUpload(
+    pipeline: PipelineHarness,
+    meanwhile: (cardId: string) => Promise<void> = async () => undefined,
+  ): string[] {
+    const lost: string[] = [];
+    pipeline.clients.s3.middlewareStack.add(
+      (next, context) => async (args) => {
+        const key = String((args.input as { Key?: unknown }).Key);
+        const unit = /^receipt-leaves\/[^/]+\/(prefix\|[^/]+)\//.exec(key)?.[1];
+        const cardId = unit?.split('|').at(-1);
+        if (context.commandName !== 'PutObjectCommand' || !cardId || lost.includes(cardId))
+          return next(args);
+        lost.push(cardId);
+        await meanwhile(cardId);
+        throw new Error(`lost the leaves upload of ${unit}`);
+      },
+      { step: 'initialize', name: 'loseFirstLeavesUpload' },
+    );
+    return lost;
+  }
+
+  it('sends a prefix segment’s pin while its leaves are still uploading, and erases only after', async () => {
+    // Prepare: each leaves upload takes 300 ms; the timeline records when things happen.
+    const pipeline = await createPipelineHarness('receiptbucketbeside', {
+      graph: boardGraph(),
+      settings: leavesBucket('receiptbucketbeside'),
+    });
+    const timeline: string[] = [];
+    const unitOf = (key: string) => /^receipt-leaves\/[^/]+\/(prefix\|[^/]+)\//.exec(key)?.[1];
+    pipeline.clients.s3.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { Key?: string; Delete?: { Objects?: { Key?: string }[] } };
+        const unit = unitOf(String(input.Key));
+        if (context.commandName === 'PutObjectCommand' && unit) {
+          timeline.push(`upload starts ${unit}`);
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          const result = await next(args);
+          timeline.push(`upload ends ${unit}`);
+          return result;
+        }
+        if (context.commandName === 'DeleteObjectsCommand') {
+          const card = /cards\/(c\d+)\//.exec(String(input.Delete?.Objects?.[0]?.Key))?.[1];
+          if (card) timeline.push(`erase ${card}`);
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'slowLeavesUploads' },
+    );
+    const { docs } = pipeline.engine.context;
+    const transact = docs.transact.bind(docs);
+    docs.transact = async (items) => {
+      for (const item of items) {
+        const sk = item.kind === 'put' ? String(item.item.sk) : '';
+        const unit = /^LEAVES#(prefix\|[^#]+)#0$/.exec(sk)?.[1];
+        if (unit && item.kind === 'put' && item.item.object && !item.condition)
+          timeline.push(`pin sent ${unit}`);
+      }
+      return transact(items);
+    };
+
+    // Act
+    const { jobId, seeded, signed } = await deleteWorkspace(pipeline);
+
+    // Assess: per segment, the pin goes out before the upload ends, the erase after it.
+    expect(signed.receipt.root).toBe(expectedRoot(jobId, seeded));
+    for (const cardId of seeded.cardIds) {
+      const unit = `prefix|card|0|0|${cardId}`;
+      const at = (what: string) => timeline.indexOf(`${what}`);
+      expect(at(`pin sent ${unit}`)).toBeGreaterThanOrEqual(0);
+      expect(at(`pin sent ${unit}`)).toBeLessThan(at(`upload ends ${unit}`));
+      expect(at(`upload ends ${unit}`)).toBeLessThan(at(`erase ${cardId}`));
+    }
+  });
+
+  it('erases nothing of a prefix segment before its leaves are stored, and rebuilds a lost upload from the range', async () => {
+    // Prepare: each segment's pin commits, then its leaves upload fails.
+    const pipeline = await createPipelineHarness('receiptbucketlost', {
+      graph: boardGraph(),
+      settings: leavesBucket('receiptbucketlost'),
+    });
+    const stillThere: boolean[] = [];
+    const lost = loseFirstLeavesUpload(pipeline, async (cardId) => {
+      const first = `workspaces/w1/cards/${cardId}/file1.bin`;
+      const files = pipeline.engine.context.graph.buckets.files?.name ?? '';
+      stillThere.push((await pipeline.engine.context.objects.existing(files, [first])).size === 1);
+    });
+
+    // Act
+    const { jobId, seeded, signed, publicKey } = await deleteWorkspace(pipeline);
+
+    // Assess: every segment lost its upload with its keys all there, and the receipt is whole.
+    expect(lost.sort()).toEqual(seeded.cardIds);
+    expect(stillThere).toEqual(seeded.cardIds.map(() => true));
+    expect(signed.receipt.root).toBe(expectedRoot(jobId, seeded));
+    expect(verifyReceipt(signed, publicKey)).toMatchObject({ ok: true, problems: [] });
+  });
+
+  it('pins a segment anew when its upload was lost and its range changed upstream since', async () => {
+    // Prepare: while c1's upload is failing, one of c1's files is deleted by someone else.
+    const pipeline = await createPipelineHarness('receiptbucketrepin', {
+      graph: boardGraph(),
+      settings: leavesBucket('receiptbucketrepin'),
+    });
+    const gone = 'workspaces/w1/cards/c1/file2.bin';
+    loseFirstLeavesUpload(pipeline, async (cardId) => {
+      if (cardId === 'c1')
+        await pipeline.engine.context.objects.deleteKeys(
+          pipeline.engine.context.graph.buckets.files?.name ?? '',
+          [gone],
+        );
+    });
+
+    // Act
+    const { jobId, seeded, signed, publicKey } = await deleteWorkspace(pipeline);
+
+    // Assess: the receipt claims c1's other files and not the one lethe did not erase.
+    const erased = expectedErased(seeded).filter((item) => item.key !== gone);
+    const root = merkleRoot(
+      erased.map((item) => leafHash(jobId, item)).sort(compareHashes),
+    ).toString('hex');
+    expect(signed.receipt.root).toBe(root);
+    expect(signed.receipt.leafCount).toBe(erased.length);
+    expect(signed.receipt.totals.objectsDeleted).toBe(
+      erased.filter((item) => item.kind === 'object').length,
+    );
+    expect(verifyReceipt(signed, publicKey)).toMatchObject({ ok: true, problems: [] });
+  });
+
+  it('keeps a receipt that agrees with its counts when a twin re-pins a segment its pinner is still uploading', async () => {
+    // Prepare: c1's segment is pinned and its leaves upload hangs. Meanwhile one of c1's files
+    // is deleted upstream and a twin of c1's message runs: it finds no object and a range that
+    // differs from the pin, so it pins the range anew, then erases it slowly (2 s). Then the
+    // pinner's upload lands, and the pinner erases its own listing and tries to settle first.
+    const pipeline = await createPipelineHarness('receiptbuckettwin', {
+      graph: boardGraph(),
+      // Every unit through the queue, so that c1's segment has a message to deliver twice.
+      settings: { ...leavesBucket('receiptbuckettwin'), inlineUnitsPerMessage: 0 },
+    });
+    const c1 = 'prefix|card|0|0|c1';
+    const gone = 'workspaces/w1/cards/c1/file2.bin';
+    const files = pipeline.engine.context.graph.buckets.files?.name ?? '';
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let pinnedKey: string | undefined;
+    pipeline.clients.s3.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { Key?: string; Delete?: { Objects?: { Key?: string }[] } };
+        if (context.commandName === 'PutObjectCommand' && String(input.Key).includes(`/${c1}/`)) {
+          pinnedKey ??= input.Key;
+          if (input.Key === pinnedKey) await released;
+        }
+        // The twin's erase (its listing lacks the file deleted upstream) is the slow one.
+        const keys = input.Delete?.Objects?.map((o) => o.Key) ?? [];
+        const twinErase = keys.some((key) => key?.includes('/cards/c1/')) && !keys.includes(gone);
+        if (context.commandName === 'DeleteObjectsCommand' && twinErase)
+          await new Promise((resolve) => setTimeout(resolve, 2000));
+        return next(args);
+      },
+      { step: 'initialize', name: 'raceC1' },
+    );
+    let c1Message: string | undefined;
+    let twin: Promise<unknown> | undefined;
+    const { docs, objects } = pipeline.engine.context;
+    const transact = docs.transact.bind(docs);
+    let repins = 0;
+    docs.transact = async (items) => {
+      const leaves = items.find((item) => item.kind === 'put' && item.item.sk === `LEAVES#${c1}#0`);
+      await transact(items);
+      if (leaves?.condition) {
+        repins++;
+        release();
+      } else if (leaves && c1Message && !twin) {
+        await objects.deleteKeys(files, [gone]);
+        twin = pipeline.engine.handleMessage(c1Message).catch((error: unknown) => error);
+      }
+    };
+
+    // Act
+    const { jobId, seeded, signed, publicKey } = await deleteWorkspace(pipeline, {
+      onMessage: (body) => {
+        if (body.includes('"type":"prefix"') && body.includes('"id":"c1"')) c1Message ??= body;
+      },
+    });
+    await twin;
+
+    // Assess: the twin re-pinned; whichever run settled c1, the leaves are those its counts
+    // claim (without the settle's check on the pin, the pinner settled 3 files against the
+    // twin's 2 leaves).
+    const all = expectedErased(seeded);
+    const rootOf = (items: ErasedItem[]) =>
+      merkleRoot(items.map((item) => leafHash(jobId, item)).sort(compareHashes)).toString('hex');
+    const claimed = signed.receipt.root === rootOf(all) ? all : all.filter((i) => i.key !== gone);
+    expect(repins).toBe(1);
+    expect(signed.receipt.root).toBe(rootOf(claimed));
+    expect(signed.receipt.leafCount).toBe(claimed.length);
+    expect(signed.receipt.totals.objectsDeleted).toBe(
+      claimed.filter((item) => item.kind === 'object').length,
+    );
+    expect(verifyReceipt(signed, publicKey)).toMatchObject({ ok: true, problems: [] });
   });
 
   it('refuses to prove from leaves whose object was changed or removed since', async () => {

@@ -3,6 +3,7 @@
 // organization is deleted through ingest, the worker and the sweeper with those faults
 // injected, and the independent checker judges the result. Used by `npm test` (a reduced
 // size, a few seeds) and by `npm run soak` (demo size, many seeds).
+import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { sleep } from '../../../lib/retry.js';
 import type { SettingsInput } from '../../../lib/settings.js';
@@ -206,6 +207,10 @@ export async function runChaosSeed(options: ChaosRunOptions): Promise<ChaosResul
       // A deferring cascade is woken by its owner's finalize; its delayed re-check message is
       // only the fallback, and the run is idle only once that message drained (as delivery does).
       ...(options.overlap ? { guardRecheckSeconds: 2 } : {}),
+      // Every unit's receipt leaves go to a leaves bucket, as a deployed pipeline's large units'
+      // do: the pin's upload beside it, and a re-run that finds it missing, meet the faults.
+      receiptLeavesBucketName: `r-chaos${options.seed}-leaves-${randomUUID().slice(0, 6)}`,
+      receiptLeavesInlineBytes: 0,
       ...options.settings,
     },
     batchSize: 5,

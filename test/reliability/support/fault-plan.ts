@@ -110,6 +110,8 @@ const DATA_COMMANDS = {
     'GetObjectCommand',
     'HeadObjectCommand',
     'DeleteObjectsCommand',
+    // Receipt leaves (and large restore-log pages): a lost upload after a pin committed.
+    'PutObjectCommand',
   ]),
   sqs: new Set(['SendMessageCommand', 'SendMessageBatchCommand']),
 };

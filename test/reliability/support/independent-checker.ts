@@ -7,7 +7,12 @@
 
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { HeadObjectCommand, ListObjectsV2Command, S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { AwsClients } from '../../../lib/adapters/aws-clients.js';
@@ -577,14 +582,40 @@ function leafOf(jobId: string, [kind, container, key]: ErasedEntry): string {
     .digest('hex');
 }
 
-/** Every leaf a job's units stored (hex), read straight from the state table. */
+/**
+ * Every leaf a job's units stored (hex), read straight from the state table, and from the
+ * leaves bucket for a part that points at an object there (its bytes must hash to the digest
+ * the part records, else the part counts as no leaves: the check then finds items unproven).
+ */
 async function readLeafSet(clients: AwsClients, settings: Settings, jobId: string) {
   const items = await queryPartition(clients, settings.stateTableName, `RECEIPT#${jobId}`);
   const set = new Set<string>();
   for (const item of items.filter((i) => String(i.sk).startsWith('LEAVES#'))) {
-    const bytes = Buffer.from(item.hashes as Uint8Array);
+    const bytes = item.object
+      ? await readLeavesObject(
+          clients,
+          item.object as { bucket: string; key: string; sha256: string },
+        )
+      : Buffer.from(item.hashes as Uint8Array);
     for (let i = 0; i + 32 <= bytes.length; i += 32)
       set.add(bytes.subarray(i, i + 32).toString('hex'));
   }
   return set;
+}
+
+async function readLeavesObject(
+  clients: AwsClients,
+  object: { bucket: string; key: string; sha256: string },
+): Promise<Buffer> {
+  try {
+    const got = await clients.s3.send(
+      new GetObjectCommand({ Bucket: object.bucket, Key: object.key }),
+    );
+    const bytes = Buffer.from((await got.Body?.transformToByteArray()) ?? []);
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    return digest === object.sha256 ? bytes : Buffer.alloc(0);
+  } catch (error) {
+    if (error instanceof S3ServiceException && error.name === 'NoSuchKey') return Buffer.alloc(0);
+    throw error;
+  }
 }

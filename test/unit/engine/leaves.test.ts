@@ -95,6 +95,21 @@ describe('sortHashes', () => {
   });
 });
 
+describe('sortHashes', () => {
+  it('orders hashes that share their first four bytes by the bytes after them', () => {
+    const hashes = [0xff, 0x80, 0x7f, 0x01, 0x00].map((last) =>
+      Buffer.concat([Buffer.from('a1b2c3d4', 'hex'), Buffer.alloc(27), Buffer.from([last])]),
+    );
+    const around = [Buffer.alloc(32, 0xa1), Buffer.alloc(32, 0xa2), Buffer.from('a1b2c3', 'hex')];
+
+    const sorted = sortHashes([...around, ...hashes]);
+
+    expect(sorted.map((h) => h.toString('hex'))).toEqual(
+      [...around, ...hashes].sort(Buffer.compare).map((h) => h.toString('hex')),
+    );
+  });
+});
+
 describe('mergeSortedRuns', () => {
   it('merges sorted runs into the order sorting them together gives, duplicates kept', () => {
     const hash = (text: string) => createHash('sha256').update(text).digest();
