@@ -431,6 +431,7 @@ export function formatDemoReport(report: DemoReport): string {
     '',
     `lethe demo — ${report.ok ? 'VERIFIED' : 'VERIFICATION FAILED'}`,
     '',
+    `  job          ${report.jobId}`,
     `  deleted      ${formatNumber(report.deleted.rows)} rows, ${formatNumber(report.deleted.objects)} objects; ${formatNumber(report.deleted.rowsNulled)} rows nulled (set-null); ${formatNumber(report.deleted.sharedKept)} shared references kept`,
     `  wall time    ${report.wallTimeSeconds.toFixed(1)} s from EntityDeleted to DeletionCompleted (${report.units} units)`,
     `  memory       ${Math.round(report.memory.peakRssMbDuringDeletion)} MiB peak RSS while deleting (workers, handlers, pollers; emulators not included)`,

@@ -25,6 +25,7 @@ import {
   ProgressBar,
   progressLine,
   RECHECK_EVERY,
+  requestedLine,
   waitLine,
 } from './progress.js';
 import { registerReceiptCommands } from './receipt-command.js';
@@ -247,11 +248,9 @@ program
         ...(deadlineDays !== undefined ? { deadlineDays } : {}),
         requester: 'cli',
       });
-      print(
-        options.json === true,
-        { ...result },
-        `${result.created ? 'started' : 'already deleting:'} job ${result.jobId}`,
-      );
+      // An entity already tombstoned returns its job: say whether that job is still at work.
+      const existing = result.created ? undefined : await engine.getJob(result.jobId);
+      print(options.json === true, { ...result }, requestedLine(result, existing));
     },
   );
 
@@ -453,7 +452,7 @@ hold
   .option('--entity <entity>', 'entity of the held instance')
   .option('--id <id>', 'id of the held instance')
   .option('--tenant <tenantId>', 'hold a whole tenant')
-  .requiredOption('--reason <text>', 'why (kept with the hold)')
+  .requiredOption('--reason <text>', 'why (required; kept with the hold)')
   .option('--json', 'print JSON')
   .action(
     async (options: {

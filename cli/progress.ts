@@ -35,6 +35,23 @@ export function waitLine(job: Job): string | undefined {
   return `waiting: ${reason}; the unit(s) check again ${RECHECK_EVERY}`;
 }
 
+/**
+ * What `lethe delete` prints: `started job <id>` for a new job; for an entity already
+ * tombstoned, the job it has and how that job stands (`jobState`), so an entity deleted long
+ * ago does not read as one being deleted now.
+ */
+export function requestedLine(
+  requested: { readonly jobId: string; readonly created: boolean },
+  existing: Job | undefined,
+): string {
+  if (requested.created) return `started job ${requested.jobId}`;
+  if (existing?.status === 'completed') {
+    return `already deleted: job ${requested.jobId}, ${jobState(existing)} at ${existing.completedAt ?? existing.updatedAt}`;
+  }
+  const state = existing ? jobState(existing) : 'its job item is gone (collected)';
+  return `already being deleted: job ${requested.jobId}, ${state}`;
+}
+
 export function progressLine(job: Job): string {
   const ratio = job.planned === 0 ? 0 : job.settled / job.planned;
   const filled = Math.round(ratio * WIDTH);

@@ -1,7 +1,7 @@
 // How `lethe status` words a job: a held or waiting job says so, and why, instead of a bare
 // "running" (found by a fresh-user trial: a held job read as stuck).
 import { describe, expect, it } from 'vitest';
-import { jobState, progressLine, waitLine } from '../../../cli/progress.js';
+import { jobState, progressLine, requestedLine, waitLine } from '../../../cli/progress.js';
 import type { Job } from '../../../lib/model/jobs.js';
 
 const running: Job = {
@@ -55,5 +55,30 @@ describe('Function: jobState / waitLine', () => {
     const done = { ...running, status: 'completed', outcome: 'deleted', settled: 1 } as Job;
     expect(jobState(done)).toBe('done (deleted)');
     expect(waitLine(done)).toBeUndefined();
+  });
+});
+
+describe('Function: requestedLine', () => {
+  it('says started for a new job', () => {
+    expect(requestedLine({ jobId: 'j1', created: true }, undefined)).toBe('started job j1');
+  });
+
+  it('says already deleted, and when, for an entity whose job completed', () => {
+    const done = {
+      ...running,
+      status: 'completed',
+      outcome: 'deleted',
+      completedAt: '2026-11-30T17:05:00.000Z',
+    } as Job;
+
+    expect(requestedLine({ jobId: 'j1', created: false }, done)).toBe(
+      'already deleted: job j1, done (deleted) at 2026-11-30T17:05:00.000Z',
+    );
+  });
+
+  it('says already being deleted, and how, for an entity whose job still runs', () => {
+    expect(
+      requestedLine({ jobId: 'j1', created: false }, { ...running, held: 1, waiting: 2 }),
+    ).toBe('already being deleted: job j1, held (1 of 2 waiting unit(s) on a legal hold)');
   });
 });
