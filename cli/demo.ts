@@ -242,9 +242,11 @@ export async function runDemo(
     clearTimeout(timer);
     finished = true;
     await progress;
-    bar.finish();
     const job: Job | undefined =
       outcome === 'timeout' ? undefined : await runtime.engine.getJob(tombstone.jobId);
+    // The bar's last poll may predate the last units: end it on the completed job.
+    if (!options.quiet && job) bar.update(progressLine(job));
+    bar.finish();
     if (job?.status !== 'completed')
       throw new Error(`the deletion did not complete within ${options.timeoutSeconds} s`);
 

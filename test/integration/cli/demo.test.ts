@@ -38,6 +38,18 @@ describe('Command: lethe demo', () => {
     expect(report.memory.peakRssMbDuringDeletion).toBeLessThanOrEqual(report.memory.maxRssMb + 1);
   }, 300_000);
 
+  it('prints the text report with the job id, and its progress ends at 100%', async () => {
+    // Act
+    const run = await lethe(['demo', '--scale', '0.05', '--timeout', '240']);
+
+    // Assess: stderr is not a TTY here, so each progress line is its own line.
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('lethe demo — VERIFIED');
+    expect(run.stdout).toMatch(/^ {2}job {10}[0-9a-f-]{36}$/m);
+    const progress = run.stderr.split('\n').filter((line) => line.includes('units '));
+    expect(progress.at(-1)).toMatch(/100% {2}units (\d+)\/\1 .*done \(deleted\)/);
+  }, 300_000);
+
   it('refuses a bad --scale or --timeout with exit code 2, before starting anything', async () => {
     const scale = await lethe(['demo', '--scale', 'lots']);
     const timeout = await lethe(['demo', '--timeout', '-5']);
