@@ -572,6 +572,25 @@ describe('Engine: receipts with a leaves bucket', () => {
     expect(signed.receipt.root).toBe(expectedRoot(jobId, seeded));
   });
 
+  /** The Merkle root over the leaves of `items` in job `jobId`. */
+  const rootOver = (jobId: string, items: readonly ErasedItem[]) =>
+    merkleRoot(items.map((item) => leafHash(jobId, item)).sort(compareHashes)).toString('hex');
+
+  /** A valid receipt whose root, leaf count and objects deleted are those of `items`. */
+  function expectReceiptOf(
+    signed: SignedReceipt,
+    publicKey: string,
+    root: string,
+    items: readonly ErasedItem[],
+  ) {
+    expect(signed.receipt.root).toBe(root);
+    expect(signed.receipt.leafCount).toBe(items.length);
+    expect(signed.receipt.totals.objectsDeleted).toBe(
+      items.filter((item) => item.kind === 'object').length,
+    );
+    expect(verifyReceipt(signed, publicKey)).toMatchObject({ ok: true, problems: [] });
+  }
+
   /**
    * Makes the first upload of each prefix unit's leaves fail, as a crash right after the pin
    * would leave them: the pin commits, the object never lands. `meanwhile(cardId)` runs first
@@ -694,15 +713,7 @@ describe('Engine: receipts with a leaves bucket', () => {
 
     // Assess: the receipt claims c1's other files and not the one lethe did not erase.
     const erased = expectedErased(seeded).filter((item) => item.key !== gone);
-    const root = merkleRoot(
-      erased.map((item) => leafHash(jobId, item)).sort(compareHashes),
-    ).toString('hex');
-    expect(signed.receipt.root).toBe(root);
-    expect(signed.receipt.leafCount).toBe(erased.length);
-    expect(signed.receipt.totals.objectsDeleted).toBe(
-      erased.filter((item) => item.kind === 'object').length,
-    );
-    expect(verifyReceipt(signed, publicKey)).toMatchObject({ ok: true, problems: [] });
+    expectReceiptOf(signed, publicKey, rootOver(jobId, erased), erased);
   });
 
   it('keeps a receipt that agrees with its counts when a twin re-pins a segment its pinner is still uploading', async () => {
@@ -768,16 +779,10 @@ describe('Engine: receipts with a leaves bucket', () => {
     // claim (without the settle's check on the pin, the pinner settled 3 files against the
     // twin's 2 leaves).
     const all = expectedErased(seeded);
-    const rootOf = (items: ErasedItem[]) =>
-      merkleRoot(items.map((item) => leafHash(jobId, item)).sort(compareHashes)).toString('hex');
-    const claimed = signed.receipt.root === rootOf(all) ? all : all.filter((i) => i.key !== gone);
+    const claimed =
+      signed.receipt.root === rootOver(jobId, all) ? all : all.filter((i) => i.key !== gone);
     expect(repins).toBe(1);
-    expect(signed.receipt.root).toBe(rootOf(claimed));
-    expect(signed.receipt.leafCount).toBe(claimed.length);
-    expect(signed.receipt.totals.objectsDeleted).toBe(
-      claimed.filter((item) => item.kind === 'object').length,
-    );
-    expect(verifyReceipt(signed, publicKey)).toMatchObject({ ok: true, problems: [] });
+    expectReceiptOf(signed, publicKey, rootOver(jobId, claimed), claimed);
   });
 
   it('refuses to prove from leaves whose object was changed or removed since', async () => {
