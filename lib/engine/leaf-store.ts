@@ -25,6 +25,7 @@ import {
   leavesObjectKey,
   leavesPartKey,
   mergeSortedRuns,
+  pointsAtObject,
   putLeavesPointer,
   putSortedLeaves,
   queryLeavesParts,
@@ -210,11 +211,7 @@ function keepPinned(
       kind: 'check',
       table: context.state.table,
       key: leavesPartKey(jobId, unitId, 0),
-      condition: {
-        expression: '#object.#sha256 = :sha256',
-        names: { '#object': 'object', '#sha256': 'sha256' },
-        values: { ':sha256': pinned.sha256 },
-      },
+      condition: pointsAtObject(pinned.sha256),
     },
   ];
 }
@@ -337,6 +334,9 @@ export async function pinnedLeavesOfRerun(
     await context.objects.putBytes(pinned.bucket, pinned.key, bytes);
     return { parts, hashes: sorted, sha256 };
   }
+  // Read again, on purpose: the pinning run's upload may have landed while this run listed
+  // and hashed. Its object, not this run's, is then the unit's leaves; without this read the
+  // re-pin below would replace a pin whose object exists.
   const landed = await objectBytes(context, first);
   if (landed) return { parts, hashes: unpackHashes(landed), sha256: pinned.sha256 };
   const object = { bucket: pinned.bucket, key: leavesObjectKey(jobId, unitId, sha256), sha256 };
@@ -353,11 +353,7 @@ export async function pinnedLeavesOfRerun(
     await context.state.docs.transact([
       {
         ...pointer,
-        condition: {
-          expression: '#object.#sha256 = :pinned',
-          names: { '#object': 'object', '#sha256': 'sha256' },
-          values: { ':pinned': pinned.sha256 },
-        },
+        condition: pointsAtObject(pinned.sha256),
       },
       {
         kind: 'update',

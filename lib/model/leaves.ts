@@ -23,7 +23,7 @@
 // default prefix unit (10 pages × 1,000 keys) needs one part, so one extra write per unit.
 import { hash } from 'node:crypto';
 import { canonicalNumber } from '../graph/key-types.js';
-import type { Item, Key, TransactItem } from '../ports/document-store.js';
+import type { Expression, Item, Key, TransactItem } from '../ports/document-store.js';
 import type { StateContext } from './state-context.js';
 import { TTL_ATTRIBUTE } from './state-keys.js';
 
@@ -239,6 +239,18 @@ export function putLeavesPointer(
       object: { ...object },
       [TTL_ATTRIBUTE]: expiresAt,
     },
+  };
+}
+
+/**
+ * The condition that part 0 of a unit's leaves still points at the object whose SHA-256 is
+ * `sha256` (hex): what a settle keeping pinned leaves checks, and what a re-pin replaces.
+ */
+export function pointsAtObject(sha256: string): Expression {
+  return {
+    expression: '#object.#sha256 = :pinnedSha256',
+    names: { '#object': 'object', '#sha256': 'sha256' },
+    values: { ':pinnedSha256': sha256 },
   };
 }
 
