@@ -64,7 +64,11 @@ export const settingsSchema = z.object({
   sweepBatch: z.number().int().min(1).max(5000).default(500),
   /** Sweeper: items one run may read, all steps together; the rest waits for the next run. */
   sweepBudget: z.number().int().min(10).max(1_000_000).default(5000),
-  /** Sweeper: a planned unit not settled after this long is sent again (lost message). */
+  /**
+   * Seconds. Sweeper: a planned unit not settled after this long is sent again (lost message).
+   * Also the window in which a redelivered parent's message re-sends a still-planned unit at
+   * most once, however many copies of it arrive. Default 120.
+   */
   resendAfterSeconds: z.number().int().min(0).default(120),
   /**
    * A unit waiting on its guards (a hold, retention, an archive copy, a predicate) is sent

@@ -1,6 +1,7 @@
 // Runs one message from the work queue: validate it, find its planned unit, do the work,
 // settle the unit exactly once, send what it spawned, and complete the job when nothing is
-// left. A redelivered message finds its unit settled and only re-sends what is still planned.
+// left. A redelivered message finds its unit settled and only re-sends what is still planned
+// (each unit once per `resendAfterSeconds`, however many copies arrive).
 // A unit whose guards say "not yet" waits: it is marked `waiting`, its message is sent again
 // with a delay, and this message is done with (returned normally, so the queue deletes it
 // rather than walking it to the DLQ).
@@ -9,7 +10,15 @@ import { LetheError } from '../errors.js';
 import { addCount, type Counts } from '../model/counters.js';
 import { getIntent, UnitAlreadySettledError } from '../model/intents.js';
 import { scopeIdOf } from '../model/scopes.js';
-import { getUnit, markWaiting, type PlannedUnit, type Unit } from '../model/units.js';
+import {
+  claimRedeliveryResend,
+  getUnit,
+  markWaiting,
+  type PlannedUnit,
+  releaseRedeliveryResend,
+  type Unit,
+} from '../model/units.js';
+import { mapConcurrent } from '../retry.js';
 import { type ChainLedger, finalizedScope, takePlannedUnit } from './chain-ledger.js';
 import { UnitWaitError } from './check-guards.js';
 import { commitUnit } from './commit-unit.js';
@@ -220,20 +229,40 @@ async function waitForGuards(
   return 'waiting';
 }
 
+/**
+ * A redelivered message of a settled unit: sends again the units it spawned that are still
+ * planned (its worker may have died between the commit and the send), each at most once per
+ * `resendAfterSeconds` however many copies of the message arrive (`claimRedeliveryResend`),
+ * and wakes and completes what its commit would have.
+ */
 async function resendStillPlanned(context: EngineContext, unit: Unit): Promise<void> {
   const planned: PlannedUnit[] = [];
   for (const spawnedId of unit.spawned ?? []) {
     const spawned = await getUnit(context.state, unit.jobId, spawnedId);
-    if (spawned?.status === 'planned') {
-      planned.push({
-        unitId: spawned.unitId,
-        body: spawned.body,
-        scope: spawned.scope,
-        message: JSON.parse(spawned.body),
-      });
-    }
+    if (spawned?.status !== 'planned') continue;
+    const claimed = await claimRedeliveryResend(
+      context.state,
+      unit.jobId,
+      spawnedId,
+      context.settings.resendAfterSeconds,
+    );
+    if (!claimed) continue;
+    planned.push({
+      unitId: spawned.unitId,
+      body: spawned.body,
+      scope: spawned.scope,
+      message: JSON.parse(spawned.body),
+    });
   }
-  if (planned.length > 0) await sendPlanned(context, planned);
+  try {
+    await sendPlanned(context, planned);
+  } catch (error) {
+    // Refused: the next copy of this message, or the sweeper, sends them.
+    await mapConcurrent(planned, 4, (p) =>
+      releaseRedeliveryResend(context.state, unit.jobId, p.unitId),
+    );
+    throw error;
+  }
   // A crash may have come between this finalize's commit and its wake-up of other jobs.
   if (unit.kind === 'finalize') {
     const message = parseWorkMessage(unit.body);

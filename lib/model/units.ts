@@ -11,7 +11,8 @@
 //     ranInline? (true: the worker ran it right after the commit that planned it, no message),
 //     waitReason?, heldAs? (the counter label while it waits on a hold), nextCheckAt?,
 //     waitingSince?, waits?, pinnedAt? (when its intent was pinned, in the same transaction),
-//     resends? (sweeper re-sends the queue accepted), lastSentAt?
+//     resends? (sweeper re-sends the queue accepted), redeliveryResentAt? (when a redelivered
+//     parent's message last claimed its re-send), lastSentAt?
 //     (when its latest message the queue accepted became, or becomes, visible — written only
 //     after the queue accepted it; kept for cascade units, which watermarks read),
 //     gsi1pk: PENDING#<n> and gsi1sk: <plannedAt, or nextCheckAt while waiting, or the time
@@ -367,5 +368,52 @@ export function releaseCheck(state: StateContext, unit: Unit, nextCheckAt: strin
       names: { '#status': 'status' },
       values: { ':waiting': 'waiting', ':check': nextCheckAt },
     },
+  );
+}
+
+/**
+ * Claims the re-send of a still-planned unit by a redelivered message of the unit that
+ * spawned it (`redeliveryResentAt`, an ISO 8601 time): true when this delivery may send it,
+ * false when the unit is no longer planned or another delivery claimed it less than
+ * `windowSeconds` ago. Without the claim, every copy of a settled parent's message sent each
+ * of its planned children again, and the copies of those children, once settled, did the same
+ * for theirs: with every message delivered twice and a slow queue, 44 copies of one finalize
+ * were seen (2026-11-30). A claim given back (`releaseRedeliveryResend`) frees it at once.
+ * Kept apart from `lastSentAt`, which is written only after the queue accepted a message.
+ */
+export function claimRedeliveryResend(
+  state: StateContext,
+  jobId: string,
+  unitId: string,
+  windowSeconds: number,
+): Promise<boolean> {
+  const now = state.now();
+  const cutoff = new Date(now.getTime() - windowSeconds * 1000).toISOString();
+  return updateUnlessMoved(
+    state,
+    jobId,
+    unitId,
+    { expression: 'SET redeliveryResentAt = :now', values: { ':now': now.toISOString() } },
+    {
+      expression:
+        '#status = :planned AND (attribute_not_exists(redeliveryResentAt) OR redeliveryResentAt <= :cutoff)',
+      names: { '#status': 'status' },
+      values: { ':planned': 'planned', ':cutoff': cutoff },
+    },
+  );
+}
+
+/** Gives back a re-send claimed by `claimRedeliveryResend` whose message the queue refused. */
+export function releaseRedeliveryResend(
+  state: StateContext,
+  jobId: string,
+  unitId: string,
+): Promise<boolean> {
+  return updateUnlessMoved(
+    state,
+    jobId,
+    unitId,
+    { expression: 'REMOVE redeliveryResentAt' },
+    { expression: 'attribute_exists(redeliveryResentAt)' },
   );
 }
