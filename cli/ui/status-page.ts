@@ -130,7 +130,7 @@ function renderOverview(answer) {
     h('dt', { text: 'state' }), h('dd', null, h('span', { class: 'state-' + state, 'data-testid': 'pipeline-state', text: state }),
       o.paused && o.reason ? ' — ' + o.reason : '', o.updatedAt ? h('span', { class: 'muted', text: ' (since ' + o.updatedAt + ')' }) : null),
     h('dt', { text: 'dead letters' }), h('dd', { 'data-testid': 'dlq-depth', text: dlq ? num(dlq.visible) + ' waiting' + (dlq.inFlight ? ', ' + num(dlq.inFlight) + ' in flight' : '') : 'unknown (give --dlq-url)' }),
-    h('dt', { text: 'sweeper lag' }), h('dd', { 'data-testid': 'sweeper-lag', text: num(sw.lag) + ' tombstone(s) past the watermark' }),
+    h('dt', { text: 'sweeper lag' }), h('dd', { 'data-testid': 'sweeper-lag', text: num(sw.lag) + ' tombstone(s) no sweep has checked yet (the next sweep moves past those whose cascade was sent)' }),
     h('dt', { text: 'oldest pending' }), h('dd', { text: sw.oldestPendingTombstoneAt ? sw.oldestPendingTombstoneAgeSeconds + ' s (' + sw.oldestPendingTombstoneAt + ')' : 'none' }),
     h('dt', { text: 'last sweep' }), h('dd', { 'data-testid': 'last-sweep', text: last ? ago(last.at) + ' (' + last.at + ')' + (last.paused ? ', found the pipeline paused' : ', lag ' + last.lag + ', read ' + num(last.itemsRead) + ' items') + (last.more ? ', more to do' : '') : 'no sweep recorded yet' }));
   var actions = h('div', null, h('h3', { class: 'muted', text: 'actions (CLI, with the same target flags)' }),
