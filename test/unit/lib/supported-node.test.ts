@@ -52,3 +52,15 @@ describe('Function: requireSupportedNode', () => {
     expect(() => requireSupportedNode()).not.toThrow();
   });
 });
+
+describe('The Node that npm scripts run on', () => {
+  it('is the devDependency node@24 (Lambda nodejs24.x), whatever Node npm itself runs on', () => {
+    // npm puts node_modules/.bin first on PATH, where the `node` package's binary is: so
+    // under Node 20, npm's EBADENGINE warning concerns npm's own Node, not the scripts'.
+    const pinned = JSON.parse(
+      readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
+    ) as { devDependencies: { node: string } };
+    expect(pinned.devDependencies.node).toMatch(/^\^24\./);
+    expect(process.versions.node.split('.')[0]).toBe('24');
+  });
+});
