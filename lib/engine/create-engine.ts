@@ -30,6 +30,7 @@ import { resolveSettings, type Settings, type SettingsInput } from '../settings.
 import { catchRowAfterTombstone, type RowAfterTombstone } from './catch-row-after-tombstone.js';
 import { newChainLedger } from './chain-ledger.js';
 import type { CrashPoint, EngineContext } from './engine-context.js';
+import { eraseFindings, type FindingErasure } from './erase-findings.js';
 import { guardedPut } from './guarded-put.js';
 import { type HandleOutcome, handleWorkMessage } from './handle-work-message.js';
 import { createHoldsSnapshot } from './holds-snapshot.js';
@@ -48,6 +49,7 @@ import {
 } from './restore-deletion.js';
 import { type SweepOptions, type SweepReport, sweep } from './sweep/sweep.js';
 import {
+  type FindingOwner,
   type RecordedVerification,
   type VerifyOptions,
   verifyAndRecord,
@@ -157,6 +159,11 @@ export interface Engine {
     jobId: string,
     options?: VerifyOptions & { once?: boolean },
   ): Promise<RecordedVerification>;
+  /**
+   * Erases what a verification found by deleting its owners again (`report.owners`): a
+   * follow-up job per still-tombstoned owner, linked to the verified job. See erase-findings.ts.
+   */
+  eraseFindings(owners: readonly FindingOwner[]): Promise<FindingErasure[]>;
 }
 
 function required<T>(value: T | undefined, what: string): T {
@@ -253,5 +260,6 @@ export function createEngine(options: EngineOptions): Engine {
     restore: (jobId, restoreOptions) => restoreDeletion(context, jobId, restoreOptions),
     restoreProgress: (jobId) => restoreProgress(context, jobId),
     verify: (jobId, verifyOptions) => verifyAndRecord(context, jobId, verifyOptions),
+    eraseFindings: (owners) => eraseFindings(context, owners),
   };
 }

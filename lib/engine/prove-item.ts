@@ -30,7 +30,11 @@ export async function proveItem(
   }
   const leaf = leafHash(jobId, erasedItemOf(item));
   const index = leaves.findIndex((candidate) => compareHashes(candidate, leaf) === 0);
-  if (index < 0) return { found: false, reason: 'the item is not in the receipt' };
+  if (index < 0)
+    return {
+      found: false,
+      reason: `the item is not in the receipt${otherKind(jobId, item, leaves)}`,
+    };
   return {
     found: true,
     proof: {
@@ -44,4 +48,18 @@ export async function proveItem(
       root,
     },
   };
+}
+
+/**
+ * For a row not among the leaves as asked: whether it is there as the other kind (a set-null
+ * row asked as deleted, or the reverse), as a hint after the answer. Empty otherwise.
+ */
+function otherKind(jobId: string, item: ProvenItem, leaves: readonly Buffer[]): string {
+  if (item.kind === 'object') return '';
+  const other = item.kind === 'row' ? 'nulled' : 'row';
+  const leaf = leafHash(jobId, erasedItemOf({ ...item, kind: other }));
+  if (!leaves.some((candidate) => compareHashes(candidate, leaf) === 0)) return '';
+  return other === 'nulled'
+    ? ' as a deleted row; it is there as a nulled row (its pointer was cleared): prove it with --nulled'
+    : ' as a nulled row; it is there as a deleted row: prove it with --row';
 }

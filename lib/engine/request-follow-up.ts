@@ -21,6 +21,9 @@ import { type CascadeMessage, encodeWorkMessage, unitIdOf } from './work-message
 /** Who asks for a follow-up (the job's `requester`): the stream consumer saw the row again. */
 export const FOLLOW_UP_REQUESTER = 'row-after-tombstone';
 
+/** The follow-up's requester when `lethe verify --erase` asks for it (erase-findings.ts). */
+export const VERIFY_FOLLOW_UP_REQUESTER = 'verify-findings';
+
 const MAX_ATTEMPTS = 10;
 
 /**
@@ -43,7 +46,8 @@ async function stillAhead(
 }
 
 /**
- * Makes sure a row of `entity` with the tombstoned `id`, seen after it was written, is erased:
+ * Makes sure a row of `entity` with the tombstoned `id`, seen after it was written, is erased
+ * (or, with `requester` `verify-findings`, what re-discovery found under that entity):
  * returns the job that will do it — the deleting job (or its latest follow-up) when it has not
  * reached the row yet, else a new follow-up job (`created: true`). Concurrent callers for one
  * id start one follow-up: the latest is kept per id on the deleting job, by compare-and-set.
@@ -53,6 +57,7 @@ export async function requestFollowUp(
   entity: Entity,
   id: string,
   tombstone: TombstoneLookup,
+  requester: string = FOLLOW_UP_REQUESTER,
 ): Promise<DeletionRequested> {
   const { state } = context;
   const origin = tombstone.jobId;
@@ -91,7 +96,7 @@ export async function requestFollowUp(
             id,
             shard: tombstone.shard,
             seq: tombstone.seq,
-            requester: FOLLOW_UP_REQUESTER,
+            requester,
             requestId: origin,
             followUpOf: origin,
             deadlineDays: deadlineDaysOf(entity, context.settings),

@@ -34,10 +34,22 @@ export interface VerifyOptions {
   readonly trigger?: Verification['trigger'];
 }
 
+/**
+ * An entity the job cascaded whose deletion, run again, erases findings: the last step of
+ * their path (the parent whose relation reached a row or object, or the entity itself for
+ * its own row and objects). Not recorded; `eraseFindings` starts a follow-up job for each.
+ */
+export interface FindingOwner {
+  readonly entity: string;
+  readonly id: string;
+}
+
 /** A verification and the job it verified. */
 export interface VerificationReport {
   readonly job: Job;
   readonly verification: Verification;
+  /** The entities whose deletion again erases every finding (all of them, not only `items`). */
+  readonly owners: readonly FindingOwner[];
 }
 
 /**
@@ -77,9 +89,12 @@ export async function verifyDeletion(
   const kept = { shared: 0, ttl: 0, held: 0, blocked: 0 };
   const heldBy = (path: readonly WalkStep[], own?: HoldSubject) =>
     holds.length > 0 && matchingHold(holds, subjectsOf(job, path, own)) !== undefined;
-  const found = (finding: VerificationFinding) => {
+  const owners = new Map<string, FindingOwner>();
+  const found = (finding: VerificationFinding, path: readonly WalkStep[]) => {
     total++;
     if (findings.length < MAX_VERIFICATION_ITEMS) findings.push(finding);
+    const owner = path[path.length - 1];
+    if (owner) owners.set(JSON.stringify([owner.entity, owner.id]), owner);
   };
 
   await walkDeletion(
@@ -93,27 +108,33 @@ export async function verifyDeletion(
           kept.held++;
           return;
         }
-        found({
-          kind: row.action === 'null' ? 'nulled' : 'row',
-          relation: row.label,
-          path: pathText(row.path),
-          table: row.table,
-          key: row.key,
-          ...(row.attribute === undefined ? {} : { attribute: row.attribute }),
-        });
+        found(
+          {
+            kind: row.action === 'null' ? 'nulled' : 'row',
+            relation: row.label,
+            path: pathText(row.path),
+            table: row.table,
+            key: row.key,
+            ...(row.attribute === undefined ? {} : { attribute: row.attribute }),
+          },
+          row.path,
+        );
       },
       object(object) {
         if (object.disposition === 'shared') kept.shared++;
         else if (object.disposition === 'ttl') kept.ttl++;
         else if (heldBy(object.path)) kept.held++;
         else
-          found({
-            kind: 'object',
-            relation: object.label,
-            path: pathText(object.path),
-            bucket: object.bucket,
-            key: object.key,
-          });
+          found(
+            {
+              kind: 'object',
+              relation: object.label,
+              path: pathText(object.path),
+              bucket: object.bucket,
+              key: object.key,
+            },
+            object.path,
+          );
       },
       blocked() {
         kept.blocked++;
@@ -133,6 +154,7 @@ export async function verifyDeletion(
       requests: pacer.taken,
       trigger: options.trigger ?? 'cli',
     },
+    owners: [...owners.values()].map(({ entity, id }) => ({ entity, id })),
   };
 }
 

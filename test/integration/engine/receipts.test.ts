@@ -312,7 +312,11 @@ describe('Engine: receipts', () => {
     expect(verifyInclusion(signed, object.proof, publicKey)).toMatchObject({ ok: true });
     expect(verifyInclusion(signed, row.proof, publicKey)).toMatchObject({ ok: true });
     expect(absent).toEqual({ found: false, reason: 'the item is not in the receipt' });
-    expect(nulledAsRow.found).toBe(false);
+    expect(nulledAsRow).toEqual({
+      found: false,
+      reason:
+        'the item is not in the receipt as a deleted row; it is there as a nulled row (its pointer was cleared): prove it with --nulled',
+    });
     // A proof of one item does not pass for another, nor for a forged receipt.
     const forged = {
       ...object.proof,

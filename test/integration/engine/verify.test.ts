@@ -14,6 +14,7 @@ import { createPipelineHarness, type PipelineHarness } from '../support/pipeline
 
 const SIZE = { ...SMALL_SIZE, projects: 2, artifactsPerProject: 4, alertsPerProject: 2 };
 const minutesFromNow = (m: number) => new Date(Date.now() + m * 60_000);
+const byEntity = (a: { entity: string }, b: { entity: string }) => a.entity.localeCompare(b.entity);
 
 /** Deletes the target organization and runs its job to completion. */
 async function deletedOrganization(pipeline: PipelineHarness) {
@@ -114,6 +115,53 @@ describe('Method: verify (re-discovery)', () => {
       table: tableOf(pipeline, 'organizations'),
       key: { orgId: 'acme' },
     });
+  });
+
+  it('erases what it found: a follow-up job deletes each owner again, then verify finds nothing', async () => {
+    // Prepare: an object under a deleted project's prefix, an artifact row and the root row.
+    const pipeline = await createPipelineHarness('vererase');
+    const { dataset, jobId } = await deletedOrganization(pipeline);
+    const projectId = dataset.target.projectIds[0] ?? '';
+    await putObject(
+      pipeline,
+      bucketOf(pipeline, 'artifacts'),
+      `projects/${projectId}/late.bin`,
+      'x',
+    );
+    const artifact = targetRows(pipeline, dataset, 'artifacts').find(
+      (row) => row.projectId === projectId,
+    ) as Item;
+    await pipeline.engine.context.docs.put(tableOf(pipeline, 'artifacts'), artifact);
+    const organization = targetRows(pipeline, dataset, 'organizations')[0] as Item;
+    await pipeline.engine.context.docs.put(tableOf(pipeline, 'organizations'), organization);
+    const found = await pipeline.engine.verify(jobId);
+
+    // Act
+    const erasures = await pipeline.engine.eraseFindings(found.owners);
+    for (const erasure of erasures)
+      if (erasure.status === 'requested') await pipeline.run(erasure.jobId);
+    const again = await pipeline.engine.verify(jobId);
+
+    // Assess: `lethe delete` would only name the job; a follow-up per owner erased it all.
+    expect(found.verification.findings).toBe(3);
+    expect(
+      erasures.map(({ entity, id, status }) => ({ entity, id, status })).sort(byEntity),
+    ).toEqual([
+      { entity: 'organization', id: 'acme', status: 'requested' },
+      { entity: 'project', id: projectId, status: 'requested' },
+    ]);
+    expect(again.verification.findings).toBe(0);
+    for (const erasure of erasures) {
+      const followUp = await pipeline.engine.getJob(
+        erasure.status === 'requested' ? erasure.jobId : '',
+      );
+      expect(followUp).toMatchObject({
+        status: 'completed',
+        followUpOf: jobId,
+        requester: 'verify-findings',
+      });
+    }
+    expect((await pipeline.engine.getJob(jobId))?.followUps).toBe(2);
   });
 
   it('keeps a shared image still referenced elsewhere and a re-pointed set-null row out of the findings', async () => {
