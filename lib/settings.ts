@@ -36,6 +36,13 @@ export const settingsSchema = z.object({
    * this one deletes: bookkeeping is paid once per this many pages.
    */
   prefixPagesPerUnit: z.number().int().min(1).max(50).default(10),
+  /**
+   * Rows a page of a leaf relation may hold and still be deleted in the transaction that
+   * settles its unit, with no intent pinned first: a page that locates no objects and ends
+   * its relation (lib/engine/erase-in-settle.ts). Saves a small job's rows unit its pin
+   * transaction and its BatchWriteItem. 0: every page pins an intent and batch-deletes.
+   */
+  rowsInSettleMax: z.number().int().min(0).max(50).default(25),
   /** BatchWriteItem calls in flight within one unit. */
   batchWriteConcurrency: z.number().int().min(1).max(64).default(8),
   /** DeleteObjects calls in flight within one unit. */

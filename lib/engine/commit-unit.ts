@@ -36,6 +36,7 @@ import type { TransactItem } from '../ports/document-store.js';
 import { backoffDelay, sleep } from '../retry.js';
 import type { ChainLedger } from './chain-ledger.js';
 import { type EngineContext, recordsReceiptLeaves } from './engine-context.js';
+import { isNoIntentCheck, UnitPinnedMeanwhileError } from './erase-in-settle.js';
 import { LeavesRepinnedError, replacePinnedLeaves, stageSortedLeaves } from './leaf-store.js';
 import type { SpawnedUnit, UnitWork } from './unit-work.js';
 import { encodeWorkMessage, unitIdOf } from './work-message.js';
@@ -198,7 +199,7 @@ export async function commitUnit(
       ...all.map((s) => putPlannedUnit(state, unit.jobId, s)),
     );
     if (work.clearIntent) items.push(clearIntent(state, unit.jobId, unit.unitId));
-    items.push(...leafWrites);
+    items.push(...leafWrites, ...(work.settleWrites ?? []));
 
     try {
       await state.docs.transact(items);
@@ -232,6 +233,15 @@ export async function commitUnit(
           return { committed: false, spawned: [], scopeOpen: false };
         current = fresh;
         continue;
+      }
+      const pinIndex = items.findIndex((i) => isNoIntentCheck(i, unit));
+      if (pinIndex >= 0 && error.reasons[pinIndex] === 'ConditionalCheckFailed') {
+        // A twin pinned the page this run meant to erase in its settle: settled by that twin
+        // meanwhile, or the message runs again and follows the pin.
+        const fresh = await getUnit(state, unit.jobId, unit.unitId);
+        if (fresh?.status !== 'planned' && fresh?.status !== 'waiting')
+          return { committed: false, spawned: [], scopeOpen: false };
+        throw new UnitPinnedMeanwhileError(unit.unitId);
       }
       const leavesIndex = items.findIndex((i) => i.kind === 'check' && leafWrites.includes(i));
       if (leavesIndex >= 0 && error.reasons[leavesIndex] === 'ConditionalCheckFailed') {

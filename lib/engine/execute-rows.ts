@@ -19,6 +19,7 @@ import type { Item, Key } from '../ports/document-store.js';
 import { mapConcurrent } from '../retry.js';
 import { checkArchiveCopies, checkGuards, type GuardTarget } from './check-guards.js';
 import { type EngineContext, reachCrashPoint } from './engine-context.js';
+import { erasableInSettle, eraseInSettle } from './erase-in-settle.js';
 import { eraseIntent, rowsIntentContent } from './erase-rows.js';
 import { pageLimit } from './page-limit.js';
 import { planSuccessor, sendSuccessor } from './plan-successor.js';
@@ -81,7 +82,7 @@ export async function executeRows(
     lastKey = page.lastKey;
     spawn.push(...(await tombstoneChildren(context, unit, relation, child, page.items)));
   } else if (relation.onDelete === 'cascade') {
-    const intent = await pinPage(async () => {
+    const buildPage = async (): Promise<IntentContent> => {
       const page = await loadPage();
       await checkGuards(context, unit, guardTarget(child, page.items, unit.scope, 'all'));
       const content = await rowsIntentContent(
@@ -98,7 +99,22 @@ export async function executeRows(
       });
       await log.rows(child, relation.name, there.rows);
       return { ...content, rowKeys: there.keys };
-    });
+    };
+    // A page no run pinned yet, that locates no objects and ends the relation, is erased in
+    // the unit's settle (erase-in-settle.ts); any other page pins what it built.
+    let built: IntentContent | undefined;
+    if (unit.pinnedAt === undefined && context.settings.rowsInSettleMax > 0) {
+      built = await buildPage();
+      if (erasableInSettle(built, log.writes(), context.settings.rowsInSettleMax)) {
+        return {
+          ...eraseInSettle(context, unit, child, built, log.writes()),
+          spawn: [],
+          clearIntent: false,
+        };
+      }
+    }
+    const page = built;
+    const intent = await pinPage(page ? async () => page : buildPage);
     plannedEarly = await sendNext(intent);
     const erased = await eraseIntent(context, child, intent);
     mergeCounts(counts, erased.counts);

@@ -7,6 +7,7 @@ import type { UnreadableManifest } from '../model/intents.js';
 import type { ErasedItem } from '../model/leaves.js';
 import type { Scope } from '../model/scopes.js';
 import type { UnitTarget } from '../model/units.js';
+import type { TransactItem } from '../ports/document-store.js';
 import type { KeyFailure } from '../ports/object-store.js';
 import type { PinnedLeaves } from './leaf-store.js';
 import type { UnlocatedObjects } from './locate-entity.js';
@@ -47,4 +48,10 @@ export interface UnitWork {
    * erased and rewrites them otherwise; a failed unit's are deleted.
    */
   readonly pinnedLeaves?: PinnedLeaves | undefined;
+  /**
+   * Writes the settling transaction makes beside the bookkeeping: a page erased in its settle
+   * (erase-in-settle.ts) deletes its rows and writes its restore log there, and checks that no
+   * twin pinned an intent for the unit meanwhile.
+   */
+  readonly settleWrites?: readonly TransactItem[] | undefined;
 }

@@ -7,8 +7,9 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { destroyAwsClients } from '../../../lib/adapters/aws-clients.js';
+import { createEngine } from '../../../lib/engine/create-engine.js';
 import { defineGraph } from '../../../lib/graph/define-graph.js';
-import type { Item } from '../../../lib/ports/document-store.js';
+import type { DocumentStore, Item, TransactItem } from '../../../lib/ports/document-store.js';
 import { chunk } from '../../../lib/retry.js';
 import type { SettingsInput } from '../../../lib/settings.js';
 import { localClients } from '../support/local-clients.js';
@@ -201,5 +202,116 @@ describe('A small job', () => {
       'rows',
     ]);
     expect(units.some((u) => u.ranInline)).toBe(false);
+  });
+});
+
+/** How many requests of each command the pipeline's DynamoDB client makes from now on. */
+function countCommands(pipeline: PipelineHarness): Map<string, number> {
+  const counts = new Map<string, number>();
+  const stack = (pipeline.clients.dynamodb as unknown as { middlewareStack: MiddlewareStack })
+    .middlewareStack;
+  stack.add(
+    (next, context) => async (args) => {
+      const name = context.commandName ?? '';
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'initialize', name: 'countCommands' },
+  );
+  return counts;
+}
+
+describe("A small job's rows pages, erased in their settle", () => {
+  it('deletes each page in the transaction that settles it: no pin, no BatchWriteItem', async () => {
+    // Prepare
+    const run = async (label: string, settings: SettingsInput) => {
+      const pipeline = await createPipelineHarness(label, {
+        graph: usersGraph,
+        settings: { visibilityTimeoutSeconds: 60, ...settings },
+      });
+      await seedUser(pipeline);
+      const { jobId } = await pipeline.engine.requestDeletion({ entity: 'user', id: USER });
+      const counts = countCommands(pipeline);
+      const job = await pipeline.run(jobId);
+      return { job, counts };
+    };
+
+    // Act
+    const inSettle = await run('small-settle', {});
+    const pinned = await run('small-pinned', { rowsInSettleMax: 0 });
+
+    // Assess: the same counts either way; two pins and two BatchWriteItems fewer (the
+    // finalize still pins the user's row, whose prefix locates objects).
+    for (const { job } of [inSettle, pinned]) {
+      expect(job.counts['user.post.userId']?.rowsDeleted).toBe(ROWS_PER_TABLE);
+      expect(job.counts['user.comment.userId']?.rowsDeleted).toBe(ROWS_PER_TABLE);
+      expect(job.counts['root.user']).toMatchObject({ rowsDeleted: 1, objectsDeleted: OBJECTS });
+    }
+    expect(inSettle.counts.get('BatchWriteItemCommand')).toBe(1);
+    expect(pinned.counts.get('BatchWriteItemCommand')).toBe(3);
+    expect(pinned.counts.get('TransactWriteItemsCommand')).toBe(
+      (inSettle.counts.get('TransactWriteItemsCommand') ?? 0) + 2,
+    );
+  });
+
+  it('stops with UNIT_PINNED_MEANWHILE when a twin pinned the page first, and then follows the pin', async () => {
+    // Prepare: the cascade has run; its rows units are planned.
+    const pipeline = await createPipelineHarness('small-pin-race', {
+      graph: usersGraph,
+      settings: { visibilityTimeoutSeconds: 60, inlineUnitsPerMessage: 0 },
+    });
+    await seedUser(pipeline);
+    const { jobId } = await pipeline.engine.requestDeletion({ entity: 'user', id: USER });
+    const docs = pipeline.engine.context.docs;
+    const engine = (
+      documents: DocumentStore,
+      settings: SettingsInput = {},
+      crashPoint?: (point: string) => void,
+    ) =>
+      createEngine({
+        graph: pipeline.graph,
+        settings: { ...pipeline.settings, inlineUnitsPerMessage: 0, ...settings },
+        documents,
+        objects: pipeline.engine.context.objects,
+        events: pipeline.events,
+        queue: { send: async () => undefined },
+        crashPoint,
+      });
+    const units = await unitsOf(pipeline, jobId);
+    const cascade = units.find((u) => u.kind === 'cascade');
+    await engine(docs).handleMessage(String(cascade?.body));
+    const posts = (await unitsOf(pipeline, jobId)).find((u) =>
+      String(u.unitId).startsWith('rows|user.post.userId'),
+    );
+    // The twin pins the page (it erases in no settle) and dies before erasing anything.
+    const twin = engine(docs, { rowsInSettleMax: 0 }, (point) => {
+      if (point === 'after-intent') throw new Error('twin dies after its pin');
+    });
+    let raced = false;
+    const racing: DocumentStore = Object.assign(Object.create(docs) as DocumentStore, {
+      transact: async (items: readonly TransactItem[]) => {
+        const settlesInPlace = items.some(
+          (i) => i.kind === 'check' && String(i.key.sk).startsWith('INTENT#'),
+        );
+        if (settlesInPlace && !raced) {
+          raced = true;
+          await expect(twin.handleMessage(String(posts?.body))).rejects.toThrow('twin dies');
+        }
+        return docs.transact(items);
+      },
+    });
+
+    // Act
+    const first = engine(racing).handleMessage(String(posts?.body));
+    await expect(first).rejects.toMatchObject({ code: 'UNIT_PINNED_MEANWHILE' });
+    const again = await engine(docs).handleMessage(String(posts?.body));
+
+    // Assess: the run after follows the twin's pin, and the page is counted once.
+    expect(raced).toBe(true);
+    expect(again).toBe('done');
+    const job = await pipeline.engine.getJob(jobId);
+    expect(job?.counts['user.post.userId']?.rowsDeleted).toBe(ROWS_PER_TABLE);
+    const settled = (await unitsOf(pipeline, jobId)).find((u) => u.unitId === posts?.unitId);
+    expect(settled?.status).toBe('done');
   });
 });

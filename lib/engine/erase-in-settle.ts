@@ -1,0 +1,108 @@
+// A page of a leaf relation that locates no objects and ends its relation needs no intent:
+// DESIGN §3 rule 2 pins object keys before the rows that locate them are deleted, and these
+// rows locate none. Its rows are deleted in the transaction that settles its unit, beside its
+// restore log and its receipt leaves, so the page is erased, logged, counted and settled at
+// once or not at all. A small job's rows unit thus skips the pin transaction and the
+// BatchWriteItem (issue 21).
+//
+// Exactly once, without an intent:
+// - two runs of the unit (a twin, a redelivery) both build; the settle is conditional on the
+//   unit being unsettled, so one commits and the other deleted nothing;
+// - a twin whose build found a different page (rows written or removed meanwhile) may pin an
+//   intent and erase it instead; the settle checks that no intent exists, and a run that
+//   finds one stops with the retryable `UNIT_PINNED_MEANWHILE`: its message comes back and
+//   follows the pin.
+// Counts are the rows the unit's strongly consistent read found (rows-still-there.ts), as on
+// the pinned path; a row removed upstream between that read and the settle is counted on both.
+
+import { LetheError } from '../errors.js';
+import type { Entity } from '../graph/graph-types.js';
+import { addCount, type Counts } from '../model/counters.js';
+import type { IntentContent } from '../model/intents.js';
+import type { ErasedItem } from '../model/leaves.js';
+import { stateKeys } from '../model/state-keys.js';
+import type { Unit } from '../model/units.js';
+import type { TransactItem } from '../ports/document-store.js';
+import type { EngineContext } from './engine-context.js';
+import type { UnitWork } from './unit-work.js';
+
+/** A twin pinned an intent for the unit while this run meant to erase in its settle. */
+export class UnitPinnedMeanwhileError extends LetheError {
+  constructor(unitId: string) {
+    super(
+      'UNIT_PINNED_MEANWHILE',
+      `unit ${unitId}: a twin run pinned its page meanwhile; it runs again on that pin`,
+      { retryable: true },
+    );
+    this.name = 'UnitPinnedMeanwhileError';
+  }
+}
+
+/**
+ * True when a page built as `content` may be erased in its settle: no objects, prefixes,
+ * unreadable manifests or unlocated object groups, no page after it, at most `max` rows
+ * (`rowsInSettleMax`), and a restore log (`logWrites`) of one item at most.
+ */
+export function erasableInSettle(
+  content: IntentContent,
+  logWrites: readonly TransactItem[],
+  max: number,
+): boolean {
+  return (
+    content.rowKeys.length <= max &&
+    // One log item at most (under 400 KB): a page logged in parts could pass the 4 MB a
+    // transaction may carry.
+    logWrites.length <= 1 &&
+    content.objects.length === 0 &&
+    content.prefixes.length === 0 &&
+    content.unknownManifests.length === 0 &&
+    (content.unlocated?.length ?? 0) === 0 &&
+    content.lastKey === undefined
+  );
+}
+
+/**
+ * The work of a page erased in its settle: its counts and leaves, and the settle's extra
+ * writes — the check that no intent was pinned, `logWrites` (its restore log), and one Delete
+ * per row.
+ */
+export function eraseInSettle(
+  context: EngineContext,
+  unit: Unit,
+  entity: Entity,
+  content: IntentContent,
+  logWrites: readonly TransactItem[],
+): Pick<UnitWork, 'counts' | 'erased' | 'settleWrites'> {
+  const counts: Counts = {};
+  addCount(counts, content.relation, 'rowsDeleted', content.rowKeys.length);
+  const erased: ErasedItem[] = content.rowKeys.map((key) => ({
+    kind: 'row',
+    container: entity.tableName,
+    key,
+  }));
+  return {
+    counts,
+    erased,
+    settleWrites: [
+      noIntentPinned(context, unit),
+      ...logWrites,
+      ...content.rowKeys.map(
+        (key): TransactItem => ({ kind: 'delete', table: entity.tableName, key }),
+      ),
+    ],
+  };
+}
+
+function noIntentPinned(context: EngineContext, unit: Unit): TransactItem {
+  return {
+    kind: 'check',
+    table: context.state.table,
+    key: stateKeys.intent(unit.jobId, unit.unitId),
+    condition: { expression: 'attribute_not_exists(sk)' },
+  };
+}
+
+/** True when `item` is the settle's check that no intent was pinned (see `eraseInSettle`). */
+export function isNoIntentCheck(item: TransactItem, unit: Unit): boolean {
+  return item.kind === 'check' && item.key.sk === stateKeys.intent(unit.jobId, unit.unitId).sk;
+}

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { erasableInSettle } from '../../../lib/engine/erase-in-settle.js';
+import type { IntentContent } from '../../../lib/model/intents.js';
+import type { TransactItem } from '../../../lib/ports/document-store.js';
+
+const page: IntentContent = {
+  entity: 'post',
+  relation: 'user.post.userId',
+  rowKeys: Array.from({ length: 10 }, (_, i) => ({ postId: `p${i}` })),
+  objects: [],
+  prefixes: [],
+  unknownManifests: [],
+};
+const logItem: TransactItem = { kind: 'put', table: 'state', item: { pk: 'RESTORE#j', sk: 'u' } };
+
+describe('Function: erasableInSettle', () => {
+  it('takes a last page of rows that locate nothing, up to the maximum, logged in one item', () => {
+    expect(erasableInSettle(page, [], 25)).toBe(true);
+    expect(erasableInSettle(page, [logItem], 10)).toBe(true);
+  });
+
+  it('leaves to the pin a page with more rows, a next page, or a log in parts', () => {
+    expect(erasableInSettle(page, [], 9)).toBe(false);
+    expect(erasableInSettle({ ...page, lastKey: { postId: 'p9' } }, [], 25)).toBe(false);
+    expect(erasableInSettle(page, [logItem, logItem], 25)).toBe(false);
+  });
+
+  it('leaves to the pin a page whose rows locate objects or prefixes, or whose manifests failed', () => {
+    const object = { bucket: 'b', key: 'k', refcounted: false };
+    const prefix = { bucket: 'b', prefix: 'users/u1/' };
+    const manifest = { bucket: 'b', key: 'm.json', reason: 'not JSON' };
+    const unlocated = { bucket: 'b', template: 'x/{a}', reason: 'no a' };
+    for (const changed of [
+      { objects: [object] },
+      { prefixes: [prefix] },
+      { unknownManifests: [manifest] },
+      { unlocated: [unlocated] },
+    ])
+      expect(erasableInSettle({ ...page, ...changed } as IntentContent, [], 25)).toBe(false);
+  });
+});
