@@ -17,13 +17,12 @@
 
 import { LetheError } from '../errors.js';
 import type { Entity } from '../graph/graph-types.js';
-import { addCount, type Counts } from '../model/counters.js';
 import type { IntentContent } from '../model/intents.js';
-import type { ErasedItem } from '../model/leaves.js';
 import { stateKeys } from '../model/state-keys.js';
 import type { Unit } from '../model/units.js';
 import type { TransactItem } from '../ports/document-store.js';
 import type { EngineContext } from './engine-context.js';
+import { erasedRows } from './erase-rows.js';
 import type { UnitWork } from './unit-work.js';
 
 /** A twin pinned an intent for the unit while this run meant to erase in its settle. */
@@ -73,16 +72,8 @@ export function eraseInSettle(
   content: IntentContent,
   logWrites: readonly TransactItem[],
 ): Pick<UnitWork, 'counts' | 'erased' | 'settleWrites'> {
-  const counts: Counts = {};
-  addCount(counts, content.relation, 'rowsDeleted', content.rowKeys.length);
-  const erased: ErasedItem[] = content.rowKeys.map((key) => ({
-    kind: 'row',
-    container: entity.tableName,
-    key,
-  }));
   return {
-    counts,
-    erased,
+    ...erasedRows(entity, content.relation, content.rowKeys),
     settleWrites: [
       noIntentPinned(context, unit),
       ...logWrites,

@@ -59,14 +59,24 @@ export async function eraseIntent(
   const erased = await eraseObjects(context, entity, intent.relation, intent.objects, intent);
   reachCrashPoint(context, 'after-objects', intent.unitId);
 
-  const counts: Counts = {};
-  addCount(counts, intent.relation, 'rowsDeleted', intent.rowKeys.length);
+  const rows = erasedRows(entity, intent.relation, intent.rowKeys);
+  const counts: Counts = rows.counts;
   addCount(counts, intent.relation, 'manifestsUnreadable', intent.unknownManifests.length);
   mergeCounts(counts, erased.counts);
-  const rows: ErasedItem[] = intent.rowKeys.map((key) => ({
-    kind: 'row',
-    container: entity.tableName,
-    key,
-  }));
-  return { counts, failures: erased.failures, erased: [...rows, ...erased.erased] };
+  return { counts, failures: erased.failures, erased: [...rows.erased, ...erased.erased] };
+}
+
+/**
+ * What deleting `keys` from `entity`'s table under `relation` erased: its `rowsDeleted` count
+ * and one row `ErasedItem` (the table, the key) per key, for the receipt's leaves.
+ */
+export function erasedRows(
+  entity: Entity,
+  relation: string,
+  keys: readonly Key[],
+): { counts: Counts; erased: ErasedItem[] } {
+  const counts: Counts = {};
+  addCount(counts, relation, 'rowsDeleted', keys.length);
+  const erased = keys.map((key): ErasedItem => ({ kind: 'row', container: entity.tableName, key }));
+  return { counts, erased };
 }

@@ -105,16 +105,17 @@ export async function executeRows(
     let built: IntentContent | undefined;
     if (unit.pinnedAt === undefined && context.settings.rowsInSettleMax > 0) {
       built = await buildPage();
-      if (erasableInSettle(built, log.writes(), context.settings.rowsInSettleMax)) {
+      const logWrites = log.writes();
+      if (erasableInSettle(built, logWrites, context.settings.rowsInSettleMax)) {
         return {
-          ...eraseInSettle(context, unit, child, built, log.writes()),
+          ...eraseInSettle(context, unit, child, built, logWrites),
           spawn: [],
           clearIntent: false,
         };
       }
     }
-    const page = built;
-    const intent = await pinPage(page ? async () => page : buildPage);
+    const pinned = built; // a const, so the closure below keeps it narrowed
+    const intent = await pinPage(pinned ? async () => pinned : buildPage);
     plannedEarly = await sendNext(intent);
     const erased = await eraseIntent(context, child, intent);
     mergeCounts(counts, erased.counts);

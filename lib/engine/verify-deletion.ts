@@ -90,9 +90,11 @@ export async function verifyDeletion(
   const heldBy = (path: readonly WalkStep[], own?: HoldSubject) =>
     holds.length > 0 && matchingHold(holds, subjectsOf(job, path, own)) !== undefined;
   const owners = new Map<string, FindingOwner>();
-  const found = (finding: VerificationFinding, path: readonly WalkStep[]) => {
+  // A finding's path gives both its text and its owner (the last step, which --erase deletes).
+  const found = (finding: Unpathed<VerificationFinding>, path: readonly WalkStep[]) => {
     total++;
-    if (findings.length < MAX_VERIFICATION_ITEMS) findings.push(finding);
+    if (findings.length < MAX_VERIFICATION_ITEMS)
+      findings.push({ ...finding, path: pathText(path) });
     const owner = path[path.length - 1];
     if (owner) owners.set(JSON.stringify([owner.entity, owner.id]), owner);
   };
@@ -112,7 +114,6 @@ export async function verifyDeletion(
           {
             kind: row.action === 'null' ? 'nulled' : 'row',
             relation: row.label,
-            path: pathText(row.path),
             table: row.table,
             key: row.key,
             ...(row.attribute === undefined ? {} : { attribute: row.attribute }),
@@ -129,7 +130,6 @@ export async function verifyDeletion(
             {
               kind: 'object',
               relation: object.label,
-              path: pathText(object.path),
               bucket: object.bucket,
               key: object.key,
             },
@@ -208,6 +208,9 @@ function subjectsOf(job: Job, path: readonly WalkStep[], own?: HoldSubject): Hol
     subjects.push({ entity: job.entity, id: job.id, tenantId: job.tenantId });
   return subjects;
 }
+
+/** Each member of a finding union without its `path`, which `found` derives. */
+type Unpathed<T> = T extends unknown ? Omit<T, 'path'> : never;
 
 function pathText(path: readonly WalkStep[]): string {
   return path.map((step) => `${step.entity}:${step.id}`).join(' > ');
