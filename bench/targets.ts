@@ -381,7 +381,7 @@ const WHY_MISSED: readonly (readonly [string, string])[] = [
   ],
   [
     SMALL_JOBS_TARGET.hops,
-    "A user with child rows and objects goes cascade → rows (one unit per child relation) → finalize (the user's row, its objects pinned in an intent) → prefix (the objects). The worker runs the units a commit plans itself when they fit its budget (`inlineUnitsPerMessage`, 8; at most 4 from one commit; the first half of the invocation's time); a job counted more than one hop had a unit sent through the queue instead — a budget spent, or an inline run that failed and was retried from the queue.",
+    "A user with child rows and objects goes cascade → rows (one unit per child relation) → finalize (the user's row, deleted in its settle, which plans the prefix unit) → prefix (the objects). The worker runs the units a commit plans itself when they fit its budget (`inlineUnitsPerMessage`, 8; at most 4 from one commit; the first half of the invocation's time); a job counted more than one hop had a unit sent through the queue instead — a budget spent, or an inline run that failed and was retried from the queue.",
   ],
   [
     SMALL_JOBS_TARGET.requests,

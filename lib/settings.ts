@@ -37,10 +37,11 @@ export const settingsSchema = z.object({
    */
   prefixPagesPerUnit: z.number().int().min(1).max(50).default(10),
   /**
-   * Rows a page of a leaf relation may hold and still be deleted in the transaction that
-   * settles its unit, with no intent pinned first: a page that locates no objects and ends
-   * its relation (lib/engine/erase-in-settle.ts). Saves a small job's rows unit its pin
-   * transaction and its BatchWriteItem. 0: every page pins an intent and batch-deletes.
+   * Rows a page of a leaf relation, or a finalize's own rows, may hold and still be deleted in
+   * the transaction that settles their unit, with no intent pinned first: rows that locate no
+   * objects but prefixes, in a page that ends its relation (lib/engine/erase-in-settle.ts).
+   * Saves a small job's rows units and its finalize each a pin transaction and a
+   * BatchWriteItem. 0: every page pins an intent and batch-deletes.
    */
   rowsInSettleMax: z.number().int().min(0).max(50).default(25),
   /** BatchWriteItem calls in flight within one unit. */

@@ -1,9 +1,10 @@
-// A page of a leaf relation that locates no objects and ends its relation needs no intent:
-// DESIGN §3 rule 2 pins object keys before the rows that locate them are deleted, and these
-// rows locate none. Its rows are deleted in the transaction that settles its unit, beside its
-// restore log and its receipt leaves, so the page is erased, logged, counted and settled at
-// once or not at all. A small job's rows unit thus skips the pin transaction and the
-// BatchWriteItem (issue 21).
+// A page of rows that locates no objects and ends its relation needs no intent: DESIGN §3
+// rule 2 pins object keys before the rows that locate them are deleted, and these rows locate
+// none but prefixes, whose units are planned in the same transaction that deletes the rows.
+// The rows are deleted in the transaction that settles their unit, beside its restore log,
+// its receipt leaves and its spawned units, so the page is erased, logged, counted and settled
+// at once or not at all. Used by a leaf relation's rows unit and by a finalize (the entity's
+// own row): each skips its pin transaction and its BatchWriteItem (issue 21).
 //
 // Exactly once, without an intent:
 // - two runs of the unit (a twin, a redelivery) both build; the settle is conditional on the
@@ -38,9 +39,10 @@ export class UnitPinnedMeanwhileError extends LetheError {
 }
 
 /**
- * True when a page built as `content` may be erased in its settle: no objects, prefixes,
- * unreadable manifests or unlocated object groups, no page after it, at most `max` rows
- * (`rowsInSettleMax`), and a restore log (`logWrites`) of one item at most.
+ * True when a page built as `content` may be erased in its settle: no objects, unreadable
+ * manifests or unlocated object groups (prefixes are allowed: the caller plans their units in
+ * the settle), no page after it, at most `max` rows (`rowsInSettleMax`; 0: never), and a
+ * restore log (`logWrites`) of one item at most.
  */
 export function erasableInSettle(
   content: IntentContent,
@@ -48,12 +50,12 @@ export function erasableInSettle(
   max: number,
 ): boolean {
   return (
+    max > 0 &&
     content.rowKeys.length <= max &&
     // One log item at most (under 400 KB): a page logged in parts could pass the 4 MB a
     // transaction may carry.
     logWrites.length <= 1 &&
     content.objects.length === 0 &&
-    content.prefixes.length === 0 &&
     content.unknownManifests.length === 0 &&
     (content.unlocated?.length ?? 0) === 0 &&
     content.lastKey === undefined

@@ -13,6 +13,7 @@ import { checkArchiveCopies, checkGuards } from './check-guards.js';
 import { collectObjects } from './collect-objects.js';
 import type { EngineContext } from './engine-context.js';
 import { entityRows } from './entity-rows.js';
+import { erasableInSettle, eraseInSettle } from './erase-in-settle.js';
 import { eraseIntent, rowsIntentContent } from './erase-rows.js';
 import { vanishedRow } from './locate-entity.js';
 import { prefixUnits } from './prefix-units.js';
@@ -47,33 +48,49 @@ export async function executeFinalize(
     return { counts, spawn: [], block: true };
   }
   const log = pageLogger(context, unit.jobId, unit.unitId);
+  const build = async (): Promise<IntentContent> => {
+    const rows = await entityRows(context, entity, message.id);
+    // Guards, before anything is deleted: only a unit that has no intent yet checks them.
+    await checkGuards(context, unit, {
+      entity,
+      instances:
+        rows.length > 0
+          ? rows.map((row) => ({ id: message.id, row }))
+          : [{ id: message.id, row: undefined }],
+      scope: scopeIdOf(entity.name, message.id),
+      checks: 'all',
+    });
+    const content =
+      rows.length > 0 || entity.sortKey !== undefined
+        ? await rowsIntentContent(context, entity, label, rows)
+        : await vanishedContent(context, entity, label, message.id, scope?.locator);
+    await checkArchiveCopies(context, entity, content.objects, content.prefixes);
+    // Only rows that exist are deleted and counted, never the key the objects were rendered from.
+    const listed = rows.map((row) => rowKeyOf(entity, row));
+    const there = await rowsStillThere(context, entity, listed, { whole: log.logs(entity) });
+    await log.rows(entity, label, there.rows, { id: message.id });
+    return { ...content, rowKeys: there.keys };
+  };
+  // An entity whose rows locate no objects but prefixes (a user row and `users/{userId}/`) is
+  // erased in the unit's settle, its prefix units planned beside (erase-in-settle.ts).
+  let built: IntentContent | undefined;
+  if (unit.pinnedAt === undefined && context.settings.rowsInSettleMax > 0) {
+    built = await build();
+    const logWrites = log.writes();
+    if (erasableInSettle(built, logWrites, context.settings.rowsInSettleMax)) {
+      return {
+        ...eraseInSettle(context, unit, entity, built, logWrites),
+        spawn: prefixUnits(unit.jobId, entity.name, built.prefixes, unit.scope, message.via),
+        clearIntent: false,
+      };
+    }
+  }
+  const pinned = built; // a const, so the closure below keeps it narrowed
   const { intent } = await pinIntent(
     context.state,
     unit.jobId,
     unit.unitId,
-    async () => {
-      const rows = await entityRows(context, entity, message.id);
-      // Guards, before anything is deleted: only a unit that has no intent yet checks them.
-      await checkGuards(context, unit, {
-        entity,
-        instances:
-          rows.length > 0
-            ? rows.map((row) => ({ id: message.id, row }))
-            : [{ id: message.id, row: undefined }],
-        scope: scopeIdOf(entity.name, message.id),
-        checks: 'all',
-      });
-      const content =
-        rows.length > 0 || entity.sortKey !== undefined
-          ? await rowsIntentContent(context, entity, label, rows)
-          : await vanishedContent(context, entity, label, message.id, scope?.locator);
-      await checkArchiveCopies(context, entity, content.objects, content.prefixes);
-      // Only rows that exist are deleted and counted, never the key the objects were rendered from.
-      const listed = rows.map((row) => rowKeyOf(entity, row));
-      const there = await rowsStillThere(context, entity, listed, { whole: log.logs(entity) });
-      await log.rows(entity, label, there.rows, { id: message.id });
-      return { ...content, rowKeys: there.keys };
-    },
+    pinned ? async () => pinned : build,
     log.writes,
     unit,
   );

@@ -109,7 +109,7 @@ export async function executeRows(
       if (erasableInSettle(built, logWrites, context.settings.rowsInSettleMax)) {
         return {
           ...eraseInSettle(context, unit, child, built, logWrites),
-          spawn: [],
+          spawn: prefixUnits(unit.jobId, child.name, built.prefixes, unit.scope, relation.name),
           clearIntent: false,
         };
       }

@@ -3,8 +3,8 @@
 // one queue round trip: the worker runs the units its commits plan itself (rows, the
 // finalize, the prefix) instead of sending each through the queue. The job is
 // watched through the messages its workers receive and the unit items it settles.
-import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { BatchWriteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { destroyAwsClients } from '../../../lib/adapters/aws-clients.js';
 import { createEngine } from '../../../lib/engine/create-engine.js';
@@ -81,6 +81,20 @@ async function seedUser(pipeline: PipelineHarness): Promise<void> {
   ];
   for (const key of keys)
     await outside.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'x' }));
+}
+
+/** The user rows and the objects left after a deletion (the neighbour's must be). */
+async function whatIsLeft(pipeline: PipelineHarness) {
+  const users = await outside.documents.send(
+    new ScanCommand({ TableName: pipeline.graph.tables.users?.name }),
+  );
+  const objects = await outside.s3.send(
+    new ListObjectsV2Command({ Bucket: pipeline.graph.buckets.files?.name }),
+  );
+  return {
+    users: (users.Items ?? []).map((item) => item.userId),
+    objects: (objects.Contents ?? []).map((object) => object.Key),
+  };
 }
 
 interface MiddlewareStack {
@@ -221,8 +235,8 @@ function countCommands(pipeline: PipelineHarness): Map<string, number> {
   return counts;
 }
 
-describe("A small job's rows pages, erased in their settle", () => {
-  it('deletes each page in the transaction that settles it: no pin, no BatchWriteItem', async () => {
+describe("A small job's rows, erased in their settle", () => {
+  it('deletes each page and the user row in the transaction that settles it: no pin, no BatchWriteItem', async () => {
     // Prepare
     const run = async (label: string, settings: SettingsInput) => {
       const pipeline = await createPipelineHarness(label, {
@@ -233,25 +247,29 @@ describe("A small job's rows pages, erased in their settle", () => {
       const { jobId } = await pipeline.engine.requestDeletion({ entity: 'user', id: USER });
       const counts = countCommands(pipeline);
       const job = await pipeline.run(jobId);
-      return { job, counts };
+      return { pipeline, job, counts };
     };
 
     // Act
     const inSettle = await run('small-settle', {});
     const pinned = await run('small-pinned', { rowsInSettleMax: 0 });
 
-    // Assess: the same counts either way; two pins and two BatchWriteItems fewer (the
-    // finalize still pins the user's row, whose prefix locates objects).
+    // Assess: the same counts either way; three pins and three BatchWriteItems fewer: both
+    // rows pages and the finalize's user row, whose prefix unit is planned in that settle.
     for (const { job } of [inSettle, pinned]) {
       expect(job.counts['user.post.userId']?.rowsDeleted).toBe(ROWS_PER_TABLE);
       expect(job.counts['user.comment.userId']?.rowsDeleted).toBe(ROWS_PER_TABLE);
       expect(job.counts['root.user']).toMatchObject({ rowsDeleted: 1, objectsDeleted: OBJECTS });
     }
-    expect(inSettle.counts.get('BatchWriteItemCommand')).toBe(1);
+    expect(inSettle.counts.get('BatchWriteItemCommand')).toBeUndefined();
     expect(pinned.counts.get('BatchWriteItemCommand')).toBe(3);
     expect(pinned.counts.get('TransactWriteItemsCommand')).toBe(
-      (inSettle.counts.get('TransactWriteItemsCommand') ?? 0) + 2,
+      (inSettle.counts.get('TransactWriteItemsCommand') ?? 0) + 3,
     );
+    expect(await whatIsLeft(inSettle.pipeline)).toEqual({
+      users: [NEIGHBOUR],
+      objects: [`users/${NEIGHBOUR}/file`],
+    });
   });
 
   it('stops with UNIT_PINNED_MEANWHILE when a twin pinned the page first, and then follows the pin', async () => {

@@ -21,18 +21,22 @@ describe('Function: erasableInSettle', () => {
 
   it('leaves to the pin a page with more rows, a next page, or a log in parts', () => {
     expect(erasableInSettle(page, [], 9)).toBe(false);
+    expect(erasableInSettle(page, [], 0)).toBe(false);
     expect(erasableInSettle({ ...page, lastKey: { postId: 'p9' } }, [], 25)).toBe(false);
     expect(erasableInSettle(page, [logItem, logItem], 25)).toBe(false);
   });
 
-  it('leaves to the pin a page whose rows locate objects or prefixes, or whose manifests failed', () => {
+  it('takes a page whose rows locate prefixes only: their units are planned in the settle', () => {
+    const prefix = { bucket: 'b', prefix: 'users/u1/', owner: 'user:u1', group: 0 };
+    expect(erasableInSettle({ ...page, prefixes: [prefix] } as IntentContent, [], 25)).toBe(true);
+  });
+
+  it('leaves to the pin a page whose rows locate objects, or whose manifests failed', () => {
     const object = { bucket: 'b', key: 'k', refcounted: false };
-    const prefix = { bucket: 'b', prefix: 'users/u1/' };
     const manifest = { bucket: 'b', key: 'm.json', reason: 'not JSON' };
     const unlocated = { bucket: 'b', template: 'x/{a}', reason: 'no a' };
     for (const changed of [
       { objects: [object] },
-      { prefixes: [prefix] },
       { unknownManifests: [manifest] },
       { unlocated: [unlocated] },
     ])
