@@ -137,6 +137,16 @@ export interface DeletionPipelineProps {
    */
   readonly inlineUnitsPerMessage?: number;
   /**
+   * Rows (0–50) a leaf relation's last page, or an entity's own rows at its finalize, may
+   * hold and still be deleted in the transaction that settles their unit, with no intent
+   * pinned first — when those rows locate no objects but prefixes, their restore log is one
+   * item and the settle fits one transaction (lib/engine/erase-in-settle.ts). A small
+   * deletion then makes a pin transaction and a BatchWriteItem fewer per such unit. 0: every
+   * page pins an intent and batch-deletes.
+   * @default 25
+   */
+  readonly rowsInSettleMax?: number;
+  /**
    * Milliseconds a worker reuses its read of the legal holds (0–10,000): the units it checks
    * within this long of one read share it. A hold then stops units that check up to this long
    * after it was placed; 0 reads the holds before every unit (one Query each).

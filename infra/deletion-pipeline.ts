@@ -203,6 +203,7 @@ export class DeletionPipeline extends Construct {
       [LETHE_ENV.pageSize]: String(config.pageSize),
       [LETHE_ENV.prefixPagesPerUnit]: String(config.prefixPagesPerUnit),
       [LETHE_ENV.inlineUnitsPerMessage]: String(config.inlineUnitsPerMessage),
+      [LETHE_ENV.rowsInSettleMax]: String(config.rowsInSettleMax),
       [LETHE_ENV.holdsMaxAgeMs]: String(config.holdsMaxAgeMs),
       [LETHE_ENV.maxReceiveCount]: String(config.maxReceiveCount),
       [LETHE_ENV.visibilityTimeoutSeconds]: String(config.visibilityTimeoutSeconds),

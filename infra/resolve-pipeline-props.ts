@@ -51,6 +51,7 @@ export interface ResolvedPipelineProps {
   readonly pageSize: number;
   readonly prefixPagesPerUnit: number;
   readonly inlineUnitsPerMessage: number;
+  readonly rowsInSettleMax: number;
   readonly holdsMaxAgeMs: number;
   readonly tombstoneRetentionDays: number;
   readonly restoreWindowDays: number;
@@ -351,6 +352,7 @@ export function resolvePipelineProps(props: DeletionPipelineProps): ResolvedPipe
     pageSize: props.pageSize,
     prefixPagesPerUnit: props.prefixPagesPerUnit,
     inlineUnitsPerMessage: props.inlineUnitsPerMessage,
+    rowsInSettleMax: props.rowsInSettleMax,
     holdsMaxAgeMs: props.holdsMaxAgeMs,
     maxReceiveCount: props.maxReceiveCount,
     tombstoneRetentionDays: retentionDays,
@@ -408,6 +410,7 @@ export function resolvePipelineProps(props: DeletionPipelineProps): ResolvedPipe
     pageSize: settings.data.pageSize,
     prefixPagesPerUnit: settings.data.prefixPagesPerUnit,
     inlineUnitsPerMessage: settings.data.inlineUnitsPerMessage,
+    rowsInSettleMax: settings.data.rowsInSettleMax,
     holdsMaxAgeMs: settings.data.holdsMaxAgeMs,
     tombstoneRetentionDays: settings.data.tombstoneRetentionDays,
     restoreWindowDays: settings.data.restoreWindowDays,

@@ -37,11 +37,14 @@ export const settingsSchema = z.object({
    */
   prefixPagesPerUnit: z.number().int().min(1).max(50).default(10),
   /**
-   * Rows a page of a leaf relation, or a finalize's own rows, may hold and still be deleted in
-   * the transaction that settles their unit, with no intent pinned first: rows that locate no
-   * objects but prefixes, in a page that ends its relation (lib/engine/erase-in-settle.ts).
-   * Saves a small job's rows units and its finalize each a pin transaction and a
-   * BatchWriteItem. 0: every page pins an intent and batch-deletes.
+   * Rows (whole number, 0–50; default 25) a leaf relation's last page, or an entity's own
+   * rows at its finalize, may hold and still be deleted in the transaction that settles their
+   * unit, with no intent pinned first. Only when the rows locate no objects other than
+   * prefixes (each prefix's unit is planned in that same transaction), their restore log is
+   * one item, and their Deletes plus prefix units fit 80 actions (`MAX_SPAWNS_PER_UNIT`;
+   * TransactWriteItems takes 100); any other page pins (lib/engine/erase-in-settle.ts). Saves
+   * a small job's rows units and its finalize each a pin transaction and a BatchWriteItem.
+   * 0: every page pins an intent and batch-deletes. Env: `LETHE_ROWS_IN_SETTLE_MAX`.
    */
   rowsInSettleMax: z.number().int().min(0).max(50).default(25),
   /** BatchWriteItem calls in flight within one unit. */

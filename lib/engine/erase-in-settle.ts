@@ -24,6 +24,7 @@ import type { Unit } from '../model/units.js';
 import type { TransactItem } from '../ports/document-store.js';
 import type { EngineContext } from './engine-context.js';
 import { erasedRows } from './erase-rows.js';
+import { MAX_SPAWNS_PER_UNIT } from './page-limit.js';
 import type { UnitWork } from './unit-work.js';
 
 /** A twin pinned an intent for the unit while this run meant to erase in its settle. */
@@ -41,8 +42,9 @@ export class UnitPinnedMeanwhileError extends LetheError {
 /**
  * True when a page built as `content` may be erased in its settle: no objects, unreadable
  * manifests or unlocated object groups (prefixes are allowed: the caller plans their units in
- * the settle), no page after it, at most `max` rows (`rowsInSettleMax`; 0: never), and a
- * restore log (`logWrites`) of one item at most.
+ * the settle), no page after it, at most `max` rows (`rowsInSettleMax`; 0: never), a restore
+ * log (`logWrites`) of one item at most, and a settle that fits one transaction: its row
+ * Deletes, prefix units, log and intent check at most `MAX_SPAWNS_PER_UNIT` (80) actions.
  */
 export function erasableInSettle(
   content: IntentContent,
@@ -58,7 +60,9 @@ export function erasableInSettle(
     content.objects.length === 0 &&
     content.unknownManifests.length === 0 &&
     (content.unlocated?.length ?? 0) === 0 &&
-    content.lastKey === undefined
+    content.lastKey === undefined &&
+    // Each prefix becomes a unit planned in the settle, beside the rows' Deletes.
+    content.rowKeys.length + content.prefixes.length + logWrites.length + 1 <= MAX_SPAWNS_PER_UNIT
   );
 }
 

@@ -7,6 +7,12 @@
 // pages. Rows that locate objects keep one page: their intent holds every object key too.
 import type { Entity } from '../graph/graph-types.js';
 
+/**
+ * Actions a unit's settle may carry beside its bookkeeping: the units it spawns and, for a
+ * page erased in its settle, its row Deletes, restore log and intent check. TransactWriteItems
+ * takes 100 actions; the bookkeeping (the unit, the job, its scopes, a finalize planned, the
+ * intent cleared, the receipt leaves) takes the other 20 at most.
+ */
 export const MAX_SPAWNS_PER_UNIT = 80;
 
 export function pageLimit(child: Entity, pageSize: number, rowPagesPerUnit = 1): number {

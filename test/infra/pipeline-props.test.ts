@@ -107,6 +107,27 @@ describe('Class: DeletionPipeline', () => {
       expect(act).toThrow(/- inlineUnitsPerMessage: Too big/);
     });
 
+    it('passes rowsInSettleMax to the functions (25 by default), and refuses more than 50', () => {
+      // Prepare
+      const stack = newStack();
+      const byDefault = newStack();
+
+      // Act
+      new DeletionPipeline(stack, 'Deletions', { ...base, rowsInSettleMax: 0 });
+      new DeletionPipeline(byDefault, 'Deletions', base);
+      const act = () =>
+        new DeletionPipeline(newStack(), 'Deletions', { ...base, rowsInSettleMax: 51 });
+
+      // Assess
+      Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ LETHE_ROWS_IN_SETTLE_MAX: '0' }) },
+      });
+      Template.fromStack(byDefault).hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ LETHE_ROWS_IN_SETTLE_MAX: '25' }) },
+      });
+      expect(act).toThrow(/- rowsInSettleMax: Too big/);
+    });
+
     it('passes holdsMaxAgeMs to the functions (1000 by default), and refuses more than 10,000', () => {
       // Prepare
       const stack = newStack();

@@ -333,3 +333,77 @@ describe("A small job's rows, erased in their settle", () => {
     expect(settled?.status).toBe('done');
   });
 });
+
+describe('A page erased in its settle, with prefixes', () => {
+  // Each device row locates three prefixes: 25 rows plan 75 prefix units, which with 25 row
+  // Deletes would pass TransactWriteItems' 100 actions (a fresh-user trial left this job stuck
+  // with the default settings).
+  const DEVICES = 25;
+  const GROUPS = ['logs', 'crashes', 'backups'] as const;
+  const devicesGraph = (prefix: string) =>
+    defineGraph({
+      tables: {
+        users: { name: `${prefix}-users`, partitionKey: 'userId' },
+        devices: {
+          name: `${prefix}-devices`,
+          partitionKey: 'deviceId',
+          indexes: { byUser: { partitionKey: 'userId', sortKey: 'deviceId' } },
+        },
+      },
+      buckets: { files: { name: `${prefix}-files` } },
+      entities: {
+        user: { table: 'users' },
+        device: {
+          table: 'devices',
+          parents: [{ entity: 'user', attribute: 'userId', index: 'byUser', onDelete: 'cascade' }],
+          objects: GROUPS.map((group) => ({
+            kind: 'prefix' as const,
+            bucket: 'files',
+            template: `${group}/{deviceId}/`,
+          })),
+        },
+      },
+    });
+
+  it('pins a page whose Deletes and prefix units would not fit one settle, and erases it all', async () => {
+    // Prepare
+    const pipeline = await createPipelineHarness('settle-prefixes', {
+      graph: devicesGraph,
+      settings: { visibilityTimeoutSeconds: 60 },
+    });
+    const devices = pipeline.graph.tables.devices?.name ?? '';
+    const writes = [
+      { PutRequest: { Item: { userId: USER } } },
+      ...Array.from({ length: DEVICES }, (_, i) => ({
+        PutRequest: { Item: { deviceId: `d-${i}`, userId: USER } },
+      })),
+    ];
+    await outside.documents.send(
+      new BatchWriteCommand({
+        RequestItems: { [pipeline.graph.tables.users?.name ?? '']: [writes[0] as never] },
+      }),
+    );
+    for (const batch of chunk(writes.slice(1), 25))
+      await outside.documents.send(new BatchWriteCommand({ RequestItems: { [devices]: batch } }));
+    const bucket = pipeline.graph.buckets.files?.name ?? '';
+    for (let i = 0; i < DEVICES; i++)
+      for (const group of GROUPS)
+        await outside.s3.send(
+          new PutObjectCommand({ Bucket: bucket, Key: `${group}/d-${i}/x`, Body: 'x' }),
+        );
+
+    // Act
+    const { jobId } = await pipeline.engine.requestDeletion({ entity: 'user', id: USER });
+    const job = await pipeline.run(jobId, { timeoutMs: 60_000 });
+
+    // Assess
+    expect(pipeline.handlerErrors).toEqual([]);
+    expect(job.status).toBe('completed');
+    expect(job.counts['user.device.userId']).toMatchObject({
+      rowsDeleted: DEVICES,
+      objectsDeleted: DEVICES * GROUPS.length,
+    });
+    const left = await outside.s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+    expect(left.Contents ?? []).toEqual([]);
+  });
+});

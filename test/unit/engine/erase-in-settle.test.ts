@@ -31,6 +31,26 @@ describe('Function: erasableInSettle', () => {
     expect(erasableInSettle({ ...page, prefixes: [prefix] } as IntentContent, [], 25)).toBe(true);
   });
 
+  it('leaves to the pin a page whose Deletes and prefix units would not fit one transaction', () => {
+    // 25 rows with 3 prefixes each: 25 Deletes and 75 prefix units, over TransactWriteItems' 100.
+    const rows = Array.from({ length: 25 }, (_, i) => ({ postId: `p${i}` }));
+    const prefixes = rows.flatMap((_, i) =>
+      [0, 1, 2].map((group) => ({
+        bucket: 'b',
+        prefix: `d/${i}/${group}/`,
+        owner: `post:p${i}`,
+        group,
+      })),
+    );
+    expect(erasableInSettle({ ...page, rowKeys: rows, prefixes }, [], 25)).toBe(false);
+    expect(
+      erasableInSettle({ ...page, rowKeys: rows, prefixes: prefixes.slice(0, 54) }, [], 25),
+    ).toBe(true);
+    expect(
+      erasableInSettle({ ...page, rowKeys: rows, prefixes: prefixes.slice(0, 55) }, [], 25),
+    ).toBe(false);
+  });
+
   it('leaves to the pin a page whose rows locate objects, or whose manifests failed', () => {
     const object = { bucket: 'b', key: 'k', refcounted: false };
     const manifest = { bucket: 'b', key: 'm.json', reason: 'not JSON' };

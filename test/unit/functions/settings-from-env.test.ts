@@ -18,6 +18,7 @@ describe('Function: settingsFromEnv', () => {
       LETHE_SHARDS: '8',
       LETHE_PAGE_SIZE: '250',
       LETHE_INLINE_UNITS_PER_MESSAGE: '0',
+      LETHE_ROWS_IN_SETTLE_MAX: '0',
       LETHE_HOLDS_MAX_AGE_MS: '0',
       LETHE_EVENT_BUS_NAME: 'default',
       LETHE_GRAPH_FINGERPRINT: '0123456789abcdef',
@@ -30,6 +31,7 @@ describe('Function: settingsFromEnv', () => {
       pageSize: 250,
       objectPageSize: 1000,
       inlineUnitsPerMessage: 0,
+      rowsInSettleMax: 0,
       holdsMaxAgeMs: 0,
     });
     expect(config.workQueueUrl).toBe(required.LETHE_WORK_QUEUE_URL);
@@ -88,9 +90,11 @@ describe('Function: settingsFromEnv', () => {
   it('applies the settings bounds to the parsed numbers', () => {
     // Act
     const act = () => settingsFromEnv({ ...required, LETHE_SHARDS: '1000' });
+    const tooMany = () => settingsFromEnv({ ...required, LETHE_ROWS_IN_SETTLE_MAX: '60' });
 
     // Assess
     expect(act).toThrow(/shards: Too big/);
+    expect(tooMany).toThrow(/rowsInSettleMax: Too big/);
   });
 });
 
