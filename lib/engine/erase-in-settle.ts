@@ -25,6 +25,8 @@ import type { TransactItem } from '../ports/document-store.js';
 import type { EngineContext } from './engine-context.js';
 import { erasedRows } from './erase-rows.js';
 import { MAX_SPAWNS_PER_UNIT } from './page-limit.js';
+import { prefixUnits } from './prefix-units.js';
+import type { PageLogger } from './restore-log.js';
 import type { UnitWork } from './unit-work.js';
 
 /** A twin pinned an intent for the unit while this run meant to erase in its settle. */
@@ -87,6 +89,35 @@ export function eraseInSettle(
         (key): TransactItem => ({ kind: 'delete', table: entity.tableName, key }),
       ),
     ],
+  };
+}
+
+/**
+ * Builds the page of a unit no run has pinned yet and, when `erasableInSettle` takes it,
+ * returns the unit's work: the page erased in its settle, its prefix units (labelled `via`)
+ * planned beside. Otherwise returns what the caller pins: the page already built (built
+ * once), or `build` itself when the unit was pinned before (its intent decides) or
+ * `rowsInSettleMax` is 0.
+ */
+export async function eraseInSettleOrPin(
+  context: EngineContext,
+  unit: Unit,
+  entity: Entity,
+  build: () => Promise<IntentContent>,
+  log: Pick<PageLogger, 'writes'>,
+  via: string | undefined,
+): Promise<{ readonly work: UnitWork } | { readonly pin: () => Promise<IntentContent> }> {
+  const max = context.settings.rowsInSettleMax;
+  if (unit.pinnedAt !== undefined || max === 0) return { pin: build };
+  const built = await build();
+  const logWrites = log.writes();
+  if (!erasableInSettle(built, logWrites, max)) return { pin: async () => built };
+  return {
+    work: {
+      ...eraseInSettle(context, unit, entity, built, logWrites),
+      spawn: prefixUnits(unit.jobId, entity.name, built.prefixes, unit.scope, via),
+      clearIntent: false,
+    },
   };
 }
 

@@ -13,7 +13,7 @@ import { checkArchiveCopies, checkGuards } from './check-guards.js';
 import { collectObjects } from './collect-objects.js';
 import type { EngineContext } from './engine-context.js';
 import { entityRows } from './entity-rows.js';
-import { erasableInSettle, eraseInSettle } from './erase-in-settle.js';
+import { eraseInSettleOrPin } from './erase-in-settle.js';
 import { eraseIntent, rowsIntentContent } from './erase-rows.js';
 import { vanishedRow } from './locate-entity.js';
 import { prefixUnits } from './prefix-units.js';
@@ -73,24 +73,13 @@ export async function executeFinalize(
   };
   // An entity whose rows locate no objects but prefixes (a user row and `users/{userId}/`) is
   // erased in the unit's settle, its prefix units planned beside (erase-in-settle.ts).
-  let built: IntentContent | undefined;
-  if (unit.pinnedAt === undefined && context.settings.rowsInSettleMax > 0) {
-    built = await build();
-    const logWrites = log.writes();
-    if (erasableInSettle(built, logWrites, context.settings.rowsInSettleMax)) {
-      return {
-        ...eraseInSettle(context, unit, entity, built, logWrites),
-        spawn: prefixUnits(unit.jobId, entity.name, built.prefixes, unit.scope, message.via),
-        clearIntent: false,
-      };
-    }
-  }
-  const pinned = built; // a const, so the closure below keeps it narrowed
+  const settled = await eraseInSettleOrPin(context, unit, entity, build, log, message.via);
+  if ('work' in settled) return settled.work;
   const { intent } = await pinIntent(
     context.state,
     unit.jobId,
     unit.unitId,
-    pinned ? async () => pinned : build,
+    settled.pin,
     log.writes,
     unit,
   );

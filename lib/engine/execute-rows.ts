@@ -19,7 +19,7 @@ import type { Item, Key } from '../ports/document-store.js';
 import { mapConcurrent } from '../retry.js';
 import { checkArchiveCopies, checkGuards, type GuardTarget } from './check-guards.js';
 import { type EngineContext, reachCrashPoint } from './engine-context.js';
-import { erasableInSettle, eraseInSettle } from './erase-in-settle.js';
+import { eraseInSettleOrPin } from './erase-in-settle.js';
 import { eraseIntent, rowsIntentContent } from './erase-rows.js';
 import { pageLimit } from './page-limit.js';
 import { planSuccessor, sendSuccessor } from './plan-successor.js';
@@ -102,20 +102,9 @@ export async function executeRows(
     };
     // A page no run pinned yet, that locates no objects and ends the relation, is erased in
     // the unit's settle (erase-in-settle.ts); any other page pins what it built.
-    let built: IntentContent | undefined;
-    if (unit.pinnedAt === undefined && context.settings.rowsInSettleMax > 0) {
-      built = await buildPage();
-      const logWrites = log.writes();
-      if (erasableInSettle(built, logWrites, context.settings.rowsInSettleMax)) {
-        return {
-          ...eraseInSettle(context, unit, child, built, logWrites),
-          spawn: prefixUnits(unit.jobId, child.name, built.prefixes, unit.scope, relation.name),
-          clearIntent: false,
-        };
-      }
-    }
-    const pinned = built; // a const, so the closure below keeps it narrowed
-    const intent = await pinPage(pinned ? async () => pinned : buildPage);
+    const settled = await eraseInSettleOrPin(context, unit, child, buildPage, log, relation.name);
+    if ('work' in settled) return settled.work;
+    const intent = await pinPage(settled.pin);
     plannedEarly = await sendNext(intent);
     const erased = await eraseIntent(context, child, intent);
     mergeCounts(counts, erased.counts);
